@@ -1,0 +1,52 @@
+# Every target installs what it needs into .venv first, so a fresh clone needs
+# only `make run` or `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
+GEN_DIR := src/ticketminer/v1
+PYTEST_ARGS ?=
+
+.PHONY: install run test proto proto-check lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the server on 127.0.0.1:50051 with the embedded SQLite database.
+run: $(STAMP)
+	$(BIN)/ticketminer serve
+
+## Regenerate the checked-in gRPC stubs from the .proto files.
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=src --pyi_out=src \
+		--grpc_python_out=src $(PROTO_SRC)
+
+## Fail if the checked-in stubs differ from freshly generated ones.
+proto-check: $(STAMP)
+	rm -rf .proto-check && mkdir -p .proto-check
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=.proto-check \
+		--pyi_out=.proto-check --grpc_python_out=.proto-check $(PROTO_SRC)
+	diff -r -x __init__.py -x __pycache__ .proto-check/ticketminer/v1 $(GEN_DIR) \
+		|| (echo "generated stubs drifted from $(PROTO_SRC): run 'make proto'" && exit 1)
+	rm -rf .proto-check
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+test: $(STAMP) proto-check lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks; writes BENCHMARKS.md.
+bench: $(STAMP)
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .proto-check .pytest_cache

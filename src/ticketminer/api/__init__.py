@@ -1,0 +1,1 @@
+"""gRPC edge: servicers, converters, interceptors and the error-to-status mapping."""

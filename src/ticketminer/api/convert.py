@@ -1,0 +1,248 @@
+"""Conversion between wire messages and domain objects. Conversion problems that
+only exist on the wire (unknown enum numbers, unset timestamps) become field
+violations here; everything else is validated by the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from ticketminer.domain.errors import FieldViolation, InvalidArgument
+from ticketminer.domain.filters import (
+    Cohort,
+    FcrVariant,
+    GroupBy,
+    TicketFilter,
+)
+from ticketminer.domain.model import (
+    DEFAULT_TENANT,
+    AuthorRole,
+    IngestResult,
+    Message,
+    StoredTicket,
+    Ticket,
+    TicketAnalysis,
+    TicketStatus,
+)
+from ticketminer.domain.timeutil import from_us, to_us
+from ticketminer.v1 import ticketminer_pb2 as pb
+
+MIN_SECONDS = -62135596800  # 0001-01-01, the protobuf Timestamp range
+MAX_SECONDS = 253402300799  # 9999-12-31T23:59:59
+
+
+def tenant_of(value: str) -> str:
+    return value or DEFAULT_TENANT
+
+
+def timestamp_to_datetime(
+    ts: Timestamp, field: str, violations: list[FieldViolation]
+) -> datetime | None:
+    if not MIN_SECONDS <= ts.seconds <= MAX_SECONDS or not 0 <= ts.nanos < 1_000_000_000:
+        violations.append(FieldViolation(field, "is outside the valid Timestamp range"))
+        return None
+    return from_us(ts.seconds * 1_000_000 + ts.nanos // 1000)
+
+
+def optional_time(
+    holder, name: str, path: str, violations: list[FieldViolation]
+) -> datetime | None:
+    if not holder.HasField(name):
+        return None
+    return timestamp_to_datetime(getattr(holder, name), path, violations)
+
+
+def datetime_to_timestamp(value: datetime, out: Timestamp) -> None:
+    us = to_us(value)
+    out.seconds, micros = divmod(us, 1_000_000)
+    out.nanos = micros * 1000
+
+
+def _enum(enum_type, value: int, path: str, violations: list[FieldViolation]):
+    try:
+        return enum_type(value)
+    except ValueError:
+        violations.append(FieldViolation(path, f"unknown enum value {value}"))
+        return enum_type(0)
+
+
+def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket | None, list[FieldViolation]]:
+    """Return the domain ticket, or None with the wire-level violations."""
+    violations: list[FieldViolation] = []
+    created = optional_time(msg, "created_at", "created_at", violations)
+    if not msg.HasField("created_at"):
+        violations.append(FieldViolation("created_at", "is required"))
+    messages: list[Message] = []
+    for i, m in enumerate(msg.messages):
+        path = f"messages[{i}]"
+        m_created = optional_time(m, "created_at", f"{path}.created_at", violations)
+        if not m.HasField("created_at"):
+            violations.append(FieldViolation(f"{path}.created_at", "is required"))
+        messages.append(
+            Message(
+                author_role=_enum(AuthorRole, m.author_role, f"{path}.author_role", violations),
+                created_at=m_created,  # type: ignore[arg-type]  # None only with a violation
+                body=m.body,
+                public=m.public,
+                external_id=m.external_id,
+                author_id=m.author_id,
+            )
+        )
+    ticket = Ticket(
+        tenant_id=tenant_of(msg.tenant_id),
+        external_id=msg.external_id,
+        created_at=created,  # type: ignore[arg-type]
+        updated_at=optional_time(msg, "updated_at", "updated_at", violations),
+        channel=msg.channel,
+        subject=msg.subject,
+        description=msg.description,
+        messages=messages,
+        status=_enum(TicketStatus, msg.status, "status", violations),
+        solved_at=optional_time(msg, "solved_at", "solved_at", violations),
+        first_solved_at=optional_time(msg, "first_solved_at", "first_solved_at", violations),
+        reopen_count=msg.reopen_count,
+        customer_id=msg.customer_id,
+        customer_since=optional_time(msg, "customer_since", "customer_since", violations),
+        attributes=dict(msg.attributes),
+        tags=list(msg.tags),
+        csat=msg.csat if msg.HasField("csat") else None,
+        language=msg.language,
+    )
+    return (None, violations) if violations else (ticket, violations)
+
+
+def _set_time(out, name: str, value: datetime | None) -> None:
+    if value is not None:
+        datetime_to_timestamp(value, getattr(out, name))
+
+
+def ticket_to_proto(ticket: Ticket, out: pb.Ticket) -> None:
+    out.tenant_id = ticket.tenant_id
+    out.external_id = ticket.external_id
+    _set_time(out, "created_at", ticket.created_at)
+    _set_time(out, "updated_at", ticket.updated_at)
+    out.channel = ticket.channel
+    out.subject = ticket.subject
+    out.description = ticket.description
+    for m in ticket.messages:
+        pm = out.messages.add(
+            external_id=m.external_id,
+            author_role=int(m.author_role),
+            body=m.body,
+            public=m.public,
+            author_id=m.author_id,
+        )
+        _set_time(pm, "created_at", m.created_at)
+    out.status = int(ticket.status)
+    _set_time(out, "solved_at", ticket.solved_at)
+    _set_time(out, "first_solved_at", ticket.first_solved_at)
+    out.reopen_count = ticket.reopen_count
+    out.customer_id = ticket.customer_id
+    _set_time(out, "customer_since", ticket.customer_since)
+    out.attributes.update(ticket.attributes)
+    out.tags.extend(ticket.tags)
+    if ticket.csat is not None:
+        out.csat = ticket.csat
+    out.language = ticket.language
+
+
+def analysis_to_proto(analysis: TicketAnalysis, out: pb.TicketAnalysis) -> None:
+    for name in ("first_response_seconds", "resolution_seconds", "full_resolution_seconds"):
+        value = getattr(analysis, name)
+        if value is not None:
+            setattr(out, name, value)
+    out.public_agent_replies = analysis.public_agent_replies
+    out.solved = analysis.solved
+    out.ever_solved = analysis.ever_solved
+    out.reopened = analysis.reopened
+    if analysis.fcr is not None:
+        out.fcr = analysis.fcr
+    if analysis.fcr_no_followup is not None:
+        out.fcr_no_followup = analysis.fcr_no_followup
+
+
+def ingest_result_to_proto(result: IngestResult) -> pb.IngestTicketResponse:
+    out = pb.IngestTicketResponse(
+        tenant_id=result.tenant_id, external_id=result.external_id, outcome=int(result.outcome)
+    )
+    analysis_to_proto(result.analysis, out.analysis)
+    return out
+
+
+def stored_ticket_to_view(stored: StoredTicket, out) -> None:
+    """Fill any message with `ticket` and `analysis` fields (views and responses)."""
+    ticket_to_proto(stored.ticket, out.ticket)
+    analysis_to_proto(stored.analysis, out.analysis)
+
+
+def prefixed(violations: Iterable[FieldViolation], prefix: str) -> list[FieldViolation]:
+    return [v.prefixed(prefix) for v in violations]
+
+
+def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilter:
+    violations: list[FieldViolation] = []
+    start = optional_time(msg, "start_time", f"{path}.start_time", violations)
+    end = optional_time(msg, "end_time", f"{path}.end_time", violations)
+    if start is not None and end is not None and end <= start:
+        violations.append(FieldViolation(f"{path}.end_time", "must be after start_time"))
+    statuses = tuple(
+        _enum(TicketStatus, s, f"{path}.statuses[{i}]", violations)
+        for i, s in enumerate(msg.statuses)
+    )
+    cohort = _enum(Cohort, msg.cohort, f"{path}.cohort", violations)
+    variant = _enum(FcrVariant, msg.fcr_variant, f"{path}.fcr_variant", violations)
+    if violations:
+        raise InvalidArgument(violations)
+    return TicketFilter(
+        start_time=start,
+        end_time=end,
+        channels=tuple(msg.channels),
+        attributes=tuple(sorted(msg.attributes.items())),
+        statuses=statuses,
+        customer_id=msg.customer_id,
+        cohort=cohort,
+        fcr_variant=variant,
+    )
+
+
+def filter_to_proto(flt: TicketFilter, out: pb.TicketFilter) -> None:
+    _set_time(out, "start_time", flt.start_time)
+    _set_time(out, "end_time", flt.end_time)
+    out.channels.extend(flt.channels)
+    out.attributes.update(dict(flt.attributes))
+    out.statuses.extend(int(s) for s in flt.statuses)
+    out.customer_id = flt.customer_id
+    out.cohort = int(flt.cohort)
+    out.fcr_variant = int(flt.fcr_variant)
+
+
+def group_by_from_proto(value: str) -> GroupBy:
+    if value in ("", "none"):
+        return GroupBy("none")
+    if value in ("channel", "status"):
+        return GroupBy(value)
+    prefix = "attributes."
+    if value.startswith(prefix) and len(value) > len(prefix):
+        return GroupBy("attribute", value[len(prefix) :])
+    raise InvalidArgument(
+        [
+            FieldViolation(
+                "group_by",
+                f"unknown grouping {value!r}: use channel, status or attributes.<key>",
+            )
+        ]
+    )
+
+
+def time_zone_from_proto(value: str) -> str:
+    name = value or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidArgument(
+            [FieldViolation("time_zone", f"unknown IANA time zone {name!r}")]
+        ) from exc
+    return name

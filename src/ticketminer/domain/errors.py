@@ -1,0 +1,36 @@
+"""Domain exceptions; the gRPC edge maps each to one status code in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    field: str
+    description: str
+
+    def prefixed(self, prefix: str) -> FieldViolation:
+        return FieldViolation(f"{prefix}.{self.field}" if prefix else self.field, self.description)
+
+
+class TicketminerError(Exception):
+    """Base class: anything else escaping a handler is an INTERNAL error."""
+
+
+class InvalidArgument(TicketminerError):
+    def __init__(self, violations: list[FieldViolation], message: str | None = None) -> None:
+        self.violations = list(violations)
+        if message is None:
+            message = "; ".join(f"{v.field}: {v.description}" for v in self.violations[:5])
+            if len(self.violations) > 5:
+                message += f"; and {len(self.violations) - 5} more"
+        super().__init__(message or "invalid argument")
+
+
+class NotFound(TicketminerError):
+    pass
+
+
+class Unavailable(TicketminerError):
+    """The store cannot be reached; the caller may retry."""

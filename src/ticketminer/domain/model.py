@@ -1,0 +1,105 @@
+"""Tickets as the domain sees them: plain dataclasses with UTC-aware datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+
+DEFAULT_TENANT = "default"
+
+
+class AuthorRole(IntEnum):
+    """Numbers match the wire enum so conversion is a cast."""
+
+    UNSPECIFIED = 0
+    CUSTOMER = 1
+    AGENT = 2
+    BOT = 3
+    SYSTEM = 4
+
+
+class TicketStatus(IntEnum):
+    UNSPECIFIED = 0
+    NEW = 1
+    OPEN = 2
+    PENDING = 3
+    ON_HOLD = 4
+    SOLVED = 5
+    CLOSED = 6
+
+    @property
+    def is_solved(self) -> bool:
+        return self in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+
+
+class IngestOutcome(IntEnum):
+    UNSPECIFIED = 0
+    CREATED = 1
+    UPDATED = 2
+    UNCHANGED = 3
+    STALE = 4
+
+
+@dataclass(slots=True)
+class Message:
+    author_role: AuthorRole
+    created_at: datetime
+    body: str = ""
+    public: bool = True
+    external_id: str = ""
+    author_id: str = ""
+
+
+@dataclass(slots=True)
+class Ticket:
+    external_id: str
+    created_at: datetime
+    tenant_id: str = DEFAULT_TENANT
+    updated_at: datetime | None = None
+    channel: str = ""
+    subject: str = ""
+    description: str = ""
+    messages: list[Message] = field(default_factory=list)
+    status: TicketStatus = TicketStatus.UNSPECIFIED
+    solved_at: datetime | None = None
+    first_solved_at: datetime | None = None
+    reopen_count: int = 0
+    customer_id: str = ""
+    customer_since: datetime | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    csat: int | None = None
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketAnalysis:
+    """Per-ticket values that every metric is computed from."""
+
+    first_response_seconds: float | None
+    resolution_seconds: float | None
+    full_resolution_seconds: float | None
+    public_agent_replies: int
+    solved: bool
+    ever_solved: bool
+    reopened: bool
+    fcr: bool | None
+    fcr_no_followup: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTicket:
+    """A ticket as read back from storage, with what was derived from it."""
+
+    ticket: Ticket
+    analysis: TicketAnalysis
+    ingested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    tenant_id: str
+    external_id: str
+    outcome: IngestOutcome
+    analysis: TicketAnalysis

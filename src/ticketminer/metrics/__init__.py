@@ -1,0 +1,1 @@
+"""Support metrics: per-ticket facts, their aggregation, and declared definitions."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy schema and repository functions (SQLite or PostgreSQL)."""

@@ -1,0 +1,93 @@
+"""Tables. Timestamps are int64 microseconds since the epoch (UTC): portable across
+SQLite and PostgreSQL, exact on round trip, and cheap to load into numpy."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
+PrimaryKeyId = BigInteger().with_variant(Integer(), "sqlite")
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("pk", PrimaryKeyId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(256), nullable=False),
+    Column("external_id", String(256), nullable=False),
+    # Monotonic change number, from the `counters` row, in commit order; caches
+    # read `version > last_seen` to catch up with every writer.
+    Column("version", BigInteger, nullable=False),
+    Column("ingested_us", BigInteger, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger),
+    Column("channel", String(256), nullable=False, default=""),
+    Column("subject", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("status", SmallInteger, nullable=False, default=0),
+    Column("solved_us", BigInteger),
+    Column("first_solved_us", BigInteger),
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("customer_id", String(256), nullable=False, default=""),
+    Column("customer_since_us", BigInteger),
+    Column("csat", SmallInteger),
+    Column("language", String(64), nullable=False, default=""),
+    # JSON documents: read back whole, never queried inside.
+    Column("messages_json", Text, nullable=False, default="[]"),
+    Column("attributes_json", Text, nullable=False, default="{}"),
+    Column("tags_json", Text, nullable=False, default="[]"),
+    # Derived at ingest by metrics.ticket_facts (see TicketAnalysis).
+    Column("first_response_s", Float),
+    Column("resolution_s", Float),
+    Column("full_resolution_s", Float),
+    Column("agent_replies", Integer, nullable=False, default=0),
+    Column("solved", Boolean, nullable=False, default=False),
+    Column("ever_solved", Boolean, nullable=False, default=False),
+    Column("reopened", Boolean, nullable=False, default=False),
+    Column("fcr", Boolean),
+    Column("fcr_no_followup", Boolean),
+    UniqueConstraint("tenant_id", "external_id", name="uq_tickets_tenant_external"),
+    Index("ix_tickets_tenant_created", "tenant_id", "created_us"),
+    Index("ix_tickets_tenant_version", "tenant_id", "version"),
+)
+
+# One row per attribute, so any key is a filter or group-by key in plain SQL.
+ticket_attributes = Table(
+    "ticket_attributes",
+    metadata,
+    Column(
+        "ticket_pk",
+        PrimaryKeyId,
+        ForeignKey("tickets.pk", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(256), primary_key=True),
+    Column("tenant_id", String(256), nullable=False),
+    Column("value", Text, nullable=False),
+    Index("ix_attributes_tenant_key_value", "tenant_id", "key", "value"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+TICKET_VERSION = "ticket_version"

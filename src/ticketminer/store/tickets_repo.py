@@ -1,0 +1,144 @@
+"""Repository functions for tickets. Each takes an open connection so the caller
+decides the transaction; none of them commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from ticketminer.domain.model import StoredTicket
+from ticketminer.domain.timeutil import from_us_or_none
+from ticketminer.domain.upsert import StoredSummary, UpsertPlan
+from ticketminer.store.schema import TICKET_VERSION, counters, ticket_attributes, tickets
+from ticketminer.store.ticket_rows import analysis_from_row, stored_ticket_from_row, ticket_row
+
+_SUMMARY_COLUMNS = (
+    tickets.c.pk,
+    tickets.c.external_id,
+    tickets.c.content_hash,
+    tickets.c.updated_us,
+    tickets.c.first_solved_us,
+    tickets.c.first_response_s,
+    tickets.c.resolution_s,
+    tickets.c.full_resolution_s,
+    tickets.c.agent_replies,
+    tickets.c.solved,
+    tickets.c.ever_solved,
+    tickets.c.reopened,
+    tickets.c.fcr,
+    tickets.c.fcr_no_followup,
+)
+_IN_CHUNK = 500
+
+
+def fetch_summaries(
+    conn: Connection, tenant_id: str, external_ids: Iterable[str]
+) -> dict[str, StoredSummary]:
+    """The stored state needed to plan upserts, for the ids that exist."""
+    ids = list(dict.fromkeys(external_ids))
+    found: dict[str, StoredSummary] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        query = select(*_SUMMARY_COLUMNS).where(
+            tickets.c.tenant_id == tenant_id, tickets.c.external_id.in_(chunk)
+        )
+        for row in conn.execute(query):
+            found[row.external_id] = StoredSummary(
+                pk=row.pk,
+                content_hash=row.content_hash,
+                updated_at=from_us_or_none(row.updated_us),
+                first_solved_at=from_us_or_none(row.first_solved_us),
+                analysis=analysis_from_row(row),
+            )
+    return found
+
+
+def reserve_versions(conn: Connection, count: int) -> int:
+    """Take `count` change numbers and return the first. The counter row lock also
+    serialises writers, so versions become visible in increasing order."""
+    last = conn.execute(
+        update(counters)
+        .where(counters.c.name == TICKET_VERSION)
+        .values(value=counters.c.value + count)
+        .returning(counters.c.value)
+    ).scalar_one()
+    return last - count + 1
+
+
+def write_plans(conn: Connection, plans: Sequence[UpsertPlan], now_us: int) -> None:
+    """Store every plan that writes. Each (tenant, external_id) must occur once."""
+    writing = [p for p in plans if p.writes]
+    if not writing:
+        return
+    first_version = reserve_versions(conn, len(writing))
+    new_rows: list[dict[str, Any]] = []
+    new_attrs: list[dict[str, str]] = []
+    changed_rows: list[dict[str, Any]] = []
+    changed_attrs: list[tuple[int, dict[str, str]]] = []
+    for offset, plan in enumerate(writing):
+        row = ticket_row(
+            plan.ticket, plan.analysis, plan.content_hash, first_version + offset, now_us
+        )
+        if plan.stored is None:
+            new_rows.append(row)
+            new_attrs.append(plan.ticket.attributes)
+        else:
+            # Bound names must differ from column names in an executemany UPDATE.
+            bound = {f"b_{k}": v for k, v in row.items()}
+            bound["b_pk"] = plan.stored.pk
+            changed_rows.append(bound)
+            changed_attrs.append((plan.stored.pk, plan.ticket.attributes))
+
+    attr_rows: list[dict[str, Any]] = []
+    if new_rows:
+        pks = conn.execute(
+            insert(tickets).returning(tickets.c.pk, sort_by_parameter_order=True), new_rows
+        ).scalars()
+        for pk, row, attrs in zip(pks, new_rows, new_attrs, strict=True):
+            attr_rows.extend(_attribute_rows(pk, row["tenant_id"], attrs))
+    if changed_rows:
+        columns = {k[2:]: bindparam(k) for k in changed_rows[0] if k != "b_pk"}
+        conn.execute(
+            update(tickets).where(tickets.c.pk == bindparam("b_pk")).values(columns),
+            changed_rows,
+        )
+        pks_changed = [pk for pk, _ in changed_attrs]
+        for start in range(0, len(pks_changed), _IN_CHUNK):
+            conn.execute(
+                delete(ticket_attributes).where(
+                    ticket_attributes.c.ticket_pk.in_(pks_changed[start : start + _IN_CHUNK])
+                )
+            )
+        for (pk, attrs), row in zip(changed_attrs, changed_rows, strict=True):
+            attr_rows.extend(_attribute_rows(pk, row["b_tenant_id"], attrs))
+    if attr_rows:
+        conn.execute(insert(ticket_attributes), attr_rows)
+
+
+def _attribute_rows(pk: int, tenant_id: str, attrs: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"ticket_pk": pk, "tenant_id": tenant_id, "key": k, "value": v} for k, v in attrs.items()]
+
+
+def get_ticket(conn: Connection, tenant_id: str, external_id: str) -> StoredTicket | None:
+    row = conn.execute(
+        select(tickets).where(
+            tickets.c.tenant_id == tenant_id, tickets.c.external_id == external_id
+        )
+    ).first()
+    return None if row is None else stored_ticket_from_row(row)
+
+
+def get_tickets_by_pk(
+    conn: Connection, pks: Sequence[int], include_messages: bool = False
+) -> list[StoredTicket]:
+    """Tickets in the order of `pks`; missing pks are skipped."""
+    by_pk: dict[int, Any] = {}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = list(pks[start : start + _IN_CHUNK])
+        for row in conn.execute(select(tickets).where(tickets.c.pk.in_(chunk))):
+            by_pk[row.pk] = row
+    return [
+        stored_ticket_from_row(by_pk[pk], include_messages) for pk in pks if pk in by_pk
+    ]
