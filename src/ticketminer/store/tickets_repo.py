@@ -67,20 +67,20 @@ def reserve_versions(conn: Connection, count: int) -> int:
     return last - count + 1
 
 
-def write_plans(conn: Connection, plans: Sequence[UpsertPlan], now_us: int) -> None:
-    """Store every plan that writes. Each (tenant, external_id) must occur once."""
-    writing = [p for p in plans if p.writes]
+def write_plans(
+    conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_us: int
+) -> None:
+    """Store every (plan, version) that writes; each (tenant, external_id) must occur
+    once. Versions come from `reserve_versions`, taken at the start of the transaction."""
+    writing = [(p, v) for p, v in plans if p.writes]
     if not writing:
         return
-    first_version = reserve_versions(conn, len(writing))
     new_rows: list[dict[str, Any]] = []
     new_attrs: list[dict[str, str]] = []
     changed_rows: list[dict[str, Any]] = []
     changed_attrs: list[tuple[int, dict[str, str]]] = []
-    for offset, plan in enumerate(writing):
-        row = ticket_row(
-            plan.ticket, plan.analysis, plan.content_hash, first_version + offset, now_us
-        )
+    for plan, version in writing:
+        row = ticket_row(plan.ticket, plan.analysis, plan.content_hash, version, now_us)
         if plan.stored is None:
             new_rows.append(row)
             new_attrs.append(plan.ticket.attributes)

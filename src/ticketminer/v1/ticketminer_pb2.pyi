@@ -419,7 +419,7 @@ class MetricsGroup(_message.Message):
     def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class GetMetricsResponse(_message.Message):
-    __slots__ = ("start_time", "end_time", "time_zone", "granularity", "group_by", "overall", "series", "groups", "definitions", "drill_down")
+    __slots__ = ("start_time", "end_time", "time_zone", "granularity", "group_by", "overall", "series", "groups", "definitions", "drill_down", "total_groups")
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
@@ -430,6 +430,7 @@ class GetMetricsResponse(_message.Message):
     GROUPS_FIELD_NUMBER: _ClassVar[int]
     DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_GROUPS_FIELD_NUMBER: _ClassVar[int]
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     time_zone: str
@@ -440,4 +441,5 @@ class GetMetricsResponse(_message.Message):
     groups: _containers.RepeatedCompositeFieldContainer[MetricsGroup]
     definitions: _containers.RepeatedCompositeFieldContainer[MetricDefinition]
     drill_down: TicketFilter
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., granularity: _Optional[_Union[Granularity, str]] = ..., group_by: _Optional[str] = ..., overall: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[MetricsGroup, _Mapping]]] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    total_groups: int
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., granularity: _Optional[_Union[Granularity, str]] = ..., group_by: _Optional[str] = ..., overall: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[MetricsGroup, _Mapping]]] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., total_groups: _Optional[int] = ...) -> None: ...

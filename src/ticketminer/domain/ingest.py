@@ -1,0 +1,47 @@
+"""Outcomes of bulk ingest, shared by the streaming RPC and the file importer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ticketminer.domain.errors import FieldViolation
+from ticketminer.domain.model import IngestOutcome, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedItem:
+    """A bulk item that was not stored, named by position and id so callers can fix it."""
+
+    index: int
+    external_id: str
+    violations: list[FieldViolation]
+    reason: str = "invalid ticket"
+
+
+# What a bulk source yields per item: a ticket to store or an item already rejected.
+BulkItem = Ticket | RejectedItem
+
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass(slots=True)
+class BulkIngestReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    rejected: int = 0
+    errors: list[RejectedItem] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.updated + self.unchanged + self.stale
+
+    def count(self, outcome: IngestOutcome) -> None:
+        name = outcome.name.lower()
+        setattr(self, name, getattr(self, name) + 1)
+
+    def reject(self, item: RejectedItem) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(item)

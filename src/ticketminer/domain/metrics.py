@@ -1,0 +1,85 @@
+"""Metric results as plain values; the API layer turns them into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ticketminer.domain.filters import Granularity, TicketFilter
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class DurationStats:
+    n: int
+    mean_seconds: float | None = None
+    p50_seconds: float | None = None
+    p90_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CsatStats:
+    n: int
+    mean: float | None
+    satisfied_share: float | None  # share of ratings 4 or 5
+    counts: tuple[int, int, int, int, int]  # ratings 1..5
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSet:
+    volume: int
+    solved: int
+    fcr: Ratio
+    first_response_time: DurationStats
+    resolution_time: DurationStats
+    full_resolution_time: DurationStats
+    reopen_rate: Ratio
+    csat: CsatStats
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDefinition:
+    name: str
+    variant: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    start_time: datetime
+    label: str
+    metrics: MetricSet
+    drill_down: TicketFilter
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsGroup:
+    key: str
+    value: str
+    metrics: MetricSet
+    drill_down: TicketFilter
+    series: list[SeriesPoint] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsReport:
+    start_time: datetime | None
+    end_time: datetime | None
+    time_zone: str
+    granularity: Granularity
+    group_by: str
+    overall: MetricSet
+    drill_down: TicketFilter
+    definitions: list[MetricDefinition]
+    series: list[SeriesPoint] = field(default_factory=list)
+    groups: list[MetricsGroup] = field(default_factory=list)
+    total_groups: int = 0  # groups present; `groups` keeps the largest ones

@@ -1,0 +1,206 @@
+"""An immutable, column-wise snapshot of one tenant's ticket facts.
+
+Metrics over a million tickets must answer in well under a second, which rules out
+row-by-row SQL aggregation; numpy columns kept in memory and caught up by change
+number do it in tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ticketminer.store.facts_repo import FactRows
+
+MISSING = -1  # code of an absent categorical value (e.g. attribute key not set)
+
+NUMERIC = (
+    "version",
+    "created_us",
+    "status",
+    "csat",
+    "first_response_s",
+    "resolution_s",
+    "full_resolution_s",
+    "solved",
+    "ever_solved",
+    "reopened",
+    "fcr",
+    "fcr_no_followup",
+)
+DURATIONS = ("first_response_s", "resolution_s", "full_resolution_s")
+
+
+@dataclass(frozen=True, slots=True)
+class Categorical:
+    """Strings as integer codes; `values[code]` is the string."""
+
+    codes: np.ndarray
+    values: tuple[str, ...]
+
+    def code_of(self, value: str) -> int | None:
+        try:
+            return self.values.index(value)
+        except ValueError:
+            return None
+
+
+def encode(strings: Sequence[str], known: tuple[str, ...] = ()) -> Categorical:
+    """Codes for `strings`, keeping the codes of `known` values stable."""
+    index = {v: i for i, v in enumerate(known)}
+    values = list(known)
+    codes = np.empty(len(strings), dtype=np.int32)
+    for i, s in enumerate(strings):
+        code = index.get(s)
+        if code is None:
+            code = index[s] = len(values)
+            values.append(s)
+        codes[i] = code
+    return Categorical(codes, tuple(values))
+
+
+@dataclass(slots=True)
+class FactsTable:
+    """Columns aligned by row; rows sorted by ticket pk. Never mutated once published,
+    except for lazily added derived data, which is guarded by a lock."""
+
+    pk: np.ndarray
+    numeric: dict[str, np.ndarray]
+    channel: Categorical
+    customer_id: Categorical
+    attributes: dict[str, Categorical] = field(default_factory=dict)
+    _sorted: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __len__(self) -> int:
+        return len(self.pk)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.numeric[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    @property
+    def max_version(self) -> int:
+        v = self.numeric["version"]
+        return int(v.max()) if len(v) else 0
+
+    @classmethod
+    def empty(cls) -> FactsTable:
+        return cls.from_rows(_EMPTY_ROWS)
+
+    @classmethod
+    def from_rows(cls, rows: FactRows) -> FactsTable:
+        return cls(
+            pk=rows.pk,
+            numeric={name: getattr(rows, name) for name in NUMERIC},
+            channel=encode(rows.channel),
+            customer_id=encode(rows.customer_id),
+        )
+
+    def merged(self, rows: FactRows) -> FactsTable:
+        """A new table with `rows` inserted or replacing the rows of the same pk.
+        Attribute columns are carried over for unchanged rows only; the caller
+        reloads the changed ones (see `with_attribute`)."""
+        if len(rows) == 0:
+            return self
+        pos = np.searchsorted(self.pk, rows.pk)
+        clipped = np.minimum(pos, max(len(self.pk) - 1, 0))
+        exists = (pos < len(self.pk)) & (self.pk[clipped] == rows.pk) if len(self.pk) else (
+            np.zeros(len(rows), dtype=bool)
+        )
+        fresh = ~exists
+        pk = np.concatenate([self.pk, rows.pk[fresh]])
+        numeric = {}
+        for name in NUMERIC:
+            col = np.concatenate([self.numeric[name], getattr(rows, name)[fresh]])
+            col[pos[exists]] = getattr(rows, name)[exists]
+            numeric[name] = col
+        channel = _merge_categorical(self.channel, rows.channel, pos, exists)
+        customer = _merge_categorical(self.customer_id, rows.customer_id, pos, exists)
+        attrs = {}
+        for key, cat in self.attributes.items():
+            codes = np.concatenate([cat.codes, np.full(int(fresh.sum()), MISSING, np.int32)])
+            codes[pos[exists]] = MISSING
+            attrs[key] = Categorical(codes, cat.values)
+        table = FactsTable(pk, numeric, channel, customer, attrs)
+        if len(pk) > 1 and not bool(np.all(pk[1:] > pk[:-1])):
+            table = table._take(np.argsort(pk, kind="stable"))
+        return table
+
+    def _take(self, order: np.ndarray) -> FactsTable:
+        return FactsTable(
+            self.pk[order],
+            {k: v[order] for k, v in self.numeric.items()},
+            Categorical(self.channel.codes[order], self.channel.values),
+            Categorical(self.customer_id.codes[order], self.customer_id.values),
+            {k: Categorical(c.codes[order], c.values) for k, c in self.attributes.items()},
+        )
+
+    def with_attribute(self, key: str, pks: np.ndarray, values: Sequence[str]) -> None:
+        """Fill attribute `key` for rows `pks` (all other rows keep their codes)."""
+        with self._lock:
+            current = self.attributes.get(key)
+            base = current or Categorical(np.full(len(self.pk), MISSING, np.int32), ())
+            cat = encode(values, base.values)
+            codes = base.codes.copy()
+            rows = np.searchsorted(self.pk, pks)
+            # Values read after this snapshot may name tickets it does not hold yet.
+            present = rows < len(self.pk)
+            present[present] = self.pk[rows[present]] == pks[present]
+            codes[rows[present]] = cat.codes[present]
+            self.attributes[key] = Categorical(codes, cat.values)
+
+    def attribute(self, key: str, load: Callable[[], tuple[np.ndarray, list[str]]]) -> Categorical:
+        """Attribute `key` as a column, loaded on first use."""
+        with self._lock:
+            found = self.attributes.get(key)
+        if found is None:
+            pks, values = load()
+            self.with_attribute(key, pks, values)
+            found = self.attributes[key]
+        return found
+
+    def value_order(self, name: str) -> tuple[np.ndarray, int]:
+        """Rows sorted by duration `name` (NaN last) and how many are not NaN; cached
+        because grouped quantiles reuse it on every query."""
+        with self._lock:
+            cached = self._sorted.get(name)
+            if cached is None:
+                values = self.numeric[name]
+                order = np.argsort(values, kind="stable")
+                cached = (order, int(np.count_nonzero(~np.isnan(values))))
+                self._sorted[name] = cached
+            return cached
+
+
+def _merge_categorical(
+    cat: Categorical, new: Sequence[str], pos: np.ndarray, exists: np.ndarray
+) -> Categorical:
+    added = encode(new, cat.values)
+    codes = np.concatenate([cat.codes, added.codes[~exists]])
+    codes[pos[exists]] = added.codes[exists]
+    return Categorical(codes, added.values)
+
+
+_EMPTY_ROWS = FactRows(
+    pk=np.zeros(0, np.int64),
+    version=np.zeros(0, np.int64),
+    created_us=np.zeros(0, np.int64),
+    status=np.zeros(0, np.int8),
+    csat=np.zeros(0, np.int8),
+    first_response_s=np.zeros(0),
+    resolution_s=np.zeros(0),
+    full_resolution_s=np.zeros(0),
+    solved=np.zeros(0, bool),
+    ever_solved=np.zeros(0, bool),
+    reopened=np.zeros(0, bool),
+    fcr=np.zeros(0, np.int8),
+    fcr_no_followup=np.zeros(0, np.int8),
+    channel=[],
+    customer_id=[],
+)

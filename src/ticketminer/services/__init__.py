@@ -1,0 +1,1 @@
+"""Application services: validate, store and query, with no knowledge of gRPC."""

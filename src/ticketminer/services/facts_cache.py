@@ -1,0 +1,49 @@
+"""Per-tenant facts tables, caught up with the database on every read.
+
+Catch-up reads only rows whose change number is above the table's high-water mark,
+so any writer (this server, an importer, another replica) is seen on the next query.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from sqlalchemy import Engine
+
+from ticketminer.metrics.facts_table import Categorical, FactsTable
+from ticketminer.store.facts_repo import load_attribute_values, load_fact_rows
+
+
+class FactsCache:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._tables: dict[str, tuple[FactsTable, int]] = {}
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+
+    def _lock(self, tenant_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[tenant_id]
+
+    def table(self, tenant_id: str) -> FactsTable:
+        """The tenant's facts as of now."""
+        with self._lock(tenant_id):
+            table, high_water = self._tables.get(tenant_id) or (FactsTable.empty(), 0)
+            with self._engine.connect() as conn:
+                rows = load_fact_rows(conn, tenant_id, high_water)
+                if len(rows):
+                    table = table.merged(rows)
+                    high_water = max(high_water, int(rows.version.max()))
+                    for key in list(table.attributes):
+                        pks, values = load_attribute_values(conn, tenant_id, key, rows.pk)
+                        table.with_attribute(key, pks, values)
+            self._tables[tenant_id] = (table, high_water)
+            return table
+
+    def attribute(self, tenant_id: str, table: FactsTable, key: str) -> Categorical:
+        def load():
+            with self._engine.connect() as conn:
+                return load_attribute_values(conn, tenant_id, key)
+
+        return table.attribute(key, load)

@@ -1,0 +1,158 @@
+"""GetMetrics: select tickets, assign them to groups and time buckets, aggregate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ticketminer.domain.filters import Granularity, GroupBy, MetricsQuery, TicketFilter
+from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport, SeriesPoint
+from ticketminer.domain.model import TicketStatus
+from ticketminer.domain.timeutil import from_us, to_us
+from ticketminer.metrics.aggregate import metric_sets
+from ticketminer.metrics.definitions import definitions, effective_variant
+from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.metrics.selection import select
+from ticketminer.metrics.time_buckets import bucket_starts, label
+from ticketminer.services.facts_cache import FactsCache
+
+MAX_GROUPS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Buckets:
+    starts: list  # local datetimes, len = n + 1 (last is the end edge)
+    of_row: np.ndarray  # bucket per selected row
+
+    @property
+    def n(self) -> int:
+        return len(self.starts) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    values: list[str]
+    of_row: np.ndarray  # group index per selected row; -1 = beyond the group limit
+    total: int  # groups present before the limit
+
+
+class MetricsService:
+    def __init__(self, cache: FactsCache, max_groups: int = MAX_GROUPS) -> None:
+        self._cache = cache
+        self._max_groups = max_groups
+
+    def get_metrics(self, query: MetricsQuery) -> MetricsReport:
+        facts = self._cache.table(query.tenant_id)
+        flt = query.filter
+
+        def attribute(key: str):
+            return self._cache.attribute(query.tenant_id, facts, key)
+
+        rows = np.flatnonzero(select(facts, flt, attribute))
+        variant = effective_variant(query.fcr_variant)
+        start, end = _window(facts, rows, flt)
+
+        def aggregate(cells: np.ndarray, n_cells: int):
+            cell_of_row = np.full(len(facts), -1, dtype=np.int64)
+            cell_of_row[rows] = cells
+            return metric_sets(facts, cell_of_row, n_cells, variant)
+
+        overall = aggregate(np.zeros(len(rows), dtype=np.int64), 1)[0]
+        buckets, series = None, []
+        if query.granularity != Granularity.NONE and start is not None and end is not None:
+            buckets = _bucketise(facts, rows, start, end, query)
+            series = _series(buckets, aggregate(buckets.of_row, buckets.n), flt, query)
+        groups: list[MetricsGroup] = []
+        total_groups = 0
+        if query.group_by.kind != "none":
+            grouping = _group(facts, rows, query.group_by, attribute, self._max_groups)
+            total_groups = grouping.total
+            n_groups = len(grouping.values)
+            sets = aggregate(grouping.of_row, n_groups)
+            cell_sets = []
+            if buckets is not None:
+                kept = grouping.of_row >= 0
+                cells = np.where(kept, grouping.of_row * buckets.n + buckets.of_row, -1)
+                cell_sets = aggregate(cells, n_groups * buckets.n)
+            for g, value in enumerate(grouping.values):
+                drill = _narrow(flt, query.group_by, value)
+                group_series = []
+                if buckets is not None:
+                    part = cell_sets[g * buckets.n : (g + 1) * buckets.n]
+                    group_series = _series(buckets, part, drill, query)
+                groups.append(MetricsGroup(query.group_by.name, value, sets[g], drill, group_series))
+        return MetricsReport(
+            start_time=start,
+            end_time=end,
+            time_zone=query.time_zone,
+            granularity=query.granularity,
+            group_by=query.group_by.name,
+            overall=overall,
+            drill_down=flt,
+            definitions=definitions(query.fcr_variant),
+            series=series,
+            groups=groups,
+            total_groups=total_groups,
+        )
+
+
+def _window(facts: FactsTable, rows: np.ndarray, flt: TicketFilter):
+    """The requested window; an open side is closed by the selected tickets' range."""
+    start, end = flt.start_time, flt.end_time
+    if (start is None or end is None) and len(rows):
+        created = facts.created_us[rows]
+        start = start or from_us(int(created.min()))
+        end = end or from_us(int(created.max()) + 1)
+    return start, end
+
+
+def _bucketise(facts, rows, start, end, query: MetricsQuery) -> _Buckets:
+    starts = bucket_starts(start, end, query.granularity, query.time_zone)
+    edges = np.array([to_us(s) for s in starts], dtype=np.int64)
+    of_row = np.searchsorted(edges, facts.created_us[rows], side="right") - 1
+    return _Buckets(starts, of_row.astype(np.int64))
+
+
+def _series(
+    buckets: _Buckets, sets: list[MetricSet], flt: TicketFilter, query: MetricsQuery
+) -> list[SeriesPoint]:
+    points = []
+    for b in range(buckets.n):
+        lo, hi = buckets.starts[b], buckets.starts[b + 1]
+        # Clip the drill-down to the requested window so it lists the same tickets.
+        lo_f = max(lo, flt.start_time) if flt.start_time else lo
+        hi_f = min(hi, flt.end_time) if flt.end_time else hi
+        drill = replace(flt, start_time=lo_f, end_time=hi_f)
+        points.append(SeriesPoint(lo, label(lo, query.granularity), sets[b], drill))
+    return points
+
+
+def _group(facts, rows, group_by: GroupBy, attribute, max_groups: int) -> _Groups:
+    if group_by.kind == "channel":
+        codes, names = facts.channel.codes[rows], list(facts.channel.values)
+    elif group_by.kind == "status":
+        codes, names = facts.status[rows].astype(np.int64), [s.name for s in TicketStatus]
+    else:
+        column = attribute(group_by.attribute)
+        # Shift so MISSING (-1) becomes code 0, shown as the empty value.
+        codes, names = column.codes[rows] + 1, ["", *column.values]
+    codes = codes.astype(np.int64)
+    counts = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(counts)
+    ranked = sorted(present, key=lambda c: (-counts[c], names[c]))
+    kept = ranked[:max_groups]
+    index = np.full(len(names), -1, dtype=np.int64)
+    index[kept] = np.arange(len(kept))
+    return _Groups([names[c] for c in kept], index[codes], len(ranked))
+
+
+def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:
+    if group_by.kind == "channel":
+        return replace(flt, channels=(value,))
+    if group_by.kind == "status":
+        return replace(flt, statuses=(TicketStatus[value],))
+    attrs = dict(flt.attributes)
+    attrs[group_by.attribute] = value
+    return replace(flt, attributes=tuple(sorted(attrs.items())))
+

@@ -1,0 +1,131 @@
+"""Ticket use cases: ingest one or many, read one, list the tickets behind a number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
+from ticketminer.domain.filters import TicketFilter
+from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
+from ticketminer.domain.model import IngestResult, StoredTicket, Ticket
+from ticketminer.domain.upsert import UpsertPlan
+from ticketminer.domain.validation import Limits, validate_ticket
+from ticketminer.metrics.selection import select
+from ticketminer.services.facts_cache import FactsCache
+from ticketminer.services.page_tokens import decode_token, encode_token, filter_fingerprint
+from ticketminer.services.ticket_writes import store_tickets
+from ticketminer.store.group_commit import GroupCommitter
+from ticketminer.store.tickets_repo import get_ticket, get_tickets_by_pk
+
+BULK_CHUNK = 1000
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    tickets: list[StoredTicket]
+    next_page_token: str
+    total_size: int
+
+
+def _result(plan: UpsertPlan) -> IngestResult:
+    t = plan.ticket
+    return IngestResult(t.tenant_id, t.external_id, plan.outcome, plan.analysis)
+
+
+class TicketService:
+    def __init__(self, engine: Engine, cache: FactsCache, limits: Limits = Limits()) -> None:
+        self._engine = engine
+        self._cache = cache
+        self._limits = limits
+        self._writer: GroupCommitter[Ticket, UpsertPlan] = GroupCommitter(engine, store_tickets)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def ingest(self, ticket: Ticket) -> IngestResult:
+        """Upsert one ticket; returns once the change is committed to disk."""
+        violations = validate_ticket(ticket, self._limits)
+        if violations:
+            raise InvalidArgument(violations)
+        return _result(self._writer.write([ticket])[0])
+
+    def ingest_bulk(self, items: Iterable[BulkItem]) -> BulkIngestReport:
+        """Store every valid item; invalid ones are reported, never fatal. Chunks are
+        pipelined: the next one is validated while the previous one commits."""
+        report = BulkIngestReport()
+        pending: Future[list[UpsertPlan]] | None = None
+        chunk: list[Ticket] = []
+
+        def settle(future: Future[list[UpsertPlan]] | None) -> None:
+            if future is not None:
+                for plan in future.result():
+                    report.count(plan.outcome)
+
+        for index, item in enumerate(items):
+            if isinstance(item, RejectedItem):
+                report.reject(item)
+                continue
+            violations = validate_ticket(item, self._limits)
+            if violations:
+                report.reject(RejectedItem(index, item.external_id, violations))
+                continue
+            chunk.append(item)
+            if len(chunk) >= BULK_CHUNK:
+                nxt = self._writer.submit(chunk)
+                settle(pending)
+                pending, chunk = nxt, []
+        nxt = self._writer.submit(chunk) if chunk else None
+        settle(pending)
+        settle(nxt)
+        return report
+
+    def get(self, tenant_id: str, external_id: str) -> StoredTicket:
+        if not external_id:
+            raise InvalidArgument([FieldViolation("external_id", "is required")])
+        with self._engine.connect() as conn:
+            found = get_ticket(conn, tenant_id, external_id)
+        if found is None:
+            raise NotFound(f"ticket {external_id!r} not found in tenant {tenant_id!r}")
+        return found
+
+    def list(
+        self,
+        tenant_id: str,
+        flt: TicketFilter,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str = "",
+        include_messages: bool = False,
+    ) -> TicketPage:
+        """Newest first (created_at, then pk, descending); keyset-paginated, so pages
+        stay consistent while new tickets arrive."""
+        if not 0 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument(
+                [FieldViolation("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")]
+            )
+        page_size = page_size or DEFAULT_PAGE_SIZE
+        fingerprint = filter_fingerprint(tenant_id, flt)
+        facts = self._cache.table(tenant_id)
+        mask = select(facts, flt, lambda key: self._cache.attribute(tenant_id, facts, key))
+        rows = np.flatnonzero(mask)
+        total = len(rows)
+        created, pks = facts.created_us[rows], facts.pk[rows]
+        if page_token:
+            last_created, last_pk = decode_token(page_token, fingerprint)
+            after = (created < last_created) | ((created == last_created) & (pks < last_pk))
+            created, pks = created[after], pks[after]
+        order = np.lexsort((-pks, -created))[:page_size]
+        page_pks = pks[order]
+        next_token = ""
+        if len(order) == page_size and len(created) > page_size:
+            last = order[-1]
+            next_token = encode_token(int(created[last]), int(pks[last]), fingerprint)
+        with self._engine.connect() as conn:
+            tickets = get_tickets_by_pk(conn, [int(p) for p in page_pks], include_messages)
+        return TicketPage(tickets, next_token, total)

@@ -1,0 +1,113 @@
+"""Column-wise reads of the derived ticket facts, for the in-memory metrics table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, select
+
+from ticketminer.store.schema import ticket_attributes, tickets
+
+_IN_CHUNK = 500
+
+FACT_COLUMNS = (
+    tickets.c.pk,
+    tickets.c.version,
+    tickets.c.created_us,
+    tickets.c.status,
+    tickets.c.csat,
+    tickets.c.first_response_s,
+    tickets.c.resolution_s,
+    tickets.c.full_resolution_s,
+    tickets.c.solved,
+    tickets.c.ever_solved,
+    tickets.c.reopened,
+    tickets.c.fcr,
+    tickets.c.fcr_no_followup,
+    tickets.c.channel,
+    tickets.c.customer_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FactRows:
+    """Changed tickets as numpy columns; NaN marks a missing duration, -1 a missing flag."""
+
+    pk: np.ndarray
+    version: np.ndarray
+    created_us: np.ndarray
+    status: np.ndarray
+    csat: np.ndarray  # 0 = no rating
+    first_response_s: np.ndarray
+    resolution_s: np.ndarray
+    full_resolution_s: np.ndarray
+    solved: np.ndarray
+    ever_solved: np.ndarray
+    reopened: np.ndarray
+    fcr: np.ndarray  # int8: -1 not solved, 0, 1
+    fcr_no_followup: np.ndarray
+    channel: list[str]
+    customer_id: list[str]
+
+    def __len__(self) -> int:
+        return len(self.pk)
+
+
+def _floats(values: Sequence) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _flags(values: Sequence) -> np.ndarray:
+    return np.array([-1 if v is None else int(v) for v in values], dtype=np.int8)
+
+
+def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> FactRows:
+    """Every ticket of `tenant_id` written after `after_version`, ordered by pk."""
+    query = (
+        select(*FACT_COLUMNS)
+        .where(tickets.c.tenant_id == tenant_id, tickets.c.version > after_version)
+        .order_by(tickets.c.pk)
+    )
+    rows = conn.execute(query).fetchall()
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_COLUMNS)
+    (pk, version, created, status, csat, frt, res, full, solved, ever, reopened, fcr, fnf,
+     channel, customer) = cols  # fmt: skip
+    return FactRows(
+        pk=np.array(pk, dtype=np.int64),
+        version=np.array(version, dtype=np.int64),
+        created_us=np.array(created, dtype=np.int64),
+        status=np.array(status, dtype=np.int8),
+        csat=np.array([0 if v is None else v for v in csat], dtype=np.int8),
+        first_response_s=_floats(frt),
+        resolution_s=_floats(res),
+        full_resolution_s=_floats(full),
+        solved=np.array(solved, dtype=bool),
+        ever_solved=np.array(ever, dtype=bool),
+        reopened=np.array(reopened, dtype=bool),
+        fcr=_flags(fcr),
+        fcr_no_followup=_flags(fnf),
+        channel=list(channel),
+        customer_id=list(customer),
+    )
+
+
+def load_attribute_values(
+    conn: Connection, tenant_id: str, key: str, pks: Sequence[int] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """(ticket pks, values) of attribute `key`, for all tickets or only `pks`."""
+    base = select(ticket_attributes.c.ticket_pk, ticket_attributes.c.value).where(
+        ticket_attributes.c.tenant_id == tenant_id, ticket_attributes.c.key == key
+    )
+    if pks is None:
+        rows = conn.execute(base).fetchall()
+    else:
+        rows = []
+        for start in range(0, len(pks), _IN_CHUNK):
+            chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
+            rows.extend(conn.execute(base.where(ticket_attributes.c.ticket_pk.in_(chunk))))
+    if not rows:
+        return np.zeros(0, dtype=np.int64), []
+    pk_values, values = zip(*rows, strict=True)
+    return np.array(pk_values, dtype=np.int64), list(values)
