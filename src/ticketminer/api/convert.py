@@ -61,7 +61,7 @@ def datetime_to_timestamp(value: datetime, out: Timestamp) -> None:
     out.nanos = micros * 1000
 
 
-def _enum(enum_type, value: int, path: str, violations: list[FieldViolation]):
+def enum_value(enum_type, value: int, path: str, violations: list[FieldViolation]):
     try:
         return enum_type(value)
     except ValueError:
@@ -69,21 +69,21 @@ def _enum(enum_type, value: int, path: str, violations: list[FieldViolation]):
         return enum_type(0)
 
 
-def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket | None, list[FieldViolation]]:
-    """Return the domain ticket, or None with the wire-level violations."""
+def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
+    """The domain ticket and the wire-level violations met on the way. With
+    violations, the ticket holds placeholders (None times, UNSPECIFIED enums) and
+    must not be stored; missing required values are the domain's to report."""
     violations: list[FieldViolation] = []
     created = optional_time(msg, "created_at", "created_at", violations)
-    if not msg.HasField("created_at"):
-        violations.append(FieldViolation("created_at", "is required"))
     messages: list[Message] = []
     for i, m in enumerate(msg.messages):
         path = f"messages[{i}]"
         m_created = optional_time(m, "created_at", f"{path}.created_at", violations)
-        if not m.HasField("created_at"):
-            violations.append(FieldViolation(f"{path}.created_at", "is required"))
         messages.append(
             Message(
-                author_role=_enum(AuthorRole, m.author_role, f"{path}.author_role", violations),
+                author_role=enum_value(
+                    AuthorRole, m.author_role, f"{path}.author_role", violations
+                ),
                 created_at=m_created,  # type: ignore[arg-type]  # None only with a violation
                 body=m.body,
                 public=m.public,
@@ -100,7 +100,7 @@ def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket | None, list[FieldViolatio
         subject=msg.subject,
         description=msg.description,
         messages=messages,
-        status=_enum(TicketStatus, msg.status, "status", violations),
+        status=enum_value(TicketStatus, msg.status, "status", violations),
         solved_at=optional_time(msg, "solved_at", "solved_at", violations),
         first_solved_at=optional_time(msg, "first_solved_at", "first_solved_at", violations),
         reopen_count=msg.reopen_count,
@@ -111,10 +111,10 @@ def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket | None, list[FieldViolatio
         csat=msg.csat if msg.HasField("csat") else None,
         language=msg.language,
     )
-    return (None, violations) if violations else (ticket, violations)
+    return ticket, violations
 
 
-def _set_time(out, name: str, value: datetime | None) -> None:
+def set_time(out, name: str, value: datetime | None) -> None:
     if value is not None:
         datetime_to_timestamp(value, getattr(out, name))
 
@@ -122,8 +122,8 @@ def _set_time(out, name: str, value: datetime | None) -> None:
 def ticket_to_proto(ticket: Ticket, out: pb.Ticket) -> None:
     out.tenant_id = ticket.tenant_id
     out.external_id = ticket.external_id
-    _set_time(out, "created_at", ticket.created_at)
-    _set_time(out, "updated_at", ticket.updated_at)
+    set_time(out, "created_at", ticket.created_at)
+    set_time(out, "updated_at", ticket.updated_at)
     out.channel = ticket.channel
     out.subject = ticket.subject
     out.description = ticket.description
@@ -135,13 +135,13 @@ def ticket_to_proto(ticket: Ticket, out: pb.Ticket) -> None:
             public=m.public,
             author_id=m.author_id,
         )
-        _set_time(pm, "created_at", m.created_at)
+        set_time(pm, "created_at", m.created_at)
     out.status = int(ticket.status)
-    _set_time(out, "solved_at", ticket.solved_at)
-    _set_time(out, "first_solved_at", ticket.first_solved_at)
+    set_time(out, "solved_at", ticket.solved_at)
+    set_time(out, "first_solved_at", ticket.first_solved_at)
     out.reopen_count = ticket.reopen_count
     out.customer_id = ticket.customer_id
-    _set_time(out, "customer_since", ticket.customer_since)
+    set_time(out, "customer_since", ticket.customer_since)
     out.attributes.update(ticket.attributes)
     out.tags.extend(ticket.tags)
     if ticket.csat is not None:
@@ -189,11 +189,11 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
     if start is not None and end is not None and end <= start:
         violations.append(FieldViolation(f"{path}.end_time", "must be after start_time"))
     statuses = tuple(
-        _enum(TicketStatus, s, f"{path}.statuses[{i}]", violations)
+        enum_value(TicketStatus, s, f"{path}.statuses[{i}]", violations)
         for i, s in enumerate(msg.statuses)
     )
-    cohort = _enum(Cohort, msg.cohort, f"{path}.cohort", violations)
-    variant = _enum(FcrVariant, msg.fcr_variant, f"{path}.fcr_variant", violations)
+    cohort = enum_value(Cohort, msg.cohort, f"{path}.cohort", violations)
+    variant = enum_value(FcrVariant, msg.fcr_variant, f"{path}.fcr_variant", violations)
     if violations:
         raise InvalidArgument(violations)
     return TicketFilter(
@@ -209,8 +209,8 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
 
 
 def filter_to_proto(flt: TicketFilter, out: pb.TicketFilter) -> None:
-    _set_time(out, "start_time", flt.start_time)
-    _set_time(out, "end_time", flt.end_time)
+    set_time(out, "start_time", flt.start_time)
+    set_time(out, "end_time", flt.end_time)
     out.channels.extend(flt.channels)
     out.attributes.update(dict(flt.attributes))
     out.statuses.extend(int(s) for s in flt.statuses)

@@ -55,8 +55,7 @@ def definitions(variant: FcrVariant) -> list[MetricDefinition]:
         MetricDefinition(
             "full_resolution_time",
             "last_solve",
-            "created_at to solved_at, the last solve, for tickets now SOLVED or CLOSED. "
-            + _TIMES,
+            "created_at to solved_at, the last solve, for tickets now SOLVED or CLOSED. " + _TIMES,
         ),
         MetricDefinition(
             "reopen_rate",

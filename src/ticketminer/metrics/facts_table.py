@@ -110,8 +110,10 @@ class FactsTable:
             return self
         pos = np.searchsorted(self.pk, rows.pk)
         clipped = np.minimum(pos, max(len(self.pk) - 1, 0))
-        exists = (pos < len(self.pk)) & (self.pk[clipped] == rows.pk) if len(self.pk) else (
-            np.zeros(len(rows), dtype=bool)
+        exists = (
+            (pos < len(self.pk)) & (self.pk[clipped] == rows.pk)
+            if len(self.pk)
+            else (np.zeros(len(rows), dtype=bool))
         )
         fresh = ~exists
         pk = np.concatenate([self.pk, rows.pk[fresh]])

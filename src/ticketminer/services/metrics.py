@@ -81,7 +81,9 @@ class MetricsService:
                 if buckets is not None:
                     part = cell_sets[g * buckets.n : (g + 1) * buckets.n]
                     group_series = _series(buckets, part, drill, query)
-                groups.append(MetricsGroup(query.group_by.name, value, sets[g], drill, group_series))
+                groups.append(
+                    MetricsGroup(query.group_by.name, value, sets[g], drill, group_series)
+                )
         return MetricsReport(
             start_time=start,
             end_time=end,
@@ -155,4 +157,3 @@ def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:
     attrs = dict(flt.attributes)
     attrs[group_by.attribute] = value
     return replace(flt, attributes=tuple(sorted(attrs.items())))
-

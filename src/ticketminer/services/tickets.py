@@ -40,18 +40,21 @@ def _result(plan: UpsertPlan) -> IngestResult:
 
 
 class TicketService:
-    def __init__(self, engine: Engine, cache: FactsCache, limits: Limits = Limits()) -> None:
+    def __init__(self, engine: Engine, cache: FactsCache, limits: Limits | None = None) -> None:
         self._engine = engine
         self._cache = cache
-        self._limits = limits
+        self._limits = limits or Limits()
         self._writer: GroupCommitter[Ticket, UpsertPlan] = GroupCommitter(engine, store_tickets)
 
     def close(self) -> None:
         self._writer.close()
 
+    def validate(self, ticket: Ticket) -> list[FieldViolation]:
+        return validate_ticket(ticket, self._limits)
+
     def ingest(self, ticket: Ticket) -> IngestResult:
         """Upsert one ticket; returns once the change is committed to disk."""
-        violations = validate_ticket(ticket, self._limits)
+        violations = self.validate(ticket)
         if violations:
             raise InvalidArgument(violations)
         return _result(self._writer.write([ticket])[0])

@@ -39,9 +39,7 @@ _STOP = object()
 class GroupCommitter(Generic[Item, Result]):
     """Serialises writes through one thread; a future resolves only after COMMIT."""
 
-    def __init__(
-        self, engine: Engine, write: BatchWriter, max_batch_items: int = 4000
-    ) -> None:
+    def __init__(self, engine: Engine, write: BatchWriter, max_batch_items: int = 4000) -> None:
         self._engine = engine
         self._write = write
         self._max_batch_items = max_batch_items

@@ -67,9 +67,7 @@ def reserve_versions(conn: Connection, count: int) -> int:
     return last - count + 1
 
 
-def write_plans(
-    conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_us: int
-) -> None:
+def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_us: int) -> None:
     """Store every (plan, version) that writes; each (tenant, external_id) must occur
     once. Versions come from `reserve_versions`, taken at the start of the transaction."""
     writing = [(p, v) for p, v in plans if p.writes]
@@ -118,7 +116,9 @@ def write_plans(
 
 
 def _attribute_rows(pk: int, tenant_id: str, attrs: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"ticket_pk": pk, "tenant_id": tenant_id, "key": k, "value": v} for k, v in attrs.items()]
+    return [
+        {"ticket_pk": pk, "tenant_id": tenant_id, "key": k, "value": v} for k, v in attrs.items()
+    ]
 
 
 def get_ticket(conn: Connection, tenant_id: str, external_id: str) -> StoredTicket | None:
@@ -139,6 +139,4 @@ def get_tickets_by_pk(
         chunk = list(pks[start : start + _IN_CHUNK])
         for row in conn.execute(select(tickets).where(tickets.c.pk.in_(chunk))):
             by_pk[row.pk] = row
-    return [
-        stored_ticket_from_row(by_pk[pk], include_messages) for pk in pks if pk in by_pk
-    ]
+    return [stored_ticket_from_row(by_pk[pk], include_messages) for pk in pks if pk in by_pk]

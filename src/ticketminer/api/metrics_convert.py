@@ -1,0 +1,111 @@
+"""GetMetrics request and response conversion."""
+
+from __future__ import annotations
+
+from ticketminer.api.convert import (
+    enum_value,
+    filter_from_proto,
+    filter_to_proto,
+    group_by_from_proto,
+    set_time,
+    tenant_of,
+    time_zone_from_proto,
+)
+from ticketminer.domain.errors import FieldViolation, InvalidArgument
+from ticketminer.domain.filters import FcrVariant, Granularity, MetricsQuery
+from ticketminer.domain.metrics import (
+    DurationStats,
+    MetricSet,
+    MetricsReport,
+    Ratio,
+    SeriesPoint,
+)
+from ticketminer.v1 import ticketminer_pb2 as pb
+
+
+def _collect(parse, violations: list[FieldViolation]):
+    try:
+        return parse()
+    except InvalidArgument as exc:
+        violations.extend(exc.violations)
+        return None
+
+
+def metrics_query_from_proto(req: pb.GetMetricsRequest) -> MetricsQuery:
+    """Report every problem of the request at once, not the first one."""
+    violations: list[FieldViolation] = []
+    granularity = enum_value(Granularity, req.granularity, "granularity", violations)
+    variant = enum_value(FcrVariant, req.fcr_variant, "fcr_variant", violations)
+    flt = _collect(lambda: filter_from_proto(req.filter), violations)
+    group_by = _collect(lambda: group_by_from_proto(req.group_by), violations)
+    time_zone = _collect(lambda: time_zone_from_proto(req.time_zone), violations)
+    if violations:
+        raise InvalidArgument(violations)
+    return MetricsQuery(
+        tenant_id=tenant_of(req.tenant_id),
+        filter=flt,
+        group_by=group_by,
+        granularity=granularity,
+        time_zone=time_zone,
+        fcr_variant=variant,
+    )
+
+
+def _ratio(value: Ratio, out: pb.Ratio) -> None:
+    out.numerator, out.denominator = value.numerator, value.denominator
+    if value.value is not None:
+        out.value = value.value
+
+
+def _durations(value: DurationStats, out: pb.DurationStats) -> None:
+    out.n = value.n
+    for name in ("mean_seconds", "p50_seconds", "p90_seconds"):
+        v = getattr(value, name)
+        if v is not None:
+            setattr(out, name, v)
+
+
+def metric_set_to_proto(value: MetricSet, out: pb.MetricSet) -> None:
+    out.volume, out.solved = value.volume, value.solved
+    _ratio(value.fcr, out.fcr)
+    _durations(value.first_response_time, out.first_response_time)
+    _durations(value.resolution_time, out.resolution_time)
+    _durations(value.full_resolution_time, out.full_resolution_time)
+    _ratio(value.reopen_rate, out.reopen_rate)
+    out.csat.n = value.csat.n
+    if value.csat.mean is not None:
+        out.csat.mean = value.csat.mean
+    if value.csat.satisfied_share is not None:
+        out.csat.satisfied_share = value.csat.satisfied_share
+    out.csat.counts.extend(value.csat.counts)
+
+
+def _point(point: SeriesPoint, out: pb.SeriesPoint) -> None:
+    set_time(out, "start_time", point.start_time)
+    out.label = point.label
+    metric_set_to_proto(point.metrics, out.metrics)
+    filter_to_proto(point.drill_down, out.drill_down)
+
+
+def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
+    out = pb.GetMetricsResponse(
+        time_zone=report.time_zone,
+        granularity=int(report.granularity),
+        group_by=report.group_by,
+        total_groups=report.total_groups,
+    )
+    set_time(out, "start_time", report.start_time)
+    set_time(out, "end_time", report.end_time)
+    metric_set_to_proto(report.overall, out.overall)
+    filter_to_proto(report.drill_down, out.drill_down)
+    for d in report.definitions:
+        out.definitions.add(name=d.name, variant=d.variant, definition=d.definition)
+    for point in report.series:
+        _point(point, out.series.add())
+    for group in report.groups:
+        pg = out.groups.add(key=group.key, value=group.value)
+        metric_set_to_proto(group.metrics, pg.metrics)
+        filter_to_proto(group.drill_down, pg.drill_down)
+        for point in group.series:
+            _point(point, pg.series.add())
+    return out

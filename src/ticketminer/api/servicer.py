@@ -1,0 +1,119 @@
+"""The TicketMiner servicer: convert the request, call a service, convert back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import grpc
+
+from ticketminer.api.convert import (
+    filter_from_proto,
+    ingest_result_to_proto,
+    set_time,
+    stored_ticket_to_view,
+    tenant_of,
+    ticket_from_proto,
+)
+from ticketminer.api.deserialize import MalformedRequest
+from ticketminer.api.errors import field_prefix
+from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
+from ticketminer.domain.errors import FieldViolation, InvalidArgument
+from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
+from ticketminer.domain.model import Ticket
+from ticketminer.services.metrics import MetricsService
+from ticketminer.services.tickets import TicketService
+from ticketminer.v1 import ticketminer_pb2 as pb
+from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
+
+Request = pb.IngestTicketRequest | MalformedRequest
+
+
+def _well_formed(request):
+    if isinstance(request, MalformedRequest):
+        raise InvalidArgument(request.violations)
+    return request
+
+
+def _bulk_report_to_proto(report: BulkIngestReport) -> pb.IngestTicketsResponse:
+    out = pb.IngestTicketsResponse(
+        accepted=report.accepted,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        stale=report.stale,
+        rejected=report.rejected,
+    )
+    for err in report.errors:
+        item = out.errors.add(index=err.index, external_id=err.external_id, reason=err.reason)
+        for v in err.violations:
+            field = f"ticket.{v.field}" if v.field else ""
+            item.field_violations.add(field=field, description=v.description)
+    return out
+
+
+class TicketMinerServicer(pb_grpc.TicketMinerServicer):
+    def __init__(self, tickets: TicketService, metrics: MetricsService) -> None:
+        self._tickets = tickets
+        self._metrics = metrics
+
+    def _decode(self, msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
+        """The ticket, and every violation when the wire form is already bad, so the
+        caller hears of all problems in one round trip."""
+        ticket, violations = ticket_from_proto(msg)
+        if violations:
+            violations += self._tickets.validate(ticket)
+        return ticket, violations
+
+    def _bulk_items(self, requests: Iterable[Request]) -> Iterator[BulkItem]:
+        for index, request in enumerate(requests):
+            if isinstance(request, MalformedRequest):
+                # Rejected items name fields relative to the ticket, like validation.
+                relative = [
+                    FieldViolation(v.field.removeprefix("ticket."), v.description)
+                    for v in request.violations
+                ]
+                yield RejectedItem(index, "", relative, "undecodable request")
+                continue
+            ticket, violations = self._decode(request.ticket)
+            yield RejectedItem(index, ticket.external_id, violations) if violations else ticket
+
+    def IngestTicket(self, request: Request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        with field_prefix("ticket"):
+            ticket, violations = self._decode(request.ticket)
+            if violations:
+                raise InvalidArgument(violations)
+            result = self._tickets.ingest(ticket)
+        return ingest_result_to_proto(result)
+
+    def IngestTickets(self, request_iterator: Iterable[Request], context: grpc.ServicerContext):
+        report = self._tickets.ingest_bulk(self._bulk_items(request_iterator))
+        return _bulk_report_to_proto(report)
+
+    def GetTicket(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        stored = self._tickets.get(tenant_of(request.tenant_id), request.external_id)
+        out = pb.GetTicketResponse()
+        stored_ticket_to_view(stored, out)
+        set_time(out, "ingested_at", stored.ingested_at)
+        return out
+
+    def ListTickets(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        page = self._tickets.list(
+            tenant_of(request.tenant_id),
+            filter_from_proto(request.filter),
+            page_size=request.page_size,
+            page_token=request.page_token,
+            include_messages=request.include_messages,
+        )
+        out = pb.ListTicketsResponse(
+            next_page_token=page.next_page_token, total_size=page.total_size
+        )
+        for stored in page.tickets:
+            stored_ticket_to_view(stored, out.tickets.add())
+        return out
+
+    def GetMetrics(self, request, context: grpc.ServicerContext):
+        query = metrics_query_from_proto(_well_formed(request))
+        return metrics_report_to_proto(self._metrics.get_metrics(query))

@@ -1,0 +1,68 @@
+"""Settings from flags and TICKETMINER_* environment variables, with defaults that
+let `ticketminer serve` just work."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields
+
+from ticketminer.domain.validation import DEFAULT_MAX_TEXT_BYTES
+
+ENV_PREFIX = "TICKETMINER_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    db_url: str = "sqlite:///ticketminer.db"
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
+    max_message_bytes: int = 16 * 1024 * 1024
+    max_concurrent_rpcs: int = 256
+    workers: int = 32
+    grace_seconds: float = 10.0
+    log_level: str = "INFO"
+
+
+HELP = {
+    "host": "address to listen on",
+    "port": "port to listen on (0 picks a free one)",
+    "db_url": "SQLAlchemy URL or a SQLite file path",
+    "max_text_bytes": "largest subject, description, message body or attribute value",
+    "max_message_bytes": "largest gRPC message received or sent",
+    "max_concurrent_rpcs": "RPCs beyond this many get RESOURCE_EXHAUSTED",
+    "workers": "server threads",
+    "grace_seconds": "how long in-flight RPCs may finish after SIGTERM",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
+    """One flag per setting; each defaults to its environment variable."""
+    for f in fields(Settings):
+        if only is not None and f.name not in only:
+            continue
+        env = ENV_PREFIX + f.name.upper()
+        flag = "--db" if f.name == "db_url" else "--" + f.name.replace("_", "-")
+        parser.add_argument(
+            flag,
+            dest=f.name,
+            type=type(f.default),
+            default=None,
+            help=f"{HELP[f.name]} (env {env}, default {f.default!r})",
+        )
+
+
+def settings_from(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
+    """Flags win over environment variables, which win over defaults."""
+    environ = dict(os.environ) if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        flag = getattr(args, f.name, None)
+        env = environ.get(ENV_PREFIX + f.name.upper())
+        if flag is not None:
+            values[f.name] = flag
+        elif env not in (None, ""):
+            values[f.name] = type(f.default)(env)
+    return Settings(**values)

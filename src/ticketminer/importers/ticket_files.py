@@ -1,0 +1,295 @@
+"""Read tickets from JSONL or CSV files in the shape of the wire `Ticket` message.
+
+Both formats are turned into a `ticketminer.v1.Ticket` first and then go through
+`ticket_from_proto`, so a file import and an API call share one set of wire checks.
+Only format problems become `RowError`s here; business rules (`validate_ticket`)
+stay with the service, which would otherwise report them twice.
+
+JSONL: one `Ticket` per line in the protobuf JSON mapping (camelCase or proto field
+names); blank lines are skipped and do not count as records.
+
+CSV: one ticket per row; columns are `Ticket` field names plus
+`attributes.<key>` (an empty cell means the key is absent), `tags` (separated by
+`|`) and `messages` (a JSON array of `Message` in the protobuf JSON mapping).
+Timestamps are RFC 3339 with a UTC offset; `status` takes `TICKET_STATUS_SOLVED`,
+`solved` or the enum number. Empty cells leave a field unset.
+
+Field paths in violations use proto field names (`messages[0].created_at`), the
+same names the service uses in its own violations.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+
+from ticketminer.api.convert import datetime_to_timestamp, ticket_from_proto
+from ticketminer.domain.errors import FieldViolation
+from ticketminer.importers.records import ImportItem, RowError
+from ticketminer.v1 import ticketminer_pb2 as pb
+
+FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+FORMATS = ("jsonl", "csv")
+ATTRIBUTE_PREFIX = "attributes."
+TAG_SEPARATOR = "|"
+STATUS_PREFIX = "TICKET_STATUS_"
+
+_STRING_COLUMNS = (
+    "tenant_id",
+    "external_id",
+    "channel",
+    "subject",
+    "description",
+    "customer_id",
+    "language",
+)
+_TIME_COLUMNS = ("created_at", "updated_at", "solved_at", "first_solved_at", "customer_since")
+
+
+def read_ticket_file(path: str | Path, fmt: str | None = None) -> Iterator[ImportItem]:
+    """Yield a `Ticket` or a `RowError` per record of a JSONL or CSV file.
+
+    `fmt` is "jsonl" or "csv"; when None it is inferred from the file extension,
+    so a misnamed file fails here instead of producing one error per row.
+    """
+    path = Path(path)
+    if fmt is None:
+        fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+        if fmt is None:
+            known = ", ".join(sorted(FORMAT_BY_SUFFIX))
+            raise ValueError(f"cannot infer the format of {path.name!r}: use one of {known}")
+    elif fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return _read_jsonl(path) if fmt == "jsonl" else _read_csv(path)
+
+
+def _from_wire(index: int, msg: pb.Ticket) -> ImportItem:
+    ticket, violations = ticket_from_proto(msg)
+    if ticket is None:
+        return RowError(index, msg.external_id, violations)
+    return ticket
+
+
+# --- JSONL -----------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> Iterator[ImportItem]:
+    # Binary lines decoded one at a time: a bad byte sequence costs one record,
+    # not the whole file. utf-8-sig drops a BOM at the start.
+    with path.open("rb") as f:
+        index = 0
+        for raw in f:
+            if not raw.strip():
+                continue
+            yield _jsonl_record(index, raw)
+            index += 1
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _jsonl_record(index: int, raw: bytes) -> ImportItem:
+    try:
+        obj = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_reject_duplicate_keys)
+    except UnicodeDecodeError as exc:
+        return RowError(index, "", [FieldViolation("line", f"is not valid UTF-8: {exc}")])
+    except ValueError as exc:  # JSONDecodeError or a duplicate key
+        return RowError(index, "", [FieldViolation("line", f"is not valid JSON: {exc}")])
+    if not isinstance(obj, dict):
+        return RowError(index, "", [FieldViolation("line", "is not a JSON object")])
+    msg = pb.Ticket()
+    try:
+        json_format.ParseDict(obj, msg)
+    except json_format.ParseError as exc:
+        return RowError(index, _guess_external_id(obj), [parse_error_violation(str(exc))])
+    return _from_wire(index, msg)
+
+
+def _guess_external_id(obj: dict[str, Any]) -> str:
+    for key in ("externalId", "external_id"):
+        value = obj.get(key)
+        if isinstance(value, str | int):
+            return str(value)
+    return ""
+
+
+_UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)" at "([^"]*)"')
+_AT_PATH = re.compile(r" at [A-Za-z_][\w]*\.([\w\[\].]+?)\.*$", re.DOTALL)
+_OUTER_FIELD = re.compile(r"^Failed to parse (\w+) field: ")
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _snake(path: str) -> str:
+    return _CAMEL.sub(r"_\1", path).lower()
+
+
+def parse_error_violation(message: str, root: str = "line") -> FieldViolation:
+    """Turn a protobuf `ParseError` message into a violation on the field it names.
+
+    The parser only reports text, so this digs the path out of it; when no path
+    can be found the violation falls back to `root`.
+    """
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        name, where = unknown.groups()
+        parent = _snake(where.partition(".")[2]) if "." in where else ""
+        return FieldViolation(f"{parent}.{name}" if parent else name, f"unknown field {name!r}")
+    at = _AT_PATH.search(message)
+    outer = _OUTER_FIELD.match(message)
+    if at:
+        field = _snake(at.group(1))
+        message = message[: at.start()]
+    elif outer:
+        field = _snake(outer.group(1))
+    else:
+        field = root
+    while (inner := _OUTER_FIELD.match(message)) is not None:
+        message = message[inner.end() :]
+    return FieldViolation(field, message.rstrip(".") or "could not be parsed")
+
+
+# --- CSV -------------------------------------------------------------------------
+
+
+def _check_header(header: list[str]) -> None:
+    known = {*_STRING_COLUMNS, *_TIME_COLUMNS, "status", "reopen_count", "csat"}
+    known |= {"tags", "messages"}
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise ValueError(f"column {name!r} appears twice in the CSV header")
+        seen.add(name)
+        if name.startswith(ATTRIBUTE_PREFIX):
+            if name == ATTRIBUTE_PREFIX:
+                raise ValueError("column 'attributes.' has no attribute key")
+        elif name not in known:
+            raise ValueError(
+                f"unknown CSV column {name!r}: use Ticket field names "
+                f"({', '.join(sorted(known))}) or attributes.<key>"
+            )
+
+
+def _read_csv(path: Path) -> Iterator[ImportItem]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None:
+            return
+        _check_header(header)
+        index = 0
+        for row in reader:
+            if not row:  # a blank line
+                continue
+            yield _csv_record(index, header, row)
+            index += 1
+
+
+def _csv_record(index: int, header: list[str], row: list[str]) -> ImportItem:
+    cells = dict(zip(header, row, strict=False))
+    if len(row) != len(header):
+        violation = FieldViolation("row", f"has {len(row)} cells; the header has {len(header)}")
+        return RowError(index, cells.get("external_id", ""), [violation])
+    msg = pb.Ticket()
+    violations: list[FieldViolation] = []
+    for column, cell in cells.items():
+        if cell == "":
+            continue
+        if column.startswith(ATTRIBUTE_PREFIX):
+            msg.attributes[column[len(ATTRIBUTE_PREFIX) :]] = cell
+            continue
+        setter = _CELL_SETTERS.get(column, _set_string)
+        problem = setter(msg, column, cell)
+        if problem is not None:
+            violations.append(problem)
+    if violations:
+        return RowError(index, msg.external_id, violations)
+    return _from_wire(index, msg)
+
+
+CellSetter = Callable[[pb.Ticket, str, str], FieldViolation | None]
+
+
+def _set_string(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    setattr(msg, column, cell)
+    return None
+
+
+def _set_time(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    try:
+        value = datetime.fromisoformat(cell.strip())
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        return FieldViolation(column, f"is not an RFC 3339 timestamp with a UTC offset: {cell!r}")
+    datetime_to_timestamp(value, getattr(msg, column))
+    return None
+
+
+def _set_status(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    name = re.sub(r"[\s-]+", "_", cell.strip()).upper()
+    try:
+        if name.isdigit():
+            msg.status = int(name)  # ticket_from_proto reports unknown numbers
+        else:
+            full = name if name.startswith(STATUS_PREFIX) else STATUS_PREFIX + name
+            msg.status = pb.TicketStatus.Value(full)
+    except ValueError:
+        names = ", ".join(n.removeprefix(STATUS_PREFIX) for n in pb.TicketStatus.keys())
+        return FieldViolation(column, f"unknown status {cell!r}: use one of {names}")
+    return None
+
+
+def _set_uint(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    try:
+        value = int(cell.strip())
+    except ValueError:
+        return FieldViolation(column, f"is not an integer: {cell!r}")
+    if value < 0:
+        return FieldViolation(column, "must not be negative")
+    try:
+        setattr(msg, column, value)
+    except ValueError:
+        return FieldViolation(column, f"is out of range: {value}")
+    return None
+
+
+def _set_tags(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    msg.tags.extend(tag.strip() for tag in cell.split(TAG_SEPARATOR) if tag.strip())
+    return None
+
+
+def _set_messages(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    try:
+        items = json.loads(cell, object_pairs_hook=_reject_duplicate_keys)
+    except ValueError as exc:
+        return FieldViolation(column, f"is not valid JSON: {exc}")
+    if not isinstance(items, list):
+        return FieldViolation(column, "must be a JSON array of messages")
+    try:
+        json_format.ParseDict({"messages": items}, msg)
+    except json_format.ParseError as exc:
+        return parse_error_violation(str(exc), root=column)
+    return None
+
+
+_CELL_SETTERS: dict[str, CellSetter] = {
+    **dict.fromkeys(_TIME_COLUMNS, _set_time),
+    "status": _set_status,
+    "reopen_count": _set_uint,
+    "csat": _set_uint,
+    "tags": _set_tags,
+    "messages": _set_messages,
+}

@@ -1,0 +1,87 @@
+"""The gRPC server: TicketMiner, health and reflection on the synchronous grpc.server
+(measured faster than grpc.aio on this workload; see BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ticketminer.api.handlers import SERVICE_NAME, ticketminer_handler
+from ticketminer.api.interceptors import AccessLogInterceptor
+from ticketminer.api.servicer import TicketMinerServicer
+from ticketminer.app import App
+from ticketminer.config import Settings
+
+log = logging.getLogger("ticketminer.server")
+
+
+class Server:
+    """A started server; `port` is the bound port (useful with port 0)."""
+
+    def __init__(self, settings: Settings, app: App | None = None) -> None:
+        self.settings = settings
+        self.app = app or App.open(settings)
+        self._grpc = grpc.server(
+            ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
+            interceptors=[AccessLogInterceptor()],
+            options=[
+                ("grpc.max_receive_message_length", settings.max_message_bytes),
+                ("grpc.max_send_message_length", settings.max_message_bytes),
+            ],
+            maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
+        )
+        servicer = TicketMinerServicer(self.app.tickets, self.app.metrics)
+        self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))
+        self.health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
+        )
+        self.port = self._grpc.add_insecure_port(f"{settings.host}:{settings.port}")
+        if self.port == 0:
+            raise RuntimeError(f"could not bind {settings.host}:{settings.port}")
+
+    def start(self) -> Server:
+        self._grpc.start()
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info(
+            json.dumps(
+                {"event": "serving", "host": self.settings.host, "port": self.port},
+                separators=(",", ":"),
+            )
+        )
+        return self
+
+    def stop(self, grace: float | None = None) -> None:
+        """Report NOT_SERVING first so balancers drain us, then let calls finish."""
+        self.health.enter_graceful_shutdown()
+        grace = self.settings.grace_seconds if grace is None else grace
+        self._grpc.stop(grace).wait()
+        self.app.close()
+        log.info(json.dumps({"event": "stopped"}))
+
+    def wait(self) -> None:
+        self._grpc.wait_for_termination()
+
+
+def serve(settings: Settings) -> None:
+    server = Server(settings).start()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info(json.dumps({"event": "signal", "signal": signal.Signals(signum).name}))
+            threading.Thread(target=server.stop, name="shutdown").start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.wait()
