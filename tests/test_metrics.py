@@ -18,7 +18,7 @@ from ticketminer.domain.filters import (
 )
 from ticketminer.domain.model import TicketStatus
 
-S, C, O = TicketStatus.SOLVED, TicketStatus.CLOSED, TicketStatus.OPEN
+S, C, OPEN = TicketStatus.SOLVED, TicketStatus.CLOSED, TicketStatus.OPEN
 DAY = 24 * 60
 MIN = 60.0
 
@@ -36,9 +36,9 @@ def loaded(app):
         ticket("c", 120, agent(125), status=S, first_solved=150, solved=400, reopens=1,
                channel="chat", attributes={"carrier": "YTO"}),
         # d: open, untouched, no carrier.
-        ticket("d", DAY, status=O, channel="chat"),
+        ticket("d", DAY, status=OPEN, channel="chat"),
         # e: only a bot answered, so no first response.
-        ticket("e", DAY + 30, bot(DAY + 31), status=O, channel="chat",
+        ticket("e", DAY + 30, bot(DAY + 31), status=OPEN, channel="chat",
                attributes={"carrier": "SF"}),
     ]  # fmt: skip
     for t in tickets:
@@ -180,7 +180,9 @@ def test_updates_are_seen_by_the_next_query(loaded):
     m = metrics(loaded).overall
     assert (m.volume, m.solved, m.fcr.numerator) == (5, 4, 2)
     by_carrier = metrics(loaded, group_by=GroupBy("attribute", "carrier"))
-    loaded.tickets.ingest(ticket("d", DAY, status=O, channel="chat", attributes={"carrier": "ZTO"}))
+    loaded.tickets.ingest(
+        ticket("d", DAY, status=OPEN, channel="chat", attributes={"carrier": "ZTO"})
+    )
     after = metrics(loaded, group_by=GroupBy("attribute", "carrier"))
     assert {g.value for g in by_carrier.groups} == {"SF", "", "YTO"}
     assert {g.value: g.metrics.volume for g in after.groups} == {"SF": 3, "YTO": 1, "ZTO": 1}

@@ -229,7 +229,12 @@ def _ticket(row: list[str], tenant_id: str, line: int) -> Ticket:
         if solved is not None and solved < created:
             attributes["resolved_at_raw"] = row[RESOLVED_AT]
             solved = None
-    reopen = row[REOPEN_COUNT]
+    try:
+        reopen = 0 if row[REOPEN_COUNT] == MISSING else int(row[REOPEN_COUNT])
+    except ValueError:
+        raise ValueError(
+            f"line {line}: reopen_count {row[REOPEN_COUNT]!r} is not an integer"
+        ) from None
     return Ticket(
         tenant_id=tenant_id,
         external_id=row[NUMBER],
@@ -238,7 +243,7 @@ def _ticket(row: list[str], tenant_id: str, line: int) -> Ticket:
         channel="" if row[CONTACT_TYPE] == MISSING else row[CONTACT_TYPE].lower(),
         status=STATUS_BY_STATE.get(row[INCIDENT_STATE], TicketStatus.UNSPECIFIED),
         solved_at=solved,
-        reopen_count=0 if reopen == MISSING else int(reopen),
+        reopen_count=reopen,
         customer_id="" if row[CALLER_ID] == MISSING else row[CALLER_ID],
         attributes=attributes,
     )

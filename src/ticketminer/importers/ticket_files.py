@@ -32,6 +32,7 @@ from google.protobuf import json_format
 
 from ticketminer.api.convert import datetime_to_timestamp, ticket_from_proto
 from ticketminer.domain.errors import FieldViolation
+from ticketminer.domain.model import TicketStatus
 from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -72,7 +73,7 @@ def read_ticket_file(path: str | Path, fmt: str | None = None) -> Iterator[Impor
 
 def _from_wire(index: int, msg: pb.Ticket) -> ImportItem:
     ticket, violations = ticket_from_proto(msg)
-    if ticket is None:
+    if violations:  # the ticket then holds placeholders and must not be used
         return RowError(index, msg.external_id, violations)
     return ticket
 
@@ -247,7 +248,7 @@ def _set_status(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None
             full = name if name.startswith(STATUS_PREFIX) else STATUS_PREFIX + name
             msg.status = pb.TicketStatus.Value(full)
     except ValueError:
-        names = ", ".join(n.removeprefix(STATUS_PREFIX) for n in pb.TicketStatus.keys())
+        names = ", ".join(status.name for status in TicketStatus)
         return FieldViolation(column, f"unknown status {cell!r}: use one of {names}")
     return None
 
