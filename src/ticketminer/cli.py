@@ -12,8 +12,9 @@ from tqdm import tqdm
 
 from ticketminer.app import App
 from ticketminer.config import Settings, add_arguments, settings_from
-from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
-from ticketminer.importers.records import ImportItem, RowError
+from ticketminer.domain.ingest import BulkIngestReport, BulkItem
+from ticketminer.domain.model import DEFAULT_TENANT, Ticket
+from ticketminer.importers.records import ImportItem
 
 FORMATS = ("auto", "csv", "jsonl", "servicenow")
 SHOWN_ERRORS = 20
@@ -51,12 +52,9 @@ def _read(path: str, fmt: str, tenant: str) -> Iterator[ImportItem]:
 
 def _bulk(items: Iterable[ImportItem], tenant: str) -> Iterator[BulkItem]:
     for item in items:
-        if isinstance(item, RowError):
-            yield RejectedItem(item.index, item.external_id, item.violations, "unreadable row")
-        else:
-            if tenant and item.tenant_id in ("", "default"):
-                item.tenant_id = tenant
-            yield item
+        if isinstance(item, Ticket) and tenant and item.tenant_id == DEFAULT_TENANT:
+            item.tenant_id = tenant
+        yield item
 
 
 def print_summary(report: BulkIngestReport, seconds: float, out=sys.stdout) -> None:

@@ -4,21 +4,13 @@ raising) lets a bulk import report every broken row in one pass."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypeAlias
 
-from ticketminer.domain.errors import FieldViolation
+from ticketminer.domain.ingest import RejectedItem
 from ticketminer.domain.model import Ticket
 
+# A record that failed wire/format checks; `index` is its 0-based position among
+# the file's records. The same type the bulk RPC reports, so both share one path.
+RowError = RejectedItem
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A record that failed wire/format checks; `index` is its 0-based position
-    among the records of the file, so the caller can point at it."""
-
-    index: int
-    external_id: str
-    violations: list[FieldViolation]
-
-
-ImportItem: TypeAlias = Ticket | RowError
+ImportItem: TypeAlias = Ticket | RejectedItem
