@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ticketminer.domain.model import IngestOutcome, Ticket, TicketAnalysis
+from ticketminer.domain.timeutil import to_us
 from ticketminer.metrics.ticket_facts import analyse
 
 
@@ -39,8 +40,8 @@ class UpsertPlan:
         return self.outcome in (IngestOutcome.CREATED, IngestOutcome.UPDATED)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _instant(value: datetime | None) -> int | None:
+    return to_us(value) if value is not None else None
 
 
 def content_hash(ticket: Ticket) -> str:
@@ -48,21 +49,28 @@ def content_hash(ticket: Ticket) -> str:
     payload = [
         ticket.tenant_id,
         ticket.external_id,
-        _iso(ticket.created_at),
-        _iso(ticket.updated_at),
+        _instant(ticket.created_at),
+        _instant(ticket.updated_at),
         ticket.channel,
         ticket.subject,
         ticket.description,
         [
-            [m.external_id, int(m.author_role), _iso(m.created_at), m.body, m.public, m.author_id]
+            [
+                m.external_id,
+                int(m.author_role),
+                _instant(m.created_at),
+                m.body,
+                m.public,
+                m.author_id,
+            ]
             for m in ticket.messages
         ],
         int(ticket.status),
-        _iso(ticket.solved_at),
-        _iso(ticket.first_solved_at),
+        _instant(ticket.solved_at),
+        _instant(ticket.first_solved_at),
         ticket.reopen_count,
         ticket.customer_id,
-        _iso(ticket.customer_since),
+        _instant(ticket.customer_since),
         sorted(ticket.attributes.items()),
         ticket.tags,
         ticket.csat,

@@ -80,7 +80,8 @@ ticket_attributes = Table(
     Column("key", String(256), primary_key=True),
     Column("tenant_id", String(256), nullable=False),
     Column("value", Text, nullable=False),
-    Index("ix_attributes_tenant_key_value", "tenant_id", "key", "value"),
+    # Metrics load one key's values for a tenant at a time.
+    Index("ix_attributes_tenant_key", "tenant_id", "key"),
 )
 
 counters = Table(

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from ticketminer.domain.model import StoredTicket
 from ticketminer.domain.timeutil import from_us_or_none
 from ticketminer.domain.upsert import StoredSummary, UpsertPlan
+from ticketminer.store.bulk_sql import execute_many
 from ticketminer.store.schema import TICKET_VERSION, counters, ticket_attributes, tickets
 from ticketminer.store.ticket_rows import analysis_from_row, stored_ticket_from_row, ticket_row
 
@@ -91,17 +92,17 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
 
     attr_rows: list[dict[str, Any]] = []
     if new_rows:
-        pks = conn.execute(
-            insert(tickets).returning(tickets.c.pk, sort_by_parameter_order=True), new_rows
-        ).scalars()
-        for pk, row, attrs in zip(pks, new_rows, new_attrs, strict=True):
-            attr_rows.extend(_attribute_rows(pk, row["tenant_id"], attrs))
+        execute_many(conn, insert(tickets), new_rows)
+        # The write lock is ours, so (tenant, external_id) finds exactly these rows.
+        for tenant, ids in _ids_by_tenant(new_rows).items():
+            pks = _pks_of(conn, tenant, ids)
+            for row, attrs in zip(new_rows, new_attrs, strict=True):
+                if row["tenant_id"] == tenant:
+                    attr_rows.extend(_attribute_rows(pks[row["external_id"]], tenant, attrs))
     if changed_rows:
         columns = {k[2:]: bindparam(k) for k in changed_rows[0] if k != "b_pk"}
-        conn.execute(
-            update(tickets).where(tickets.c.pk == bindparam("b_pk")).values(columns),
-            changed_rows,
-        )
+        statement = update(tickets).where(tickets.c.pk == bindparam("b_pk")).values(columns)
+        execute_many(conn, statement, changed_rows)
         pks_changed = [pk for pk, _ in changed_attrs]
         for start in range(0, len(pks_changed), _IN_CHUNK):
             conn.execute(
@@ -111,8 +112,25 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
             )
         for (pk, attrs), row in zip(changed_attrs, changed_rows, strict=True):
             attr_rows.extend(_attribute_rows(pk, row["b_tenant_id"], attrs))
-    if attr_rows:
-        conn.execute(insert(ticket_attributes), attr_rows)
+    execute_many(conn, insert(ticket_attributes), attr_rows)
+
+
+def _ids_by_tenant(rows: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["tenant_id"], []).append(row["external_id"])
+    return out
+
+
+def _pks_of(conn: Connection, tenant_id: str, external_ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(external_ids), _IN_CHUNK):
+        query = select(tickets.c.external_id, tickets.c.pk).where(
+            tickets.c.tenant_id == tenant_id,
+            tickets.c.external_id.in_(external_ids[start : start + _IN_CHUNK]),
+        )
+        found.update((ext, pk) for ext, pk in conn.execute(query))
+    return found
 
 
 def _attribute_rows(pk: int, tenant_id: str, attrs: dict[str, str]) -> list[dict[str, Any]]:
