@@ -265,16 +265,19 @@ def test_health_and_reflection(channel):
 
 def test_overload_returns_resource_exhausted(settings):
     srv = Server(replace(settings, max_concurrent_rpcs=1)).start()
-    release = threading.Event()
+    release, sent = threading.Event(), threading.Event()
 
     def slow_stream():
         yield pb.IngestTicketRequest(ticket=good_ticket("slow"))
+        sent.set()  # asked for more: the call is under way
         release.wait(10)
 
     try:
         with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as ch:
             stub = pb_grpc.TicketMinerStub(ch)
             held = stub.IngestTickets.future(slow_stream(), timeout=20)
+            assert sent.wait(10)
+            threading.Event().wait(0.3)  # let the server admit it
             codes = set()
             for _ in range(50):
                 try:

@@ -31,7 +31,28 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--tenant", default="", help="tenant for formats that carry none")
     imp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_arguments(imp, only=("db_url", "max_text_bytes", "log_level"))
+    health = sub.add_parser("health", help="exit 0 if the server reports SERVING")
+    add_arguments(health, only=("host", "port", "log_level"))
+    health.add_argument("--timeout", type=float, default=3.0)
     return parser
+
+
+def run_health(args: argparse.Namespace, settings: Settings) -> int:
+    """A probe for container health checks that needs no extra binary."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(f"{settings.host}:{settings.port}") as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=args.timeout
+            )
+        except grpc.RpcError as err:
+            print(f"unhealthy: {err.code().name}", file=sys.stderr)
+            return 1
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    print(status)
+    return 0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1
 
 
 def _configure_logging(level: str) -> None:
@@ -95,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         serve(settings)
         return 0
+    if args.command == "health":
+        return run_health(args, settings)
     return run_import(args, settings)
 
 
