@@ -78,7 +78,8 @@ def _bulk(items: Iterable[ImportItem], tenant: str) -> Iterator[BulkItem]:
         yield item
 
 
-def print_summary(report: BulkIngestReport, seconds: float, out=sys.stdout) -> None:
+def print_summary(report: BulkIngestReport, seconds: float, out=None) -> None:
+    out = out or sys.stdout
     total = report.accepted + report.rejected
     rate = total / seconds if seconds > 0 else 0.0
     print(
