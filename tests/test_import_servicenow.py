@@ -200,3 +200,34 @@ def test_real_log_reproduces_the_reference_figures() -> None:
 
     made_sla = sum(t.attributes["made_sla"] == "true" for t in stored)
     assert round(100 * made_sla / len(stored), 1) == 63.4
+
+
+@pytest.mark.data
+def test_reference_figures_through_the_import_command_and_get_metrics(tmp_path: Path) -> None:
+    """The same figures, read back from the service as a user would get them."""
+    if not ZIP.exists():
+        pytest.skip(f"ServiceNow log not found at {ZIP}; CI provides ../shared/data")
+    from ticketminer.app import App
+    from ticketminer.cli import main
+    from ticketminer.config import Settings
+    from ticketminer.domain.filters import Cohort, MetricsQuery, TicketFilter
+
+    db = str(tmp_path / "sn.db")
+    assert main(["import", str(ZIP), "--format", "servicenow", "--db", db, "--no-progress"]) == 0
+    app = App.open(Settings(db_url=db))
+    try:
+        overall = app.metrics.get_metrics(MetricsQuery("servicenow")).overall
+        assert overall.volume == 24_918
+        assert round(overall.resolution_time.p50_seconds / 3600, 1) == 22.1
+        no_reassign = TicketFilter(attributes=(("reassignment_count", "0"),))
+        touched_once = app.metrics.get_metrics(MetricsQuery("servicenow", no_reassign))
+        reopened = app.tickets.list(
+            "servicenow", TicketFilter(attributes=no_reassign.attributes, cohort=Cohort.REOPENED)
+        )
+        share = (touched_once.overall.volume - reopened.total_size) / overall.volume
+        assert round(share * 100, 1) == 54.1
+        made_sla = TicketFilter(attributes=(("made_sla", "true"),))
+        sla = app.metrics.get_metrics(MetricsQuery("servicenow", made_sla)).overall.volume
+        assert round(sla / overall.volume * 100, 1) == 63.4
+    finally:
+        app.close()
