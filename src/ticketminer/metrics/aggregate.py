@@ -1,88 +1,89 @@
 """Grouped metric arithmetic over facts columns, vectorised with numpy.
 
-Rows are assigned to cells (a group, a time bucket, or both); every statistic is
-computed for all cells at once, so cost grows with rows, not with cells.
+Selected rows are assigned to cells (a group, a time bucket, or both). Counts come
+from one `bincount` per statistic; quantiles from one stable sort of the rows by
+cell, then a linear-time `np.partition` inside each cell.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ticketminer.domain.filters import FcrVariant
 from ticketminer.domain.metrics import CsatStats, DurationStats, MetricSet, Ratio
-from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.metrics.facts_table import DURATIONS, FactsTable
 from ticketminer.metrics.selection import fcr_column
 
 QUANTILES = (0.5, 0.9)
 
 
-def _count(cells: np.ndarray, n_cells: int, where: np.ndarray | None = None) -> np.ndarray:
-    picked = cells if where is None else cells[where]
-    return np.bincount(picked, minlength=n_cells)[:n_cells]
-
-
-def grouped_durations(
-    facts: FactsTable, name: str, cell_of_row: np.ndarray, n_cells: int
-) -> list[DurationStats]:
-    """n, mean, p50 and p90 of duration column `name` per cell.
-
-    `cell_of_row` holds a cell for every table row, -1 for rows not selected.
-    Quantiles interpolate linearly between order statistics (numpy's default).
-    """
-    order, valid = facts.value_order(name)
-    order = order[:valid]
-    order = order[cell_of_row[order] >= 0]
-    cells = cell_of_row[order]
-    # A stable sort by cell keeps rows in value order inside each cell.
-    by_cell = np.argsort(cells.astype(np.int16 if n_cells < 2**15 else np.int64), kind="stable")
-    values = facts.numeric[name][order[by_cell]]
-    n = np.bincount(cells, minlength=n_cells)[:n_cells]
-    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
-    sums = np.bincount(cells, weights=facts.numeric[name][order], minlength=n_cells)[:n_cells]
-    quantiles = []
-    for q in QUANTILES:
-        pos = starts + q * np.maximum(n - 1, 0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        if len(values):
-            lo_v = values[np.minimum(lo, len(values) - 1)]
-            hi_v = values[np.minimum(hi, len(values) - 1)]
-            quantiles.append(lo_v + (hi_v - lo_v) * (pos - lo))
-        else:
-            quantiles.append(np.zeros(n_cells))
+def _quantiles(values: np.ndarray) -> list[float]:
+    """Linear interpolation between order statistics (numpy's default method)."""
+    positions = [q * (len(values) - 1) for q in QUANTILES]
+    kth = sorted({math.floor(p) for p in positions} | {math.ceil(p) for p in positions})
+    part = np.partition(values, kth)
     out = []
-    for c in range(n_cells):
-        if n[c] == 0:
+    for p in positions:
+        lo, hi = part[math.floor(p)], part[math.ceil(p)]
+        out.append(float(lo + (hi - lo) * (p - math.floor(p))))
+    return out
+
+
+def _durations(values: np.ndarray, bounds: np.ndarray) -> list[DurationStats]:
+    """Stats per cell; `values` are grouped by cell, cell c spans bounds[c]:bounds[c+1]."""
+    out = []
+    for c in range(len(bounds) - 1):
+        cell = values[bounds[c] : bounds[c + 1]]
+        cell = cell[~np.isnan(cell)]
+        if len(cell) == 0:
             out.append(DurationStats(0))
-        else:
-            out.append(
-                DurationStats(
-                    int(n[c]), float(sums[c] / n[c]), float(quantiles[0][c]), float(quantiles[1][c])
-                )
-            )
+            continue
+        p50, p90 = _quantiles(cell)
+        out.append(DurationStats(len(cell), float(cell.mean()), p50, p90))
     return out
 
 
 def metric_sets(
-    facts: FactsTable, cell_of_row: np.ndarray, n_cells: int, variant: FcrVariant
+    facts: FactsTable, rows: np.ndarray, cells: np.ndarray, n_cells: int, variant: FcrVariant
 ) -> list[MetricSet]:
-    """Every metric for each of `n_cells` cells (cell -1 = row not selected)."""
-    selected = cell_of_row >= 0
-    cells = cell_of_row[selected]
-    volume = _count(cells, n_cells)
-    solved = _count(cells, n_cells, facts.solved[selected])
-    fcr_values = fcr_column(facts, variant)[selected]
-    fcr_den = _count(cells, n_cells, fcr_values >= 0)
-    fcr_num = _count(cells, n_cells, fcr_values == 1)
-    ever = facts.ever_solved[selected]
-    reopened = _count(cells, n_cells, ever & facts.reopened[selected])
-    ever_n = _count(cells, n_cells, ever)
-    csat = facts.csat[selected].astype(np.int64)
+    """Every metric for each of `n_cells` cells; row rows[i] belongs to cell cells[i]
+    (a negative cell leaves the row out)."""
+    kept = cells >= 0
+    rows, cells = rows[kept], cells[kept].astype(np.int64)
+
+    # One bincount for all flag counts: each row gets a 5-bit code of its flags.
+    fcr_values = fcr_column(facts, variant)[rows]
+    ever = facts.ever_solved[rows]
+    flags = (
+        facts.solved[rows].astype(np.int64)
+        | (fcr_values >= 0) << 1
+        | (fcr_values == 1) << 2
+        | ever << 3
+        | (ever & facts.reopened[rows]) << 4
+    )
+    by_code = np.bincount(cells * 32 + flags, minlength=n_cells * 32)[: n_cells * 32]
+    by_code = by_code.reshape(n_cells, 32)
+    codes = np.arange(32)
+
+    def count(bit: int) -> np.ndarray:
+        return by_code[:, (codes >> bit) & 1 == 1].sum(axis=1)
+
+    volume = by_code.sum(axis=1)
+    solved, fcr_den, fcr_num, ever_n, reopened = (count(b) for b in range(5))
+    csat = facts.csat[rows].astype(np.int64)
     csat_counts = np.bincount(cells * 6 + csat, minlength=n_cells * 6)[: n_cells * 6]
     csat_counts = csat_counts.reshape(n_cells, 6)[:, 1:]
+
+    if n_cells > 1:
+        narrow = cells.astype(np.int16) if n_cells < 2**15 else cells
+        grouped_rows = rows[np.argsort(narrow, kind="stable")]
+    else:
+        grouped_rows = rows
+    bounds = np.concatenate([[0], np.cumsum(volume)])
     durations = {
-        name: grouped_durations(facts, name, cell_of_row, n_cells)
-        for name in ("first_response_s", "resolution_s", "full_resolution_s")
+        name: _durations(facts.numeric[name][grouped_rows], bounds) for name in DURATIONS
     }
     return [
         MetricSet(

@@ -72,7 +72,6 @@ class FactsTable:
     channel: Categorical
     customer_id: Categorical
     attributes: dict[str, Categorical] = field(default_factory=dict)
-    _sorted: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __len__(self) -> int:
@@ -166,18 +165,6 @@ class FactsTable:
             self.with_attribute(key, pks, values)
             found = self.attributes[key]
         return found
-
-    def value_order(self, name: str) -> tuple[np.ndarray, int]:
-        """Rows sorted by duration `name` (NaN last) and how many are not NaN; cached
-        because grouped quantiles reuse it on every query."""
-        with self._lock:
-            cached = self._sorted.get(name)
-            if cached is None:
-                values = self.numeric[name]
-                order = np.argsort(values, kind="stable")
-                cached = (order, int(np.count_nonzero(~np.isnan(values))))
-                self._sorted[name] = cached
-            return cached
 
 
 def _merge_categorical(

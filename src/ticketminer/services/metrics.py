@@ -53,10 +53,8 @@ class MetricsService:
         variant = effective_variant(query.fcr_variant)
         start, end = _window(facts, rows, flt)
 
-        def aggregate(cells: np.ndarray, n_cells: int):
-            cell_of_row = np.full(len(facts), -1, dtype=np.int64)
-            cell_of_row[rows] = cells
-            return metric_sets(facts, cell_of_row, n_cells, variant)
+        def aggregate(cells: np.ndarray, n_cells: int) -> list[MetricSet]:
+            return metric_sets(facts, rows, cells, n_cells, variant)
 
         overall = aggregate(np.zeros(len(rows), dtype=np.int64), 1)[0]
         buckets, series = None, []
