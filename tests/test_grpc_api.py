@@ -303,3 +303,16 @@ def test_stop_reports_not_serving(settings):
         reply = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
         assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
     srv.stop(grace=1)
+
+
+def test_one_access_log_line_per_rpc(stub, caplog):
+    caplog.set_level("INFO", logger="ticketminer.rpc")
+    ingest(stub, good_ticket())
+    with pytest.raises(grpc.RpcError):
+        stub.GetTicket(pb.GetTicketRequest(external_id="missing"), timeout=10)
+    lines = [r.msg for r in caplog.records if r.name == "ticketminer.rpc"]
+    assert [(line["method"], line["code"]) for line in lines] == [
+        ("/ticketminer.v1.TicketMiner/IngestTicket", "OK"),
+        ("/ticketminer.v1.TicketMiner/GetTicket", "NOT_FOUND"),
+    ]
+    assert all(line["latency_ms"] >= 0 for line in lines)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
+from ticketminer import logs
 from ticketminer.app import App
 from ticketminer.config import Settings, add_arguments, settings_from
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem
@@ -53,12 +53,6 @@ def run_health(args: argparse.Namespace, settings: Settings) -> int:
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     print(status)
     return 0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
 
 
 def _read(path: str, fmt: str, tenant: str) -> Iterator[ImportItem]:
@@ -111,7 +105,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = settings_from(args)
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level)
     if args.command == "serve":
         from ticketminer.server import serve
 

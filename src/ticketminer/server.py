@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -52,12 +51,7 @@ class Server:
         self._grpc.start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info(
-            json.dumps(
-                {"event": "serving", "host": self.settings.host, "port": self.port},
-                separators=(",", ":"),
-            )
-        )
+        log.info({"event": "serving", "host": self.settings.host, "port": self.port})
         return self
 
     def stop(self, grace: float | None = None) -> None:
@@ -66,7 +60,7 @@ class Server:
         grace = self.settings.grace_seconds if grace is None else grace
         self._grpc.stop(grace).wait()
         self.app.close()
-        log.info(json.dumps({"event": "stopped"}))
+        log.info({"event": "stopped"})
 
     def wait(self) -> None:
         self._grpc.wait_for_termination()
@@ -79,7 +73,7 @@ def serve(settings: Settings) -> None:
     def on_signal(signum: int, _frame) -> None:
         if not stopping.is_set():
             stopping.set()
-            log.info(json.dumps({"event": "signal", "signal": signal.Signals(signum).name}))
+            log.info({"event": "signal", "signal": signal.Signals(signum).name})
             threading.Thread(target=server.stop, name="shutdown").start()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ def _log(method: str, context: grpc.ServicerContext, started: float, failed: boo
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
             "peer": context.peer(),
         }
-        log.info(json.dumps(line, separators=(",", ":")))
+        log.info(line)
 
 
 class AccessLogInterceptor(grpc.ServerInterceptor):
