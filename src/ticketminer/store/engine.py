@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from ticketminer.store.schema import TICKET_VERSION, counters, metadata
 
@@ -38,9 +39,12 @@ def make_engine(url: str) -> Engine:
 def init_schema(engine: Engine) -> None:
     """Create missing tables and the version counter; safe to call on every start."""
     metadata.create_all(engine)
-    with engine.begin() as conn:
-        exists = conn.execute(
-            select(counters.c.value).where(counters.c.name == TICKET_VERSION)
-        ).first()
-        if exists is None:
-            conn.execute(insert(counters).values(name=TICKET_VERSION, value=0))
+    try:
+        with engine.begin() as conn:
+            exists = conn.execute(
+                select(counters.c.value).where(counters.c.name == TICKET_VERSION)
+            ).first()
+            if exists is None:
+                conn.execute(insert(counters).values(name=TICKET_VERSION, value=0))
+    except IntegrityError:
+        pass  # another process (server and importer starting together) created it
