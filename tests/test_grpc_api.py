@@ -316,3 +316,8 @@ def test_one_access_log_line_per_rpc(stub, caplog):
         ("/ticketminer.v1.TicketMiner/GetTicket", "NOT_FOUND"),
     ]
     assert all(line["latency_ms"] >= 0 for line in lines)
+
+
+def test_attribute_key_and_value_problems_are_told_apart(stub):
+    found = rejected(stub, good_ticket(attributes={"k\x00": "v\x00"}))
+    assert set(found) == {"ticket.attributes['k\\x00'].key", "ticket.attributes['k\\x00']"}

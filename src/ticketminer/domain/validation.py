@@ -102,7 +102,7 @@ def _validate_collections(ticket: Ticket, limits: Limits, out: list[FieldViolati
     for key, value in ticket.attributes.items():
         if not key:
             out.append(FieldViolation("attributes", "keys must not be empty"))
-        _check_text(f"attributes[{key!r}]", key, limits.max_id_bytes, out)
+        _check_text(f"attributes[{key!r}].key", key, limits.max_id_bytes, out)
         _check_text(f"attributes[{key!r}]", value, limits.max_text_bytes, out)
     if len(ticket.tags) > limits.max_tags:
         out.append(
