@@ -321,3 +321,16 @@ def test_one_access_log_line_per_rpc(stub, caplog):
 def test_attribute_key_and_value_problems_are_told_apart(stub):
     found = rejected(stub, good_ticket(attributes={"k\x00": "v\x00"}))
     assert set(found) == {"ticket.attributes['k\\x00'].key", "ticket.attributes['k\\x00']"}
+
+
+def test_message_size_limit_is_enforced(settings):
+    srv = Server(replace(settings, max_message_bytes=32 * 1024, max_text_bytes=1 << 20)).start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as ch:
+            stub = pb_grpc.TicketMinerStub(ch)
+            with pytest.raises(grpc.RpcError) as info:
+                ingest(stub, good_ticket(description="x" * 40_000))
+            assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert ingest(stub, good_ticket()).outcome == pb.INGEST_OUTCOME_CREATED
+    finally:
+        srv.stop(grace=1)
