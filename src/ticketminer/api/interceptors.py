@@ -26,7 +26,6 @@ def _log(method: str, context: grpc.ServicerContext, started: float, failed: boo
             "method": method,
             "code": _code_name(context, failed),
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-            "peer": context.peer(),
         }
         log.info(line)
 

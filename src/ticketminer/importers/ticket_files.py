@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from ticketminer.api.convert import datetime_to_timestamp, ticket_from_proto
 from ticketminer.domain.errors import FieldViolation
 from ticketminer.domain.model import TicketStatus
+from ticketminer.domain.timeutil import to_us
 from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -111,12 +113,118 @@ def _jsonl_record(index: int, raw: bytes) -> ImportItem:
         return RowError(index, "", [FieldViolation("line", f"is not valid JSON: {exc}")])
     if not isinstance(obj, dict):
         return RowError(index, "", [FieldViolation("line", "is not a JSON object")])
-    msg = pb.Ticket()
-    try:
-        json_format.ParseDict(obj, msg)
-    except json_format.ParseError as exc:
-        return RowError(index, _guess_external_id(obj), [parse_error_violation(str(exc))])
+    msg = _fast_ticket(obj)
+    if msg is None:  # unusual shape: let json_format parse it and explain problems
+        msg = pb.Ticket()
+        try:
+            json_format.ParseDict(obj, msg)
+        except json_format.ParseError as exc:
+            return RowError(index, _guess_external_id(obj), [parse_error_violation(str(exc))])
     return _from_wire(index, msg)
+
+
+# json_format.ParseDict costs ~0.4 ms a ticket; the common shape is built directly.
+_SNAKE = {name: name for name in pb.Ticket.DESCRIPTOR.fields_by_name} | {
+    f.json_name: f.name for f in pb.Ticket.DESCRIPTOR.fields
+}
+_MESSAGE_SNAKE = {name: name for name in pb.Message.DESCRIPTOR.fields_by_name} | {
+    f.json_name: f.name for f in pb.Message.DESCRIPTOR.fields
+}
+_TICKET_TIMES = frozenset(_TIME_COLUMNS)
+_TEXT = frozenset(
+    ("tenant_id", "external_id", "channel", "subject", "description", "customer_id", "language")
+)
+
+
+class _Unusual(Exception):
+    """The record needs the full json_format parser."""
+
+
+def _timestamp(value: Any) -> Timestamp:
+    """RFC 3339 via the C `fromisoformat` (Timestamp.FromJsonString uses strptime)."""
+    if not isinstance(value, str) or len(value) < 20 or value[10] != "T":
+        raise _Unusual
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _Unusual from exc
+    if moment.tzinfo is None:
+        raise _Unusual  # RFC 3339 needs an offset; let the full parser say so
+    # Digits beyond microseconds are dropped, as the service stores microseconds.
+    us = to_us(moment)
+    return Timestamp(seconds=us // 1_000_000, nanos=us % 1_000_000 * 1000)
+
+
+_ENUMS = {
+    id(enum_type): {name: enum_type.Value(name) for name in enum_type.keys()}  # noqa: SIM118
+    for enum_type in (pb.AuthorRole, pb.TicketStatus)
+}
+
+
+def _enum(enum_type: Any, value: Any) -> int:
+    number = _ENUMS[id(enum_type)].get(value) if isinstance(value, str) else None
+    if number is None:
+        raise _Unusual
+    return number
+
+
+def _plain(value: Any, kind: type) -> Any:
+    if type(value) is not kind:
+        raise _Unusual
+    return value
+
+
+def _fast_message(obj: Any) -> pb.Message:
+    if not isinstance(obj, dict):
+        raise _Unusual
+    fields: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = _MESSAGE_SNAKE.get(key)
+        if name is None or name in fields:
+            raise _Unusual
+        if name == "created_at":
+            fields[name] = _timestamp(value)
+        elif name == "author_role":
+            fields[name] = _enum(pb.AuthorRole, value)
+        elif name == "public":
+            fields[name] = _plain(value, bool)
+        else:
+            fields[name] = _plain(value, str)
+    return pb.Message(**fields)
+
+
+def _fast_ticket(obj: dict[str, Any]) -> pb.Ticket | None:
+    fields: dict[str, Any] = {}
+    try:
+        for key, value in obj.items():
+            name = _SNAKE.get(key)
+            if name is None or name in fields:
+                raise _Unusual
+            if name in _TEXT:
+                fields[name] = _plain(value, str)
+            elif name in _TICKET_TIMES:
+                fields[name] = _timestamp(value)
+            elif name == "status":
+                fields[name] = _enum(pb.TicketStatus, value)
+            elif name in ("reopen_count", "csat"):
+                if _plain(value, int) < 0:
+                    raise _Unusual
+                fields[name] = value
+            elif name == "attributes":
+                if not isinstance(value, dict) or not all(type(v) is str for v in value.values()):
+                    raise _Unusual
+                fields[name] = value
+            elif name == "tags":
+                if not isinstance(value, list) or not all(type(v) is str for v in value):
+                    raise _Unusual
+                fields[name] = value
+            elif name == "messages":
+                fields[name] = [_fast_message(m) for m in _plain(value, list)]
+            else:
+                raise _Unusual
+        return pb.Ticket(**fields)
+    except (_Unusual, ValueError, TypeError):
+        return None
 
 
 def _guess_external_id(obj: dict[str, Any]) -> str:

@@ -82,9 +82,7 @@ def metric_sets(
     else:
         grouped_rows = rows
     bounds = np.concatenate([[0], np.cumsum(volume)])
-    durations = {
-        name: _durations(facts.numeric[name][grouped_rows], bounds) for name in DURATIONS
-    }
+    durations = {name: _durations(facts.numeric[name][grouped_rows], bounds) for name in DURATIONS}
     return [
         MetricSet(
             volume=int(volume[c]),

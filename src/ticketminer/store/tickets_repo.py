@@ -33,6 +33,16 @@ _SUMMARY_COLUMNS = (
 )
 _IN_CHUNK = 500
 
+# Built once so bulk_sql can cache their compiled form.
+_INSERT_TICKETS = insert(tickets)
+_INSERT_ATTRIBUTES = insert(ticket_attributes)
+# Bound names must differ from column names in an executemany UPDATE.
+_UPDATE_TICKET = (
+    update(tickets)
+    .where(tickets.c.pk == bindparam("b_pk"))
+    .values({c.name: bindparam(f"b_{c.name}") for c in tickets.c if c.name != "pk"})
+)
+
 
 def fetch_summaries(
     conn: Connection, tenant_id: str, external_ids: Iterable[str]
@@ -84,7 +94,6 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
             new_rows.append(row)
             new_attrs.append(plan.ticket.attributes)
         else:
-            # Bound names must differ from column names in an executemany UPDATE.
             bound = {f"b_{k}": v for k, v in row.items()}
             bound["b_pk"] = plan.stored.pk
             changed_rows.append(bound)
@@ -92,7 +101,7 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
 
     attr_rows: list[dict[str, Any]] = []
     if new_rows:
-        execute_many(conn, insert(tickets), new_rows)
+        execute_many(conn, _INSERT_TICKETS, new_rows)
         # The write lock is ours, so (tenant, external_id) finds exactly these rows.
         for tenant, ids in _ids_by_tenant(new_rows).items():
             pks = _pks_of(conn, tenant, ids)
@@ -100,9 +109,7 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
                 if row["tenant_id"] == tenant:
                     attr_rows.extend(_attribute_rows(pks[row["external_id"]], tenant, attrs))
     if changed_rows:
-        columns = {k[2:]: bindparam(k) for k in changed_rows[0] if k != "b_pk"}
-        statement = update(tickets).where(tickets.c.pk == bindparam("b_pk")).values(columns)
-        execute_many(conn, statement, changed_rows)
+        execute_many(conn, _UPDATE_TICKET, changed_rows)
         pks_changed = [pk for pk, _ in changed_attrs]
         for start in range(0, len(pks_changed), _IN_CHUNK):
             conn.execute(
@@ -112,7 +119,7 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
             )
         for (pk, attrs), row in zip(changed_attrs, changed_rows, strict=True):
             attr_rows.extend(_attribute_rows(pk, row["b_tenant_id"], attrs))
-    execute_many(conn, insert(ticket_attributes), attr_rows)
+    execute_many(conn, _INSERT_ATTRIBUTES, attr_rows)
 
 
 def _ids_by_tenant(rows: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
