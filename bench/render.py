@@ -1,0 +1,519 @@
+"""BENCHMARKS.md from the benchmark result files (see bench.run_all)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+RUN_ALL = ".venv/bin/python -m bench.run_all"
+
+
+def _f(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _ok(flag: bool | None) -> str:
+    return "–" if flag is None else ("**pass**" if flag else "**MISS**")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return [*out, ""]
+
+
+def _cmd(result: dict[str, Any]) -> str:
+    return f"`{result.get('command', '?')}`"
+
+
+def _machine(m: dict[str, Any]) -> list[str]:
+    rows = [
+        ["CPU", f"{m['cores']} cores ({m['usable_cores']} usable), {m['cpu_model']}"],
+        ["Memory", f"{m['memory_gb']} GB"],
+        ["Kernel", m["kernel"]],
+        ["Python", m["python"]],
+        ["grpcio", m["grpcio"]],
+        ["protobuf", m["protobuf"]],
+        ["SQLite", m["sqlite"]],
+        ["SQLAlchemy / numpy", f"{m['sqlalchemy']} / {m['numpy']}"],
+        ["Code measured", f"git {m.get('git', '?')}"],
+        ["Load average when the run started", " / ".join(map(str, m["loadavg_at_start"]))],
+    ]
+    return _table(["", ""], rows)
+
+
+# --- summary ---------------------------------------------------------------------
+
+
+def _summary(res: dict[str, Any]) -> list[str]:
+    rows: list[list[str]] = []
+
+    def add(name: str, metric: str, target: str, value: str, ok: bool | None) -> None:
+        r = res.get(name)
+        if r is None:
+            rows.append([metric, target, "no result", "–", "–", f"`python -m bench.{name}`"])
+        else:
+            rows.append([metric, target, value, _ok(ok), r["date"], _cmd(r)])
+
+    il = res.get("ingest_latency")
+    if il:
+        m, ra, t = il["medians"], il["ratios"], il["target_ratio"]
+        add(
+            "ingest_latency",
+            "IngestTicket throughput, ticketminer / echo",
+            f"≥ {t}",
+            f"{ra['throughput']:.2f} ({m['ticketminer']['throughput']:,.0f} vs "
+            f"{m['echo']['throughput']:,.0f} calls/s)",
+            il["pass"]["throughput"],
+        )
+        for key, label in (("p50", "p50"), ("p99", "p99")):
+            add(
+                "ingest_latency",
+                f"IngestTicket {label} latency, echo / ticketminer",
+                f"≥ {t}",
+                f"{ra[key]:.2f} ({m['echo'][key + '_ms']:.1f} vs "
+                f"{m['ticketminer'][key + '_ms']:.1f} ms)",
+                il["pass"][key],
+            )
+    else:
+        add("ingest_latency", "IngestTicket ratios vs echo", "≥ 0.6", "", None)
+    sf = res.get("server_flavours")
+    if sf:
+        add(
+            "server_flavours",
+            "Echo throughput, sync grpc.server / grpc.aio",
+            "claim: > 1 (sync faster)",
+            f"{sf['ratios']['throughput_sync_over_aio']:.2f} "
+            f"({sf['medians']['sync']['throughput']:,.0f} vs "
+            f"{sf['medians']['aio']['throughput']:,.0f} calls/s)",
+            sf["claim_holds"],
+        )
+    else:
+        add("server_flavours", "sync vs aio echo", "claim: sync faster", "", None)
+    bi = res.get("bulk_ingest")
+    labels = {
+        "stream_1": "IngestTickets, 1 stream of {n}",
+        "stream_4": "IngestTickets, 4 concurrent streams ({n} in all)",
+        "import_jsonl": "`ticketminer import` JSONL, {n} tickets",
+        "import_csv": "`ticketminer import` CSV, {n} tickets",
+    }
+    for key, label in labels.items():
+        if bi and key in bi:
+            r = bi[key]
+            n = r.get("tickets", 0)
+            value = f"{r['tickets_per_s']:,.0f} tickets/s"
+            rows.append(
+                [
+                    label.format(n=f"{n:,}"),
+                    f"≥ {bi['target_tickets_per_s']:,} tickets/s",
+                    value,
+                    _ok(bi["pass"][key]),
+                    bi["date"],
+                    f"`{r['command']}`",
+                ]
+            )
+        else:
+            add("bulk_ingest", label.format(n="100k"), "≥ 20,000 tickets/s", "", None)
+    ml = res.get("metrics_latency")
+    names = {
+        "overall": "no grouping",
+        "by_channel": "group_by channel",
+        "by_carrier": "group_by attributes.carrier",
+    }
+    for key, label in names.items():
+        if ml and key in ml.get("queries", {}):
+            q = ml["queries"][key]
+            add(
+                "metrics_latency",
+                f"GetMetrics p50, {ml['tickets']:,} tickets, 90 days by DAY, {label}",
+                f"≤ {ml['target_p50_ms']:.0f} ms",
+                f"{q['p50_ms']:.0f} ms (p90 {q['p90_ms']:.0f} ms)",
+                ml["pass"][key],
+            )
+        else:
+            add("metrics_latency", f"GetMetrics p50, {label}", "≤ 200 ms", "", None)
+    return _table(["Metric", "Target", "Measured", "Result", "Date", "Command"], rows)
+
+
+# --- sections --------------------------------------------------------------------
+
+
+def _profile(p: dict[str, Any], what: str) -> list[str]:
+    rows = [
+        [_nested(label), f"{v['share'] * 100:.1f} %", _f(v["us_per_call"])]
+        for label, v in p["by_function"].items()
+    ]
+    out = [
+        f"CPU profile of the server ({what}; `bench/profiled.py`: cProfile in every "
+        "thread on the thread's CPU clock, merged). cProfile adds a fixed cost to every "
+        "Python function call, so code made of many small calls (conversion, validation) "
+        "looks costlier than it is: read the shares as rough, the µs as under the "
+        "profiler. Shares are "
+        f"cumulative (nested rows are part of the row above); {p['profiled_cpu_s']:.1f} s "
+        "of CPU were profiled.",
+        "",
+        *_table(["Function", "Share of server CPU", f"µs per {p.get('unit', 'call')}"], rows),
+        "Largest own time:",
+        "",
+    ]
+    rows = [[f"`{t['function']}`", f"{t['share'] * 100:.1f} %"] for t in p["top_own_time"][:10]]
+    return out + _table(["Function", "Share"], rows)
+
+
+def _nested(label: str) -> str:
+    depth = (len(label) - len(label.lstrip())) // 2
+    return "&nbsp;&nbsp;" * depth + ("↳ " if depth else "") + label.strip()
+
+
+def _share(p: dict[str, Any], label: str) -> float:
+    return float(p["by_function"].get(label, {}).get("share", 0.0)) * 100
+
+
+def _ingest(r: dict[str, Any]) -> list[str]:
+    c = r["config"]
+    out = [
+        f"Setup: {c['calls']:,} IngestTicket calls after {c['warmup_calls']} warm-up calls, "
+        f"{c['concurrency']} in flight, from a separate load process (`bench/load.py`, "
+        f"{c['client']} client: one grpc.aio channel, {c['concurrency']} coroutines, "
+        "requests pre-serialised so the client only moves bytes). Tickets come from "
+        "`bench/ticket_gen.py` (subject, ~300-character description, 3-5 messages, 6 "
+        "attributes, distinct external_ids; ~1.1 kB on the wire). Echo: "
+        f"{c['echo']}; ticketminer: {c['ticketminer']}. {c['rounds']} rounds, each "
+        "echo → ticketminer → ticketminer with `--log-level WARNING`, every server in "
+        "its own process; the ratios are medians of the per-round ratios.",
+        "",
+    ]
+    rows = []
+    for row in r["rounds"]:
+        for name in ("echo", "ticketminer", "ticketminer_log_warning"):
+            x = row[name]
+            rows.append(
+                [str(row["round"]), name, _f(x["throughput"]), _f(x["p50_ms"], 1),
+                 _f(x["p90_ms"], 1), _f(x["p99_ms"], 1), _f(x["server_cpu_us_per_call"]),
+                 _f(x["client_cpu_us_per_call"])]
+            )  # fmt: skip
+    head = ["Round", "Server", "calls/s", "p50 ms", "p90 ms", "p99 ms", "server CPU µs/call"]
+    out += _table([*head, "client CPU µs/call"], rows)
+    pr = r["ratios_per_round"]
+    out += _table(
+        ["Ratio (higher is better)", "Per round", "Median", "Target", "Result"],
+        [
+            [label, ", ".join(f"{v:.2f}" for v in pr[k]), f"{r['ratios'][k]:.2f}",
+             f"≥ {r['target_ratio']}", _ok(r["pass"][k])]
+            for k, label in (("throughput", "throughput ticketminer / echo"),
+                             ("p50", "p50 echo / ticketminer"), ("p99", "p99 echo / ticketminer"))
+        ],
+    )  # fmt: skip
+    m = r["medians"]
+    tm, echo = m["ticketminer"], m["echo"]
+    cpu_x = tm["server_cpu_us_per_call"] / echo["server_cpu_us_per_call"]
+    gain = r["access_log_off_throughput_gain"]
+    out += [
+        "**What limits it.** Both servers saturate the same two cores that the load "
+        "generator also uses, so throughput follows CPU per call: ticketminer spends "
+        f"{tm['server_cpu_us_per_call']:,.0f} µs of server CPU per IngestTicket against "
+        f"{echo['server_cpu_us_per_call']:,.0f} µs for the echo server ({cpu_x:.1f}×), "
+        "and most of it is Python under one GIL (the group-commit writer thread and the "
+        "32 RPC threads take turns). Turning the per-RPC access log off "
+        f"(`--log-level WARNING`) changes throughput by ×{gain:.2f}.",
+        "",
+    ]
+    if "profile" in r:
+        p = r["profile"]
+        lp = p["load_under_profiler"]
+        out += _profile(p, f"{p['calls']:,} IngestTicket calls at {lp['throughput']:.0f} calls/s")
+        sh = {label.strip(): v["share"] * 100 for label, v in p["by_function"].items()}
+        calls = p["by_function"].get("group commit: whole transaction (_commit)", {}).get("calls")
+        grpc_own = (
+            sh.get("grpc sync server poll loop (_serve)", 0)
+            + sh.get("grpc: unary call in pool (_unary_response_in_pool)", 0)
+            - sh.get("servicer IngestTicket (decode, validate, wait for commit)", 0)
+            - sh.get("access log (interceptor _log)", 0)
+        )
+        batch = f" ({p['calls'] / calls:.1f} tickets per transaction on average)" if calls else ""
+        out += [
+            "Reading the profile: the group-commit transaction takes "
+            f"{sh.get('group commit: whole transaction (_commit)', 0):.0f} % of server CPU"
+            f"{batch} — SQL writes {sh.get('write_plans (SQL)', 0):.0f} %, reading the "
+            f"stored summaries {sh.get('fetch_summaries (SQL)', 0):.0f} %, planning (content "
+            f"hash, analysis) {sh.get('plan_upsert (hash + analyse)', 0):.0f} %; the gRPC "
+            f"runtime's own Python (poll loop and call wrapper) about {grpc_own:.0f} %; the "
+            f"access log {sh.get('access log (interceptor _log)', 0):.0f} %; wire-to-domain "
+            f"conversion {sh.get('wire -> domain (ticket_from_proto)', 0):.0f} % and "
+            f"validation {sh.get('validation (validate_ticket)', 0):.0f} %. Everything listed "
+            "is Python holding the GIL, so these costs add up on one core's worth of "
+            "interpreter time while the echo server pays only the gRPC runtime part.",
+            "",
+        ]
+    if "client_calibration" in r:
+        out += [
+            "Client choice: the same echo server driven by each client kind (4,000 calls, "
+            "32 in flight). The aio client is used because it drives at least as many "
+            "calls per second for less client CPU per call on these shared cores:",
+            "",
+        ]
+        out += _table(
+            ["Client", "calls/s", "p50 ms", "p99 ms", "client CPU µs/call"],
+            [
+                [x["client"], _f(x["throughput"]), _f(x["p50_ms"], 1), _f(x["p99_ms"], 1),
+                 _f(x["client_cpu_us_per_call"])]
+                for x in r["client_calibration"]
+            ],
+        )  # fmt: skip
+    return out
+
+
+def _flavours(r: dict[str, Any]) -> list[str]:
+    c = r["config"]
+    out = [
+        f"The echo service (`bench/echo_server.py`) as a sync `grpc.server` with "
+        f"{c['sync_workers']} worker threads and as a `grpc.aio` server (async handler), "
+        f"same load: {c['calls']:,} calls, {c['concurrency']} in flight, aio client, "
+        f"{c['rounds']} interleaved rounds.",
+        "",
+    ]
+    rows = [
+        [str(row["round"]), f, _f(row[f]["throughput"]), _f(row[f]["p50_ms"], 1),
+         _f(row[f]["p99_ms"], 1), _f(row[f]["server_cpu_us_per_call"])]
+        for row in r["rounds"] for f in ("sync", "aio")
+    ]  # fmt: skip
+    out += _table(["Round", "Server", "calls/s", "p50 ms", "p99 ms", "server CPU µs/call"], rows)
+    ra = r["ratios"]
+    verdict = "holds" if r["claim_holds"] else "does NOT hold"
+    out += [
+        f"Median throughput sync / aio: **{ra['throughput_sync_over_aio']:.2f}**; p50 "
+        f"aio / sync: {ra['p50_aio_over_sync']:.2f}; p99 aio / sync: "
+        f"{ra['p99_aio_over_sync']:.2f}. The claim that the sync server is faster here "
+        f"{verdict} in this run.",
+        "",
+    ]
+    return out
+
+
+def _bulk(r: dict[str, Any]) -> list[str]:
+    out = []
+    rows = []
+    for key in ("stream_1", "stream_4"):
+        x = r[key]
+        rows.append(
+            [f"IngestTickets, {x['streams']} stream(s)", f"{x['tickets']:,}",
+             f"{x['seconds']:.1f}", _f(x["tickets_per_s"]),
+             _f(x["server_cpu_s"] / x["tickets"] * 1e6), _ok(r["pass"][key])]
+        )  # fmt: skip
+    for key in ("import_jsonl", "import_csv"):
+        x = r[key]
+        rows.append(
+            [f"`ticketminer import` {x['format']} ({x['file_mb']} MB file)",
+             f"{x['tickets']:,}", f"{x['cli_seconds']:.1f} (process: "
+             f"{x['process_wall_seconds']:.1f})", _f(x["tickets_per_s"]), "–",
+             _ok(r["pass"][key])]
+        )  # fmt: skip
+    out += _table(
+        ["Path", "Tickets", "Seconds", "tickets/s", "server CPU µs/ticket", "≥ 20k/s"], rows
+    )
+    out += [
+        "Streams: `ticketminer serve` on a fresh db in its own process; the load process "
+        "sends pre-serialised requests (its own CPU: "
+        f"{r['stream_1']['client_cpu_s']:.1f} s for one stream of "
+        f"{r['stream_1']['tickets']:,}). Imports: the CLI's own summary line "
+        "(`read N tickets in S s (R/s)`) against a fresh db; the process time adds "
+        "interpreter start-up.",
+        "",
+    ]
+    b = r.get("jsonl_breakdown")
+    if b:
+        total = b["sum_us_per_ticket"]
+        out += [
+            f"**Where JSONL import time goes** (stage by stage, first {b['tickets']:,} lines, "
+            "one process, no overlap):",
+            "",
+        ]
+        out += _table(
+            ["Stage", "µs per ticket"],
+            [[k.strip(), _f(v, 1)] for k, v in b["us_per_ticket"].items()],
+        )
+        out += _table(
+            ["Group", "µs per ticket", "Share"],
+            [
+                [k, _f(v, 1), f"{b['groups_share'][k] * 100:.0f} %"]
+                for k, v in b["groups_us_per_ticket"].items()
+            ]
+            + [["sum", _f(total, 1), "100 %"]],
+        )
+        biggest = max(b["groups_share"], key=b["groups_share"].get)
+        out += [
+            f"The sum, {total:,.0f} µs per ticket, allows about "
+            f"{b['implied_tickets_per_s_single_core']:,} tickets/s on one core; the "
+            f"largest part is **{biggest}** ({b['groups_share'][biggest] * 100:.0f} %). "
+            "The importer's reader and validation share the GIL with the group-commit "
+            "writer thread, so the stages add up rather than overlap. 20,000 tickets/s "
+            "means 50 µs per ticket for everything.",
+            "",
+        ]
+    if "stream_profile" in r:
+        p = r["stream_profile"]
+        what = f"one IngestTickets stream of {p['calls']:,} tickets"
+        out += _profile(p, what + f" at {p['tickets_per_s_under_profiler']:,.0f} tickets/s")
+        sh = {label.strip(): v["share"] * 100 for label, v in p["by_function"].items()}
+        out += [
+            "Reading the stream profile: the stream's own thread (reading messages, "
+            "converting and validating) takes "
+            f"{sh.get('stream thread: ingest_bulk (reads, decodes, validates)', 0):.0f} % of "
+            f"server CPU, of which getting the next message from gRPC "
+            f"{sh.get('grpc: next request (_RequestIterator._next)', 0):.0f} % and "
+            f"wire-to-domain conversion {sh.get('wire -> domain (ticket_from_proto)', 0):.0f} %"
+            "; the group-commit writer "
+            f"{sh.get('group commit: whole transaction (_commit)', 0):.0f} % (SQL writes "
+            f"{sh.get('write_plans (SQL)', 0):.0f} %, planning "
+            f"{sh.get('plan_upsert (hash + analyse)', 0):.0f} %, summaries "
+            f"{sh.get('fetch_summaries (SQL)', 0):.0f} %). Both run Python under one GIL, so "
+            "one stream cannot use the second core, and more streams do not add throughput.",
+            "",
+        ]
+    return out
+
+
+def _metrics(r: dict[str, Any]) -> list[str]:
+    db = r["db"]
+    build = db["build"]
+    how = (
+        "reused from the cache"
+        if build == "cached"
+        else f"built in this run in {build['seconds']:.0f} s ({build['tickets_per_s']:,.0f} "
+        "tickets/s)"
+    )
+    out = [
+        f"{r['tickets']:,} tickets over 365 days in one tenant, written with the store "
+        f"layer (`reserve_versions` + `write_plans`, 20k per transaction) into "
+        f"`artifacts/bench/data/{db['file']}` ({db['mb']:,} MB, {how}). Each query asks "
+        f"for the last {r['window_days']} days with GRANULARITY_DAY, through gRPC from "
+        "another process, one call at a time: one warm-up call, then "
+        f"{r['queries']['overall']['calls']} timed calls.",
+        "",
+    ]
+    rows = [
+        [name, f"`{q['group_by'] or '(none)'}`", _f(q["volume"]), str(q["groups"]),
+         _f(q["series_points"]), _f(q["response_bytes"]), _f(q["first_call_ms"]),
+         _f(q["p50_ms"], 1), _f(q["p90_ms"], 1), _ok(r["pass"][name])]
+        for name, q in r["queries"].items()
+    ]  # fmt: skip
+    out += _table(
+        ["Query", "group_by", "tickets in window", "groups", "series points",
+         "response bytes", "first call ms", "p50 ms", "p90 ms", "≤ 200 ms"],
+        rows,
+    )  # fmt: skip
+    cold = r["cold"]
+    out += [
+        f"Cold calls: the very first GetMetrics (loads the facts table of "
+        f"{r['tickets']:,} tickets from SQLite) took **{cold['first_call_facts_load_ms']:,.0f} "
+        f"ms**; the first call grouped by `attributes.carrier` (loads that attribute "
+        f"column) took **{cold['first_attribute_call_ms']:,.0f} ms**. Server memory "
+        f"(RSS) went from {r['server_rss_mb']['before']:,.0f} MB to "
+        f"{r['server_rss_mb']['after']:,.0f} MB.",
+        "",
+    ]
+    if "profile" in r:
+        p = r["profile"]
+        out += _profile(p, p["note"])
+        sh = {label.strip(): v["share"] * 100 for label, v in p["by_function"].items()}
+        misses = [k for k, ok in r["pass"].items() if not ok]
+        if misses:
+            cells = {k: q["series_points"] + q["groups"] + 1 for k, q in r["queries"].items()}
+            out += [
+                f"**What limits it.** The misses ({', '.join(misses)}) are the grouped "
+                "queries, whose cost grows with the number of cells (groups × days: "
+                + ", ".join(f"{k} {v:,} cells" for k, v in cells.items())
+                + ") rather than with tickets: selecting the 90-day window is "
+                f"{sh.get('select (row mask)', 0):.1f} % of warm-call CPU, while per-cell "
+                "duration statistics (`aggregate._durations`, a Python loop over cells "
+                "doing a slice, a NaN filter, `np.partition` and a mean for each of three "
+                f"durations) take {sh.get('per-cell duration stats (aggregate._durations)', 0):.0f}"
+                " %, CSAT per cell "
+                f"{sh.get('CSAT stats per cell (aggregate._csat)', 0):.0f} %, and building the "
+                f"response {sh.get('metrics_report_to_proto', 0):.0f} % (series points "
+                f"{sh.get('series points (_point)', 0):.0f} %, each carrying its own "
+                "drill-down filter: "
+                f"{sh.get('drill-down filters (filter_to_proto)', 0):.0f} %).",
+                "",
+            ]
+    return out
+
+
+SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
+    ("ingest_latency", "1. IngestTicket with 32 calls in flight, against an echo server",
+     _ingest),
+    ("server_flavours", "2. Sync grpc.server vs grpc.aio (echo service)", _flavours),
+    ("bulk_ingest", "3. Bulk ingest: IngestTickets stream and `ticketminer import`", _bulk),
+    ("metrics_latency", "4. GetMetrics over 1,000,000 tickets", _metrics),
+)  # fmt: skip
+
+
+def _mix(r: dict[str, Any]) -> list[str]:
+    m = r["mix"]
+
+    def shares(d: dict[str, int]) -> str:
+        total = sum(d.values())
+        return ", ".join(f"{k} {v / total * 100:.0f} %" for k, v in d.items())
+
+    return [
+        f"Generator `bench/ticket_gen.py` (version {r['gen_version']}, seed {r['seed']}): "
+        f"channels {shares(m['channels'])}; statuses {shares(m['statuses'])}; languages "
+        f"{shares(m['languages'])}; message authors {shares(m['message_roles'])}; "
+        f"{m['messages_per_ticket']:.1f} messages per ticket; CSAT on "
+        f"{m['csat_share'] * 100:.0f} % of tickets; reopened {m['reopened_share'] * 100:.0f} %; "
+        f"description {m['description_chars_mean']:.0f} characters on average; "
+        f"{m['request_bytes_mean']:,.0f} bytes per IngestTicketRequest, "
+        f"{m['jsonl_bytes_mean']:,.0f} bytes per JSONL line. Attributes: carrier, region, "
+        "product, segment, warehouse (80 %), order_id (70 %).",
+        "",
+    ]
+
+
+def render(
+    results: dict[str, Any],
+    statuses: dict[str, Any],
+    machine: dict[str, Any],
+    seconds: float,
+) -> str:
+    any_result = next(iter(results.values()), None)
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (`{RUN_ALL}`); every number comes from "
+        "`artifacts/bench/<name>.json` of the run that wrote this file. Do not edit by "
+        "hand: re-run to refresh.",
+        "",
+        "## Machine",
+        "",
+        *_machine(any_result["machine"] if any_result else machine),
+        "The two cores are shared with other work and noisy, and the load generator runs "
+        "on the same two cores as the server (loopback only). Absolute numbers therefore "
+        "move from run to run; comparisons are made against a baseline measured in the "
+        "same run, interleaved, and reported as ratios.",
+        "",
+        "## Summary",
+        "",
+        *_summary(results),
+    ]
+    if "ticket_gen" in results:
+        out += ["## Test data", "", *_mix(results["ticket_gen"])]
+    for name, title, section in SECTIONS:
+        out += [f"## {title}", ""]
+        r = results.get(name)
+        if r is None:
+            s = statuses.get(name, {})
+            out += [f"No result: {s.get('status', 'not run')}.", ""]
+            if s.get("log_tail"):
+                out += ["```", s["log_tail"], "```", ""]
+            continue
+        out += [f"Command: `{r['command']}` — {r['date']}, {r.get('wall_seconds', '?')} s.", ""]
+        out += section(r)
+    rows = [[n, s.get("status", "?"), _f(s.get("seconds"), 0)] for n, s in statuses.items()]
+    out += ["## Run status", "", *_table(["Benchmark", "Status", "Seconds"], rows)]
+    return "\n".join(out).rstrip() + "\n"
