@@ -17,6 +17,7 @@ from ticketminer.store.engine import init_schema, make_engine
 @dataclass
 class App:
     engine: Engine
+    facts: FactsCache
     tickets: TicketService
     metrics: MetricsService
 
@@ -26,7 +27,7 @@ class App:
         init_schema(engine)
         cache = FactsCache(engine)
         limits = Limits(max_text_bytes=settings.max_text_bytes)
-        return cls(engine, TicketService(engine, cache, limits), MetricsService(cache))
+        return cls(engine, cache, TicketService(engine, cache, limits), MetricsService(cache))
 
     def close(self) -> None:
         self.tickets.close()

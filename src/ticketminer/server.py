@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -49,10 +50,22 @@ class Server:
 
     def start(self) -> Server:
         self._grpc.start()
+        # Metrics tables load in the background; queries meanwhile wait for them.
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info({"event": "serving", "host": self.settings.host, "port": self.port})
         return self
+
+    def _warm_up(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.app.facts.warm_up()
+        except Exception:
+            log.exception("warming up the metrics tables failed; they load on first use")
+            return
+        seconds = round(time.perf_counter() - started, 3)
+        log.info({"event": "metrics_tables_loaded", "seconds": seconds})
 
     def stop(self, grace: float | None = None) -> None:
         """Report NOT_SERVING first so balancers drain us, then let calls finish."""

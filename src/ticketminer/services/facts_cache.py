@@ -12,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import Engine
 
 from ticketminer.metrics.facts_table import Categorical, FactsTable
-from ticketminer.store.facts_repo import load_attribute_values, load_fact_rows
+from ticketminer.store.facts_repo import load_attribute_values, load_fact_rows, tenants
 
 
 class FactsCache:
@@ -40,6 +40,13 @@ class FactsCache:
                         table.with_attribute(key, pks, values)
             self._tables[tenant_id] = (table, high_water)
             return table
+
+    def warm_up(self) -> None:
+        """Load every tenant's table, so the first query after a start is fast."""
+        with self._engine.connect() as conn:
+            names = tenants(conn)
+        for tenant_id in names:
+            self.table(tenant_id)
 
     def attribute(self, tenant_id: str, table: FactsTable, key: str) -> Categorical:
         def load():

@@ -70,7 +70,9 @@ def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> Fact
         .where(tickets.c.tenant_id == tenant_id, tickets.c.version > after_version)
         .order_by(tickets.c.pk)
     )
-    rows = conn.execute(query).fetchall()
+    # Raw driver tuples: building a million SQLAlchemy Row objects costs seconds.
+    result = conn.execute(query)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_COLUMNS)
     (pk, version, created, status, csat, frt, res, full, solved, ever, reopened, fcr, fnf,
      channel, customer) = cols  # fmt: skip
@@ -91,6 +93,10 @@ def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> Fact
         channel=list(channel),
         customer_id=list(customer),
     )
+
+
+def tenants(conn: Connection) -> list[str]:
+    return list(conn.execute(select(tickets.c.tenant_id).distinct()).scalars())
 
 
 def load_attribute_values(
