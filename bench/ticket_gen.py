@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ticketminer.api.convert import ticket_to_proto
 from ticketminer.domain.model import AuthorRole, Message, Ticket, TicketStatus
+from ticketminer.importers.ticket_files import SCALAR_COLUMNS
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 # Bump whenever the output changes: cached files and databases are keyed by it.
@@ -161,21 +163,7 @@ NOTE = "Escalated to the {carrier} account manager; waiting for the carrier's an
 
 ATTRIBUTE_KEYS = ("carrier", "region", "product", "segment", "warehouse", "order_id")
 CSV_HEADER = (
-    "tenant_id",
-    "external_id",
-    "created_at",
-    "updated_at",
-    "channel",
-    "subject",
-    "description",
-    "status",
-    "solved_at",
-    "first_solved_at",
-    "reopen_count",
-    "customer_id",
-    "customer_since",
-    "csat",
-    "language",
+    *SCALAR_COLUMNS,
     "tags",
     "messages",
     *(f"attributes.{k}" for k in ATTRIBUTE_KEYS),
@@ -368,43 +356,10 @@ def specs(
 # --- output forms ------------------------------------------------------------------
 
 
-def _set_ts(ts, us: int) -> None:
-    ts.seconds, micros = divmod(us, 1_000_000)
-    ts.nanos = micros * 1000
-
-
 def to_pb(s: Spec) -> pb.Ticket:
-    msg = pb.Ticket(
-        tenant_id=s.tenant_id,
-        external_id=s.external_id,
-        channel=s.channel,
-        subject=s.subject,
-        description=s.description,
-        status=int(s.status),
-        reopen_count=s.reopen_count,
-        customer_id=s.customer_id,
-        attributes=s.attributes,
-        tags=s.tags,
-        language=s.language,
-    )
-    _set_ts(msg.created_at, s.created_us)
-    _set_ts(msg.updated_at, s.updated_us)
-    _set_ts(msg.customer_since, s.customer_since_us)
-    if s.solved_us is not None:
-        _set_ts(msg.solved_at, s.solved_us)
-    if s.first_solved_us is not None:
-        _set_ts(msg.first_solved_at, s.first_solved_us)
-    if s.csat is not None:
-        msg.csat = s.csat
-    for m in s.messages:
-        pm = msg.messages.add(
-            external_id=m.external_id,
-            author_role=int(m.role),
-            body=m.body,
-            public=m.public,
-            author_id=m.author_id,
-        )
-        _set_ts(pm.created_at, m.created_us)
+    """The wire form, through the service's own converter."""
+    msg = pb.Ticket()
+    ticket_to_proto(to_domain(s), msg)
     return msg
 
 
@@ -502,30 +457,30 @@ def to_json(s: Spec) -> dict[str, object]:
     return out
 
 
-def csv_row(s: Spec) -> list[str]:
+def csv_row(s: Spec) -> dict[str, str]:
     def t(us: int | None) -> str:
         return "" if us is None else rfc3339(us)
 
-    return [
-        s.tenant_id,
-        s.external_id,
-        t(s.created_us),
-        t(s.updated_us),
-        s.channel,
-        s.subject,
-        s.description,
-        s.status.name.lower(),
-        t(s.solved_us),
-        t(s.first_solved_us),
-        str(s.reopen_count),
-        s.customer_id,
-        t(s.customer_since_us),
-        "" if s.csat is None else str(s.csat),
-        s.language,
-        "|".join(s.tags),
-        json.dumps(_messages_json(s), ensure_ascii=False, separators=(",", ":")),
-        *(s.attributes.get(k, "") for k in ATTRIBUTE_KEYS),
-    ]
+    return {
+        "tenant_id": s.tenant_id,
+        "external_id": s.external_id,
+        "created_at": t(s.created_us),
+        "updated_at": t(s.updated_us),
+        "channel": s.channel,
+        "subject": s.subject,
+        "description": s.description,
+        "status": s.status.name.lower(),
+        "solved_at": t(s.solved_us),
+        "first_solved_at": t(s.first_solved_us),
+        "reopen_count": str(s.reopen_count),
+        "customer_id": s.customer_id,
+        "customer_since": t(s.customer_since_us),
+        "csat": "" if s.csat is None else str(s.csat),
+        "language": s.language,
+        "tags": "|".join(s.tags),
+        "messages": json.dumps(_messages_json(s), ensure_ascii=False, separators=(",", ":")),
+        **{f"attributes.{k}": s.attributes.get(k, "") for k in ATTRIBUTE_KEYS},
+    }
 
 
 def write_jsonl(path: Path, count: int, seed: int = DEFAULT_SEED, prefix: str = "J") -> Path:
@@ -542,8 +497,8 @@ def write_jsonl(path: Path, count: int, seed: int = DEFAULT_SEED, prefix: str = 
 def write_csv(path: Path, count: int, seed: int = DEFAULT_SEED, prefix: str = "C") -> Path:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CSV_HEADER)
+        writer = csv.DictWriter(f, fieldnames=CSV_HEADER)
+        writer.writeheader()
         for s in specs(count, seed=seed, prefix=prefix):
             writer.writerow(csv_row(s))
     tmp.replace(path)

@@ -20,24 +20,6 @@ from ticketminer.v1 import ticketminer_pb2 as pb
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 
-SCALAR_COLUMNS = [
-    "tenant_id",
-    "external_id",
-    "created_at",
-    "updated_at",
-    "channel",
-    "subject",
-    "description",
-    "status",
-    "solved_at",
-    "first_solved_at",
-    "reopen_count",
-    "customer_id",
-    "customer_since",
-    "csat",
-    "language",
-]
-
 
 def full_ticket(external_id: str = "T-1") -> Ticket:
     return Ticket(
