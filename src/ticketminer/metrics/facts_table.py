@@ -51,15 +51,10 @@ class Categorical:
 def encode(strings: Sequence[str], known: tuple[str, ...] = ()) -> Categorical:
     """Codes for `strings`, keeping the codes of `known` values stable."""
     index = {v: i for i, v in enumerate(known)}
-    values = list(known)
-    codes = np.empty(len(strings), dtype=np.int32)
-    for i, s in enumerate(strings):
-        code = index.get(s)
-        if code is None:
-            code = index[s] = len(values)
-            values.append(s)
-        codes[i] = code
-    return Categorical(codes, tuple(values))
+    codes = np.fromiter(
+        (index.setdefault(s, len(index)) for s in strings), dtype=np.int32, count=len(strings)
+    )
+    return Categorical(codes, tuple(index))
 
 
 @dataclass(slots=True)

@@ -54,6 +54,17 @@ class FactRows:
     def __len__(self) -> int:
         return len(self.pk)
 
+    def take(self, order: np.ndarray) -> FactRows:
+        if len(order) < 2 or bool(np.all(order[1:] > order[:-1])):
+            return self
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return FactRows(
+            **{
+                name: [value[i] for i in order] if isinstance(value, list) else value[order]
+                for name, value in values.items()
+            }
+        )
+
 
 def _floats(values: Sequence) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -65,10 +76,10 @@ def _flags(values: Sequence) -> np.ndarray:
 
 def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> FactRows:
     """Every ticket of `tenant_id` written after `after_version`, ordered by pk."""
-    query = (
-        select(*FACT_COLUMNS)
-        .where(tickets.c.tenant_id == tenant_id, tickets.c.version > after_version)
-        .order_by(tickets.c.pk)
+    # No ORDER BY: the covering index returns rows in version order, and numpy
+    # sorts by pk faster than the database would.
+    query = select(*FACT_COLUMNS).where(
+        tickets.c.tenant_id == tenant_id, tickets.c.version > after_version
     )
     # Raw driver tuples: building a million SQLAlchemy Row objects costs seconds.
     result = conn.execute(query)
@@ -76,7 +87,8 @@ def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> Fact
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_COLUMNS)
     (pk, version, created, status, csat, frt, res, full, solved, ever, reopened, fcr, fnf,
      channel, customer) = cols  # fmt: skip
-    return FactRows(
+    order = np.argsort(np.array(pk, dtype=np.int64), kind="stable")
+    rows_by_pk = FactRows(
         pk=np.array(pk, dtype=np.int64),
         version=np.array(version, dtype=np.int64),
         created_us=np.array(created, dtype=np.int64),
@@ -93,6 +105,7 @@ def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> Fact
         channel=list(channel),
         customer_id=list(customer),
     )
+    return rows_by_pk.take(order)
 
 
 def tenants(conn: Connection) -> list[str]:
