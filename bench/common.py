@@ -114,6 +114,18 @@ def median(values: Sequence[float]) -> float:
     return percentile(values, 0.5)
 
 
+def ratios_per_round(
+    rounds: Sequence[dict[str, dict[str, float]]], system: str, baseline: str
+) -> dict[str, list[float]]:
+    """`system` against `baseline` per round, higher is better for `system`:
+    throughput system / baseline, latency baseline / system."""
+    return {
+        "throughput": [r[system]["throughput"] / r[baseline]["throughput"] for r in rounds],
+        "p50": [r[baseline]["p50_ms"] / r[system]["p50_ms"] for r in rounds],
+        "p99": [r[baseline]["p99_ms"] / r[system]["p99_ms"] for r in rounds],
+    }
+
+
 def log(message: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

@@ -28,6 +28,7 @@ from bench.common import (
     free_port,
     log,
     median,
+    ratios_per_round,
     run_json,
     temp_dir,
     ticketminer_argv,
@@ -159,13 +160,7 @@ def main() -> None:
         medians = {
             name: {k: median([row[name][k] for row in rounds]) for k in KEYS} for name in systems
         }
-        per_round = {
-            "throughput": [
-                row["ticketminer"]["throughput"] / row["echo"]["throughput"] for row in rounds
-            ],
-            "p50": [row["echo"]["p50_ms"] / row["ticketminer"]["p50_ms"] for row in rounds],
-            "p99": [row["echo"]["p99_ms"] / row["ticketminer"]["p99_ms"] for row in rounds],
-        }
+        per_round = ratios_per_round(rounds, "ticketminer", "echo")
         ratios = {k: median(v) for k, v in per_round.items()}
         quiet_gain = median(
             [

@@ -21,6 +21,7 @@ from bench.common import (
     echo_argv,
     log,
     median,
+    ratios_per_round,
     run_json,
     temp_dir,
     write_result,
@@ -65,12 +66,11 @@ def main() -> None:
                     f"p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms"
                 )
             rounds.append(row)
+    sync_vs_aio = ratios_per_round(rounds, "sync", "aio")
     per_round = {
-        "throughput_sync_over_aio": [
-            r["sync"]["throughput"] / r["aio"]["throughput"] for r in rounds
-        ],
-        "p50_aio_over_sync": [r["aio"]["p50_ms"] / r["sync"]["p50_ms"] for r in rounds],
-        "p99_aio_over_sync": [r["aio"]["p99_ms"] / r["sync"]["p99_ms"] for r in rounds],
+        "throughput_sync_over_aio": sync_vs_aio["throughput"],
+        "p50_aio_over_sync": sync_vs_aio["p50"],
+        "p99_aio_over_sync": sync_vs_aio["p99"],
     }
     ratios = {k: median(v) for k, v in per_round.items()}
     write_result(
