@@ -14,23 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ticketminer.store.facts_repo import FactRows
+from ticketminer.store.schema import METRIC_FACTS
 
 MISSING = -1  # code of an absent categorical value (e.g. attribute key not set)
 
-NUMERIC = (
-    "version",
-    "created_us",
-    "status",
-    "csat",
-    "first_response_s",
-    "resolution_s",
-    "full_resolution_s",
-    "solved",
-    "ever_solved",
-    "reopened",
-    "fcr",
-    "fcr_no_followup",
-)
+NUMERIC = ("version", *METRIC_FACTS)
 DURATIONS = ("first_response_s", "resolution_s", "full_resolution_s")
 
 

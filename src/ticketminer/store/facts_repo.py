@@ -8,27 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, select
 
-from ticketminer.store.schema import ticket_attributes, tickets
+from ticketminer.store.schema import FACTS_READ, ticket_attributes, tickets
 
 _IN_CHUNK = 500
 
-FACT_COLUMNS = (
-    tickets.c.pk,
-    tickets.c.version,
-    tickets.c.created_us,
-    tickets.c.status,
-    tickets.c.csat,
-    tickets.c.first_response_s,
-    tickets.c.resolution_s,
-    tickets.c.full_resolution_s,
-    tickets.c.solved,
-    tickets.c.ever_solved,
-    tickets.c.reopened,
-    tickets.c.fcr,
-    tickets.c.fcr_no_followup,
-    tickets.c.channel,
-    tickets.c.customer_id,
-)
+FACT_COLUMNS = (tickets.c.pk, *(tickets.c[name] for name in FACTS_READ))
 
 
 @dataclass(frozen=True, slots=True)
