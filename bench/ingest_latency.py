@@ -24,6 +24,7 @@ from typing import Any
 from bench.common import (
     PYTHON,
     ServerProc,
+    add_load_arguments,
     echo_argv,
     free_port,
     log,
@@ -125,11 +126,7 @@ KEYS += ("client_cpu_us_per_call",)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=32)
+    add_load_arguments(parser)
     parser.add_argument("--client", choices=("aio", "threads"), default="aio")
     parser.add_argument("--no-extras", action="store_true", help="skip calibration and profile")
     args = parser.parse_args()

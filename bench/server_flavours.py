@@ -18,6 +18,7 @@ from typing import Any
 from bench.common import (
     PYTHON,
     ServerProc,
+    add_load_arguments,
     echo_argv,
     log,
     median,
@@ -47,11 +48,7 @@ def run(flavour: str, args: argparse.Namespace, tmp_log: Any) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=32)
+    add_load_arguments(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     rounds = []
