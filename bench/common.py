@@ -124,6 +124,16 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=32)
 
 
+def load_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The load arguments as recorded in a result file."""
+    return {
+        "calls": args.count,
+        "warmup_calls": args.warmup,
+        "concurrency": args.concurrency,
+        "rounds": args.rounds,
+    }
+
+
 def ratios_per_round(
     rounds: Sequence[dict[str, dict[str, float]]], system: str, baseline: str
 ) -> dict[str, list[float]]:

@@ -27,6 +27,7 @@ from bench.common import (
     add_load_arguments,
     echo_argv,
     free_port,
+    load_config,
     log,
     median,
     ratios_per_round,
@@ -194,12 +195,9 @@ def main() -> None:
         NAME,
         {
             "config": {
-                "calls": args.count,
-                "warmup_calls": args.warmup,
-                "concurrency": args.concurrency,
+                **load_config(args),
                 "server_workers": args.workers,
                 "client": args.client,
-                "rounds": args.rounds,
                 "echo": "sync grpc.server, raw-bytes handler, fixed IngestTicketResponse",
                 "ticketminer": "ticketminer serve, fresh SQLite db per run, default settings",
             },

@@ -20,6 +20,7 @@ from bench.common import (
     ServerProc,
     add_load_arguments,
     echo_argv,
+    load_config,
     log,
     median,
     ratios_per_round,
@@ -74,12 +75,9 @@ def main() -> None:
         NAME,
         {
             "config": {
-                "calls": args.count,
-                "warmup_calls": args.warmup,
-                "concurrency": args.concurrency,
+                **load_config(args),
                 "sync_workers": args.workers,
                 "client": "aio",
-                "rounds": args.rounds,
             },
             "claim": "sync grpc.server is faster than grpc.aio on this workload",
             "ratios": ratios,
