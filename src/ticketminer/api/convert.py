@@ -4,7 +4,6 @@ violations here; everything else is validated by the domain."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -176,10 +175,6 @@ def stored_ticket_to_view(stored: StoredTicket, out) -> None:
     """Fill any message with `ticket` and `analysis` fields (views and responses)."""
     ticket_to_proto(stored.ticket, out.ticket)
     analysis_to_proto(stored.analysis, out.analysis)
-
-
-def prefixed(violations: Iterable[FieldViolation], prefix: str) -> list[FieldViolation]:
-    return [v.prefixed(prefix) for v in violations]
 
 
 def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilter:

@@ -66,11 +66,6 @@ class FactsTable:
         except KeyError as exc:
             raise AttributeError(name) from exc
 
-    @property
-    def max_version(self) -> int:
-        v = self.numeric["version"]
-        return int(v.max()) if len(v) else 0
-
     @classmethod
     def empty(cls) -> FactsTable:
         return cls.from_rows(_EMPTY_ROWS)
