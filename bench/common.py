@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -328,3 +328,16 @@ def temp_dir(name: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def cached_data(
+    filename: str, build: Callable[[Path], dict[str, Any]]
+) -> tuple[Path, dict[str, Any] | None]:
+    """A data file under artifacts/bench/data, built once; (path, build stats or None)."""
+    directory = ARTIFACTS / "data"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    if path.exists():
+        return path, None
+    log(f"building {path.name} (cached for later runs)")
+    return path, build(path)

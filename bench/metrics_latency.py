@@ -35,8 +35,8 @@ from typing import Any
 import grpc
 
 from bench.common import (
-    ARTIFACTS,
     ServerProc,
+    cached_data,
     log,
     percentile,
     temp_dir,
@@ -64,7 +64,7 @@ PROFILE_ENTRIES = {
     "    _series (series points + drill-down filters)": ("services/metrics.py", "_series"),
     "    select (row mask)": ("metrics/selection.py", "select"),
     "  metrics_report_to_proto": ("api/metrics_convert.py", "metrics_report_to_proto"),
-    "    series points (_point)": ("api/metrics_convert.py", "_point"),
+    "    series points (_point)": ("api/metrics_convert.py", "series_point_to_proto"),
     "    drill-down filters (filter_to_proto)": ("api/convert.py", "filter_to_proto"),
     "grpc: serialise the response": (
         "~",
@@ -146,13 +146,8 @@ def build_db(path: Path, tickets: int) -> dict[str, Any]:
 
 
 def cached_db(tickets: int) -> tuple[Path, dict[str, Any] | None]:
-    directory = ARTIFACTS / "data"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"metrics-v{GEN_VERSION}-s{DEFAULT_SEED}-{tickets}-{schema_hash()}.db"
-    if path.exists():
-        return path, None
-    log(f"building {path.name} (cached for later runs)")
-    return path, build_db(path, tickets)
+    name = f"metrics-v{GEN_VERSION}-s{DEFAULT_SEED}-{tickets}-{schema_hash()}.db"
+    return cached_data(name, lambda path: build_db(path, tickets))
 
 
 def _request(group_by: str) -> Any:

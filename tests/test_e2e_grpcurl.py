@@ -84,17 +84,20 @@ def test_list_shows_the_services(server):
     assert "grpc.health.v1.Health" in services
 
 
-def test_describe_shows_the_five_rpcs(server):
+def test_describe_shows_every_rpc(server):
     code, out, err = grpcurl("-plaintext", server.address, "describe", SVC)
     assert code == 0, err
     assert "ticketminer.v1.TicketMiner is a service:" in out
     rpcs = re.findall(r"^\s*rpc (\w+) \(", out, re.M)
     assert sorted(rpcs) == [
+        "GetIssue",
         "GetMetrics",
         "GetTicket",
         "IngestTicket",
         "IngestTickets",
+        "ListIssues",
         "ListTickets",
+        "ReclusterIssues",
     ]
     assert "rpc IngestTickets ( stream .ticketminer.v1.IngestTicketRequest )" in out
 

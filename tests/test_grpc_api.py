@@ -334,3 +334,33 @@ def test_message_size_limit_is_enforced(settings):
             assert ingest(stub, good_ticket()).outcome == pb.INGEST_OUTCOME_CREATED
     finally:
         srv.stop(grace=1)
+
+
+def test_issue_rpcs_report_bad_ids_missing_issues_and_empty_tenants(stub):
+    with pytest.raises(grpc.RpcError) as bad:
+        stub.GetIssue(pb.GetIssueRequest(issue_id="abc"), timeout=10)
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(bad.value) == {"issue_id": "not an issue id: 'abc'"}
+    with pytest.raises(grpc.RpcError) as missing:
+        stub.GetIssue(pb.GetIssueRequest(issue_id="7"), timeout=10)
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as empty:
+        stub.ReclusterIssues(pb.ReclusterIssuesRequest(tenant_id="nobody"), timeout=10)
+    assert empty.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    flt = pb.TicketFilter(issue_ids=["1", "-2", "x"])
+    with pytest.raises(grpc.RpcError) as listing:
+        stub.ListTickets(pb.ListTicketsRequest(filter=flt), timeout=10)
+    assert set(violations(listing.value)) == {"filter.issue_ids[1]", "filter.issue_ids[2]"}
+    with pytest.raises(grpc.RpcError) as window:
+        stub.ListIssues(
+            pb.ListIssuesRequest(start_time=ts(10), end_time=ts(5), page_size=5000), timeout=10
+        )
+    assert set(violations(window.value)) == {"end_time", "page_size"}
+
+
+def test_ingest_answers_no_issue_before_the_first_model(stub):
+    answer = ingest(stub, good_ticket("I-1"))
+    assert answer.issue_id == "" and answer.model_version == 0
+    listing = stub.ListIssues(pb.ListIssuesRequest(), timeout=10)
+    assert listing.model_version == 0 and not listing.issues
+    assert listing.unassigned_tickets == 1

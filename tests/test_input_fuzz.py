@@ -82,3 +82,17 @@ def test_truncated_message_is_reported_not_raised():
     raw = pb.IngestTicketRequest(ticket=pb.Ticket(subject="x" * 50)).SerializeToString()
     problems = locate_problems(raw[:-10], pb.IngestTicketRequest.DESCRIPTOR)
     assert problems and "well-formed" in problems[0].description
+
+
+@given(st.text(max_size=20))
+def test_issue_ids_parse_or_name_the_field(value):
+    """Any string is either a valid issue id or an INVALID_ARGUMENT naming the field."""
+    from ticketminer.api.convert import issue_id_from_proto
+    from ticketminer.domain.errors import InvalidArgument
+
+    try:
+        parsed = issue_id_from_proto(value, "filter.issue_ids[0]")
+    except InvalidArgument as exc:
+        assert [v.field for v in exc.violations] == ["filter.issue_ids[0]"]
+    else:
+        assert parsed == 0 if value == "" else (parsed >= 1 and int(value) == parsed)

@@ -98,6 +98,10 @@ def test_examples_section_is_well_formed():
         "TicketMiner/GetMetrics",
         "Asia/Shanghai",
         "attributes.carrier",
+        "TicketMiner/ReclusterIssues",
+        "TicketMiner/ListIssues",
+        "TicketMiner/GetIssue",
+        '"group_by": "issue"',
     ):
         assert needle in methods, f"{source}: no example with {needle!r}"
     failing = [e for e in examples if e.exit_status != 0]
@@ -157,3 +161,9 @@ def check_answer(argv: list[str], stdout: str, where: str) -> None:
         assert int(answer["overall"]["volume"]) >= 1, where
         if answer.get("group_by"):
             assert answer["groups"], where
+    elif method == "ReclusterIssues":
+        assert answer["model_version"] >= 1 and answer["issues"] >= 1, where
+    elif method == "ListIssues":
+        assert answer["issues"] and answer["issues"][0]["label"], where
+    elif method == "GetIssue":
+        assert answer["issue"]["issue_id"] and answer["daily"], where

@@ -23,6 +23,10 @@ class Settings:
     workers: int = 32
     grace_seconds: float = 10.0
     log_level: str = "INFO"
+    recluster_after_tickets: int = 5000
+    recluster_interval_seconds: float = 3600.0
+    recluster_min_tickets: int = 200
+    issue_random_state: int = 0
 
 
 HELP = {
@@ -35,6 +39,10 @@ HELP = {
     "workers": "server threads",
     "grace_seconds": "how long in-flight RPCs may finish after SIGTERM",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "recluster_after_tickets": "re-cluster after this many new or changed tickets (0: off)",
+    "recluster_interval_seconds": "also re-cluster on this schedule if anything changed (0: off)",
+    "recluster_min_tickets": "a tenant's first issue model waits for this many tickets",
+    "issue_random_state": "seed of the issue clustering (same data + seed = same issues)",
 }
 
 

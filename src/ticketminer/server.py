@@ -37,7 +37,8 @@ class Server:
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
-        servicer = TicketMinerServicer(self.app.tickets, self.app.metrics)
+        servicer = TicketMinerServicer(self.app.tickets, self.app.metrics, self.app.issues)
+        self._scheduler = self.app.scheduler()
         self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
@@ -50,11 +51,12 @@ class Server:
 
     def start(self) -> Server:
         self._grpc.start()
-        # Metrics tables load in the background; queries meanwhile wait for them.
-        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info({"event": "serving", "host": self.settings.host, "port": self.port})
+        # Metrics tables load in the background; queries meanwhile wait for them.
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
+        self._scheduler.start()
         return self
 
     def _warm_up(self) -> None:
@@ -70,6 +72,7 @@ class Server:
     def stop(self, grace: float | None = None) -> None:
         """Report NOT_SERVING first so balancers drain us, then let calls finish."""
         self.health.enter_graceful_shutdown()
+        self._scheduler.stop()
         grace = self.settings.grace_seconds if grace is None else grace
         self._grpc.stop(grace).wait()
         self.app.close()

@@ -16,6 +16,7 @@ from ticketminer.domain.filters import (
     GroupBy,
     TicketFilter,
 )
+from ticketminer.domain.issues import UNASSIGNED, IssueAssignment
 from ticketminer.domain.model import (
     DEFAULT_TENANT,
     AuthorRole,
@@ -163,18 +164,47 @@ def analysis_to_proto(analysis: TicketAnalysis, out: pb.TicketAnalysis) -> None:
         out.fcr_no_followup = analysis.fcr_no_followup
 
 
+def issue_id_to_proto(issue_id: int | None) -> str:
+    """Issue ids are decimal strings on the wire; "" is no issue."""
+    return str(issue_id) if issue_id else ""
+
+
+def issue_id_from_proto(value: str, field: str) -> int:
+    """A wire issue id: "" is UNASSIGNED (0), otherwise a positive decimal."""
+    if value == "":
+        return UNASSIGNED
+    if not value.isascii() or not value.isdigit() or int(value) < 1 or len(value) > 9:
+        raise InvalidArgument([FieldViolation(field, f"not an issue id: {value!r}")])
+    return int(value)
+
+
+def issue_ref_to_proto(issue: IssueAssignment, out: pb.IssueRef) -> None:
+    out.issue_id = issue_id_to_proto(issue.issue_id)
+    out.label = issue.label
+    out.confidence = issue.confidence
+    out.model_version = issue.model_version
+    set_time(out, "assigned_at", issue.assigned_at)
+
+
 def ingest_result_to_proto(result: IngestResult) -> pb.IngestTicketResponse:
     out = pb.IngestTicketResponse(
         tenant_id=result.tenant_id, external_id=result.external_id, outcome=int(result.outcome)
     )
     analysis_to_proto(result.analysis, out.analysis)
+    if result.issue is not None:
+        out.issue_id = issue_id_to_proto(result.issue.issue_id)
+        out.label = result.issue.label
+        out.confidence = result.issue.confidence
+        out.model_version = result.issue.model_version
     return out
 
 
 def stored_ticket_to_view(stored: StoredTicket, out) -> None:
-    """Fill any message with `ticket` and `analysis` fields (views and responses)."""
+    """Fill any message with `ticket`, `analysis` and `issue` (views and responses)."""
     ticket_to_proto(stored.ticket, out.ticket)
     analysis_to_proto(stored.analysis, out.analysis)
+    if stored.issue is not None:
+        issue_ref_to_proto(stored.issue, out.issue)
 
 
 def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilter:
@@ -189,6 +219,12 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
     )
     cohort = enum_value(Cohort, msg.cohort, f"{path}.cohort", violations)
     variant = enum_value(FcrVariant, msg.fcr_variant, f"{path}.fcr_variant", violations)
+    issue_ids: list[int] = []
+    for i, value in enumerate(msg.issue_ids):
+        try:
+            issue_ids.append(issue_id_from_proto(value, f"{path}.issue_ids[{i}]"))
+        except InvalidArgument as exc:
+            violations.extend(exc.violations)
     if violations:
         raise InvalidArgument(violations)
     return TicketFilter(
@@ -198,6 +234,7 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
         attributes=tuple(sorted(msg.attributes.items())),
         statuses=statuses,
         customer_id=msg.customer_id,
+        issue_ids=tuple(dict.fromkeys(issue_ids)),
         cohort=cohort,
         fcr_variant=variant,
     )
@@ -212,12 +249,13 @@ def filter_to_proto(flt: TicketFilter, out: pb.TicketFilter) -> None:
     out.customer_id = flt.customer_id
     out.cohort = int(flt.cohort)
     out.fcr_variant = int(flt.fcr_variant)
+    out.issue_ids.extend(issue_id_to_proto(i) for i in flt.issue_ids)
 
 
 def group_by_from_proto(value: str) -> GroupBy:
     if value in ("", "none"):
         return GroupBy("none")
-    if value in ("channel", "status"):
+    if value in ("channel", "status", "issue"):
         return GroupBy(value)
     prefix = "attributes."
     if value.startswith(prefix) and len(value) > len(prefix):
@@ -226,7 +264,7 @@ def group_by_from_proto(value: str) -> GroupBy:
         [
             FieldViolation(
                 "group_by",
-                f"unknown grouping {value!r}: use channel, status or attributes.<key>",
+                f"unknown grouping {value!r}: use channel, status, issue or attributes.<key>",
             )
         ]
     )

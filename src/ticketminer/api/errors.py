@@ -13,7 +13,13 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from ticketminer.domain.errors import InvalidArgument, NotFound, TicketminerError, Unavailable
+from ticketminer.domain.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    TicketminerError,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,8 @@ def status_of(exc: BaseException) -> grpc.Status:
         return _rich_status(code_pb2.INVALID_ARGUMENT, str(exc), bad_request(exc.violations))
     if isinstance(exc, NotFound):
         return _rich_status(code_pb2.NOT_FOUND, str(exc))
+    if isinstance(exc, FailedPrecondition):
+        return _rich_status(code_pb2.FAILED_PRECONDITION, str(exc))
     if isinstance(exc, Unavailable):
         return _rich_status(code_pb2.UNAVAILABLE, str(exc))
     return _rich_status(code_pb2.INTERNAL, "internal error; the server log has the details")

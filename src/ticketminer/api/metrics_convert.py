@@ -80,7 +80,7 @@ def metric_set_to_proto(value: MetricSet, out: pb.MetricSet) -> None:
     out.csat.counts.extend(value.csat.counts)
 
 
-def _point(point: SeriesPoint, out: pb.SeriesPoint) -> None:
+def series_point_to_proto(point: SeriesPoint, out: pb.SeriesPoint) -> None:
     set_time(out, "start_time", point.start_time)
     out.label = point.label
     metric_set_to_proto(point.metrics, out.metrics)
@@ -101,11 +101,11 @@ def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
     for d in report.definitions:
         out.definitions.add(name=d.name, variant=d.variant, definition=d.definition)
     for point in report.series:
-        _point(point, out.series.add())
+        series_point_to_proto(point, out.series.add())
     for group in report.groups:
-        pg = out.groups.add(key=group.key, value=group.value)
+        pg = out.groups.add(key=group.key, value=group.value, label=group.label)
         metric_set_to_proto(group.metrics, pg.metrics)
         filter_to_proto(group.drill_down, pg.drill_down)
         for point in group.series:
-            _point(point, pg.series.add())
+            series_point_to_proto(point, pg.series.add())
     return out

@@ -9,6 +9,7 @@ import grpc
 from ticketminer.api.convert import (
     filter_from_proto,
     ingest_result_to_proto,
+    issue_ref_to_proto,
     set_time,
     stored_ticket_to_view,
     tenant_of,
@@ -16,10 +17,18 @@ from ticketminer.api.convert import (
 )
 from ticketminer.api.deserialize import MalformedRequest
 from ticketminer.api.errors import field_prefix
+from ticketminer.api.issues_convert import (
+    detail_to_proto,
+    get_issue_args,
+    list_issues_args,
+    listing_to_proto,
+    recluster_report_to_proto,
+)
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.model import Ticket
+from ticketminer.services.issues import IssueService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.tickets import TicketService
 from ticketminer.v1 import ticketminer_pb2 as pb
@@ -52,9 +61,12 @@ def _bulk_report_to_proto(report: BulkIngestReport) -> pb.IngestTicketsResponse:
 
 
 class TicketMinerServicer(pb_grpc.TicketMinerServicer):
-    def __init__(self, tickets: TicketService, metrics: MetricsService) -> None:
+    def __init__(
+        self, tickets: TicketService, metrics: MetricsService, issues: IssueService
+    ) -> None:
         self._tickets = tickets
         self._metrics = metrics
+        self._issues = issues
 
     def _decode(self, msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
         """The ticket, and every violation when the wire form is already bad, so the
@@ -96,6 +108,8 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         out = pb.GetTicketResponse()
         stored_ticket_to_view(stored, out)
         set_time(out, "ingested_at", stored.ingested_at)
+        for past in stored.issue_history:
+            issue_ref_to_proto(past, out.issue_history.add())
         return out
 
     def ListTickets(self, request, context: grpc.ServicerContext):
@@ -117,3 +131,26 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
     def GetMetrics(self, request, context: grpc.ServicerContext):
         query = metrics_query_from_proto(_well_formed(request))
         return metrics_report_to_proto(self._metrics.get_metrics(query))
+
+    def ListIssues(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        (start, end), page_size = list_issues_args(request)
+        listing = self._issues.list_issues(
+            tenant_of(request.tenant_id),
+            start,
+            end,
+            include_inactive=request.include_inactive,
+            limit=page_size,
+        )
+        return listing_to_proto(listing)
+
+    def GetIssue(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        issue_id, window, time_zone = get_issue_args(request)
+        detail = self._issues.get_issue(tenant_of(request.tenant_id), issue_id, *window, time_zone)
+        return detail_to_proto(detail, window)
+
+    def ReclusterIssues(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        report = self._issues.recluster(tenant_of(request.tenant_id), request.n_issues or None)
+        return recluster_report_to_proto(report)

@@ -32,5 +32,9 @@ class NotFound(TicketminerError):
     pass
 
 
+class FailedPrecondition(TicketminerError):
+    """The request is fine but the system is not in a state to serve it yet."""
+
+
 class Unavailable(TicketminerError):
     """The store cannot be reached; the caller may retry."""

@@ -46,15 +46,17 @@ class TicketFilter:
     attributes: tuple[tuple[str, str], ...] = ()
     statuses: tuple[TicketStatus, ...] = ()
     customer_id: str = ""
+    # Issue ids; UNASSIGNED (0) selects the tickets in the candidate pool.
+    issue_ids: tuple[int, ...] = ()
     cohort: Cohort = Cohort.ALL
     fcr_variant: FcrVariant = FcrVariant.DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
 class GroupBy:
-    """A grouping key: 'channel', 'status' or an attribute."""
+    """A grouping key: 'channel', 'status', 'issue' or an attribute."""
 
-    kind: str  # "none" | "channel" | "status" | "attribute"
+    kind: str  # "none" | "channel" | "status" | "issue" | "attribute"
     attribute: str = ""
 
     @property

@@ -68,6 +68,7 @@ class MetricsGroup:
     metrics: MetricSet
     drill_down: TicketFilter
     series: list[SeriesPoint] = field(default_factory=list)
+    label: str = ""  # the issue's label when grouped by issue
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ticketminer.domain.issues import IssueAssignment
 
 DEFAULT_TENANT = "default"
 
@@ -95,6 +99,10 @@ class StoredTicket:
     ticket: Ticket
     analysis: TicketAnalysis
     ingested_at: datetime
+    pk: int = 0
+    issue: IssueAssignment | None = None
+    # Every issue the ticket had, oldest first (filled by GetTicket only).
+    issue_history: tuple[IssueAssignment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +111,4 @@ class IngestResult:
     external_id: str
     outcome: IngestOutcome
     analysis: TicketAnalysis
+    issue: IssueAssignment | None = None

@@ -105,3 +105,15 @@ def _csat(counts: np.ndarray) -> CsatStats:
     mean = float((counts * np.arange(1, 6)).sum() / n)
     satisfied = float(counts[3:].sum() / n)
     return CsatStats(n, mean, satisfied, tuple(int(c) for c in counts))  # type: ignore[arg-type]
+
+
+EMPTY_METRIC_SET = MetricSet(
+    volume=0,
+    solved=0,
+    fcr=Ratio(0, 0),
+    first_response_time=DurationStats(0),
+    resolution_time=DurationStats(0),
+    full_resolution_time=DurationStats(0),
+    reopen_rate=Ratio(0, 0),
+    csat=_csat(np.zeros(5, dtype=np.int64)),
+)

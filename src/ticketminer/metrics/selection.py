@@ -11,6 +11,8 @@ from ticketminer.domain.timeutil import to_us
 from ticketminer.metrics.facts_table import MISSING, Categorical, FactsTable
 
 AttributeColumn = Callable[[str], Categorical]
+# Issue id per facts row; loaded only when a filter or grouping needs it.
+IssueColumn = Callable[[], np.ndarray]
 
 
 def _in_values(cat: Categorical, wanted: tuple[str, ...]) -> np.ndarray:
@@ -46,7 +48,12 @@ def cohort_mask(facts: FactsTable, cohort: Cohort, variant: FcrVariant) -> np.nd
     raise ValueError(f"unknown cohort {cohort!r}")
 
 
-def select(facts: FactsTable, flt: TicketFilter, attribute: AttributeColumn) -> np.ndarray:
+def select(
+    facts: FactsTable,
+    flt: TicketFilter,
+    attribute: AttributeColumn,
+    issues: IssueColumn | None = None,
+) -> np.ndarray:
     """Boolean mask of the rows that match every condition of `flt`."""
     mask = np.ones(len(facts), dtype=bool)
     created = facts.created_us
@@ -66,6 +73,10 @@ def select(facts: FactsTable, flt: TicketFilter, attribute: AttributeColumn) -> 
             mask &= column.codes == MISSING
         else:
             mask &= _in_values(column, (value,))
+    if flt.issue_ids:
+        if issues is None:
+            raise ValueError("an issue filter needs the issue column")
+        mask &= np.isin(issues(), list(flt.issue_ids))
     cohort = cohort_mask(facts, flt.cohort, flt.fcr_variant)
     if cohort is not None:
         mask &= cohort

@@ -41,6 +41,11 @@ class FactsCache:
             self._tables[tenant_id] = (table, high_water)
             return table
 
+    def known_tenants(self) -> list[str]:
+        """Every tenant with stored tickets, whoever wrote them."""
+        with self._engine.connect() as conn:
+            return tenants(conn)
+
     def warm_up(self) -> None:
         """Load every tenant's table, so the first query after a start is fast."""
         with self._engine.connect() as conn:

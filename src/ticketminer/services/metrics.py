@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ticketminer.domain.filters import Granularity, GroupBy, MetricsQuery, TicketFilter
+from ticketminer.domain.issues import UNASSIGNED
 from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport, SeriesPoint
 from ticketminer.domain.model import TicketStatus
 from ticketminer.domain.timeutil import from_us, to_us
@@ -16,6 +18,10 @@ from ticketminer.metrics.facts_table import FactsTable
 from ticketminer.metrics.selection import select
 from ticketminer.metrics.time_buckets import bucket_starts, label
 from ticketminer.services.facts_cache import FactsCache
+from ticketminer.services.issue_columns import IssueColumns
+
+# Issue id -> label, for naming the groups of a by-issue answer.
+IssueLabels = Callable[[str], dict[int, str]]
 
 MAX_GROUPS = 500
 
@@ -38,8 +44,16 @@ class _Groups:
 
 
 class MetricsService:
-    def __init__(self, cache: FactsCache, max_groups: int = MAX_GROUPS) -> None:
+    def __init__(
+        self,
+        cache: FactsCache,
+        issues: IssueColumns,
+        labels: IssueLabels = lambda _tenant: {},
+        max_groups: int = MAX_GROUPS,
+    ) -> None:
         self._cache = cache
+        self._issues = issues
+        self._labels = labels
         self._max_groups = max_groups
 
     def get_metrics(self, query: MetricsQuery) -> MetricsReport:
@@ -49,7 +63,10 @@ class MetricsService:
         def attribute(key: str):
             return self._cache.attribute(query.tenant_id, facts, key)
 
-        rows = np.flatnonzero(select(facts, flt, attribute))
+        def issue_column() -> np.ndarray:
+            return self._issues.column(query.tenant_id, facts)
+
+        rows = np.flatnonzero(select(facts, flt, attribute, issue_column))
         variant = effective_variant(query.fcr_variant)
         start, end = _window(facts, rows, flt)
 
@@ -64,7 +81,10 @@ class MetricsService:
         groups: list[MetricsGroup] = []
         total_groups = 0
         if query.group_by.kind != "none":
-            grouping = _group(facts, rows, query.group_by, attribute, self._max_groups)
+            grouping = _group(
+                facts, rows, query.group_by, attribute, issue_column, self._max_groups
+            )
+            labels = self._labels(query.tenant_id) if query.group_by.kind == "issue" else {}
             total_groups = grouping.total
             n_groups = len(grouping.values)
             sets = aggregate(grouping.of_row, n_groups)
@@ -79,8 +99,9 @@ class MetricsService:
                 if buckets is not None:
                     part = cell_sets[g * buckets.n : (g + 1) * buckets.n]
                     group_series = _series(buckets, part, drill, query)
+                label = labels.get(int(value), "") if labels and value else ""
                 groups.append(
-                    MetricsGroup(query.group_by.name, value, sets[g], drill, group_series)
+                    MetricsGroup(query.group_by.name, value, sets[g], drill, group_series, label)
                 )
         return MetricsReport(
             start_time=start,
@@ -128,11 +149,16 @@ def _series(
     return points
 
 
-def _group(facts, rows, group_by: GroupBy, attribute, max_groups: int) -> _Groups:
+def _group(facts, rows, group_by: GroupBy, attribute, issue_column, max_groups: int) -> _Groups:
     if group_by.kind == "channel":
         codes, names = facts.channel.codes[rows], list(facts.channel.values)
     elif group_by.kind == "status":
         codes, names = facts.status[rows].astype(np.int64), [s.name for s in TicketStatus]
+    elif group_by.kind == "issue":
+        # Unassigned tickets (id 0) form the group "", like a missing attribute.
+        ids = issue_column()[rows].astype(np.int64)
+        top = int(ids.max()) + 1 if len(ids) else 1
+        codes, names = ids, ["", *(str(i) for i in range(1, top))]
     else:
         column = attribute(group_by.attribute)
         # Shift so MISSING (-1) becomes code 0, shown as the empty value.
@@ -152,6 +178,8 @@ def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:
         return replace(flt, channels=(value,))
     if group_by.kind == "status":
         return replace(flt, statuses=(TicketStatus[value],))
+    if group_by.kind == "issue":
+        return replace(flt, issue_ids=(int(value) if value else UNASSIGNED,))
     attrs = dict(flt.attributes)
     attrs[group_by.attribute] = value
     return replace(flt, attributes=tuple(sorted(attrs.items())))

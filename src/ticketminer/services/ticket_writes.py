@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import to_us, utc_now
 from ticketminer.domain.upsert import UpsertPlan, plan_upsert
+from ticketminer.store.assignments_repo import NewAssignment, write_assignments, write_tokens
 from ticketminer.store.tickets_repo import fetch_summaries, reserve_versions, write_plans
 
 
-def _rounds(tickets: Sequence[Ticket]) -> list[list[int]]:
+@dataclass(frozen=True, slots=True)
+class PreparedTicket:
+    """A validated ticket with what was derived from its text before the write."""
+
+    ticket: Ticket
+    tokens: list[str]
+    issue: IssueAssignment
+
+
+def _rounds(tickets: Sequence[PreparedTicket]) -> list[list[int]]:
     """Split indices so each (tenant, id) occurs once per round, in arrival order;
     the second copy of a ticket is then planned against the first one's result."""
     seen: dict[tuple[str, str], int] = defaultdict(int)
     rounds: list[list[int]] = []
-    for i, t in enumerate(tickets):
-        key = (t.tenant_id, t.external_id)
+    for i, item in enumerate(tickets):
+        key = (item.ticket.tenant_id, item.ticket.external_id)
         k = seen[key]
         seen[key] = k + 1
         if k == len(rounds):
@@ -28,22 +40,55 @@ def _rounds(tickets: Sequence[Ticket]) -> list[list[int]]:
     return rounds
 
 
-def store_tickets(conn: Connection, tickets: Sequence[Ticket]) -> list[UpsertPlan]:
-    """Upsert validated tickets in the caller's transaction; one plan per ticket."""
-    if not tickets:
+def store_tickets(conn: Connection, items: Sequence[PreparedTicket]) -> list[UpsertPlan]:
+    """Upsert validated tickets, their tokens and issue, in the caller's transaction;
+    one plan per ticket."""
+    if not items:
         return []
     # First statement: takes the write lock, so nothing changes between the
     # summaries we read and the rows we write, and versions follow commit order.
-    first_version = reserve_versions(conn, len(tickets))
+    # Two versions per ticket: one for the row, one for its issue assignment.
+    first_version = reserve_versions(conn, 2 * len(items))
     now_us = to_us(utc_now())
-    plans: list[UpsertPlan | None] = [None] * len(tickets)
-    for indices in _rounds(tickets):
+    plans: list[UpsertPlan | None] = [None] * len(items)
+    issue_version = first_version + len(items)
+    for indices in _rounds(items):
         by_tenant: dict[str, list[int]] = defaultdict(list)
         for i in indices:
-            by_tenant[tickets[i].tenant_id].append(i)
+            by_tenant[items[i].ticket.tenant_id].append(i)
         for tenant, members in by_tenant.items():
-            stored = fetch_summaries(conn, tenant, (tickets[i].external_id for i in members))
+            ids = (items[i].ticket.external_id for i in members)
+            stored = fetch_summaries(conn, tenant, ids)
             for i in members:
-                plans[i] = plan_upsert(tickets[i], stored.get(tickets[i].external_id))
-        write_plans(conn, [(plans[i], first_version + i) for i in indices], now_us)  # type: ignore[misc]
+                t = items[i].ticket
+                plans[i] = plan_upsert(t, stored.get(t.external_id))
+        pks = write_plans(conn, [(plans[i], first_version + i) for i in indices], now_us)  # type: ignore[misc]
+        issue_version = _write_text_and_issue(
+            conn, [items[i] for i in indices], pks, issue_version, now_us
+        )
     return plans  # type: ignore[return-value]
+
+
+def _write_text_and_issue(
+    conn: Connection,
+    items: Sequence[PreparedTicket],
+    pks: Sequence[int | None],
+    first_version: int,
+    now_us: int,
+) -> int:
+    """Returns the next unused assignment version."""
+    by_tenant: dict[str, list[tuple[int, PreparedTicket]]] = defaultdict(list)
+    for item, pk in zip(items, pks, strict=True):
+        if pk is not None:
+            by_tenant[item.ticket.tenant_id].append((pk, item))
+    version = first_version
+    for tenant, written in by_tenant.items():
+        write_tokens(conn, tenant, [(pk, " ".join(item.tokens)) for pk, item in written])
+        # Before the tenant's first fit there is nothing to assign; the fit will.
+        assignments = [
+            NewAssignment(pk, item.issue.issue_id, item.issue.confidence, item.issue.model_version)
+            for pk, item in written
+            if item.issue.model_version
+        ]
+        version += write_assignments(conn, tenant, assignments, version, now_us)
+    return version

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import Engine
@@ -12,13 +12,16 @@ from sqlalchemy import Engine
 from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
+from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import IngestResult, StoredTicket, Ticket
 from ticketminer.domain.upsert import UpsertPlan
 from ticketminer.domain.validation import Limits, validate_ticket
 from ticketminer.metrics.selection import select
 from ticketminer.services.facts_cache import FactsCache
+from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.page_tokens import decode_token, encode_token, filter_fingerprint
-from ticketminer.services.ticket_writes import store_tickets
+from ticketminer.services.ticket_writes import PreparedTicket, store_tickets
+from ticketminer.store.assignments_repo import assignment_history, current_assignments
 from ticketminer.store.group_commit import GroupCommitter
 from ticketminer.store.tickets_repo import get_ticket, get_tickets_by_pk
 
@@ -34,17 +37,34 @@ class TicketPage:
     total_size: int
 
 
-def _result(plan: UpsertPlan) -> IngestResult:
+# Tokenises and assigns an issue to validated tickets, before they are written.
+Prepare = Callable[[Sequence[Ticket]], list[PreparedTicket]]
+
+
+def _result(plan: UpsertPlan, item: PreparedTicket) -> IngestResult:
     t = plan.ticket
-    return IngestResult(t.tenant_id, t.external_id, plan.outcome, plan.analysis)
+    return IngestResult(t.tenant_id, t.external_id, plan.outcome, plan.analysis, item.issue)
 
 
 class TicketService:
-    def __init__(self, engine: Engine, cache: FactsCache, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        cache: FactsCache,
+        issues: IssueColumns,
+        prepare: Prepare,
+        labels: Callable[[str], dict[int, str]],
+        limits: Limits | None = None,
+    ) -> None:
+        self._labels = labels
         self._engine = engine
         self._cache = cache
+        self._issues = issues
+        self._prepare = prepare
         self._limits = limits or Limits()
-        self._writer: GroupCommitter[Ticket, UpsertPlan] = GroupCommitter(engine, store_tickets)
+        self._writer: GroupCommitter[PreparedTicket, UpsertPlan] = GroupCommitter(
+            engine, store_tickets
+        )
 
     def close(self) -> None:
         self._writer.close()
@@ -57,7 +77,8 @@ class TicketService:
         violations = self.validate(ticket)
         if violations:
             raise InvalidArgument(violations)
-        return _result(self._writer.write([ticket])[0])
+        prepared = self._prepare([ticket])
+        return _result(self._writer.write(prepared)[0], prepared[0])
 
     def ingest_bulk(self, items: Iterable[BulkItem]) -> BulkIngestReport:
         """Store every valid item; invalid ones are reported, never fatal. Chunks are
@@ -81,10 +102,10 @@ class TicketService:
                 continue
             chunk.append(item)
             if len(chunk) >= BULK_CHUNK:
-                nxt = self._writer.submit(chunk)
+                nxt = self._writer.submit(self._prepare(chunk))
                 settle(pending)
                 pending, chunk = nxt, []
-        nxt = self._writer.submit(chunk) if chunk else None
+        nxt = self._writer.submit(self._prepare(chunk)) if chunk else None
         settle(pending)
         settle(nxt)
         return report
@@ -94,9 +115,27 @@ class TicketService:
             raise InvalidArgument([FieldViolation("external_id", "is required")])
         with self._engine.connect() as conn:
             found = get_ticket(conn, tenant_id, external_id)
-        if found is None:
-            raise NotFound(f"ticket {external_id!r} not found in tenant {tenant_id!r}")
-        return found
+            if found is None:
+                raise NotFound(f"ticket {external_id!r} not found in tenant {tenant_id!r}")
+            history = assignment_history(conn, found.pk, self._labels(tenant_id))
+        current = history[-1] if history else None
+        return replace(found, issue=current, issue_history=tuple(history))
+
+    def _with_issues(self, conn, tenant_id: str, found: list[StoredTicket]) -> list[StoredTicket]:
+        current = current_assignments(conn, [t.pk for t in found])
+        labels = self._labels(tenant_id) if current else {}
+        out = []
+        for t in found:
+            if t.pk in current:
+                issue_id, confidence, model_version = current[t.pk]
+                t = replace(
+                    t,
+                    issue=IssueAssignment(
+                        issue_id, labels.get(issue_id, ""), confidence, model_version
+                    ),
+                )
+            out.append(t)
+        return out
 
     def list(
         self,
@@ -115,7 +154,12 @@ class TicketService:
         page_size = page_size or DEFAULT_PAGE_SIZE
         fingerprint = filter_fingerprint(tenant_id, flt)
         facts = self._cache.table(tenant_id)
-        mask = select(facts, flt, lambda key: self._cache.attribute(tenant_id, facts, key))
+        mask = select(
+            facts,
+            flt,
+            lambda key: self._cache.attribute(tenant_id, facts, key),
+            lambda: self._issues.column(tenant_id, facts),
+        )
         rows = np.flatnonzero(mask)
         total = len(rows)
         created, pks = facts.created_us[rows], facts.pk[rows]
@@ -131,4 +175,5 @@ class TicketService:
             next_token = encode_token(int(created[last]), int(pks[last]), fingerprint)
         with self._engine.connect() as conn:
             tickets = get_tickets_by_pk(conn, [int(p) for p in page_pks], include_messages)
+            tickets = self._with_issues(conn, tenant_id, tickets)
         return TicketPage(tickets, next_token, total)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -40,6 +41,14 @@ FACTS_READ = ("version", *METRIC_FACTS, "channel", "customer_id")
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
 PrimaryKeyId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _ticket_pk() -> Column:
+    """The key of a one-row-per-ticket side table; rows go with their ticket."""
+    return Column(
+        "ticket_pk", PrimaryKeyId, ForeignKey("tickets.pk", ondelete="CASCADE"), primary_key=True
+    )
+
 
 tickets = Table(
     "tickets",
@@ -92,17 +101,103 @@ tickets = Table(
 ticket_attributes = Table(
     "ticket_attributes",
     metadata,
-    Column(
-        "ticket_pk",
-        PrimaryKeyId,
-        ForeignKey("tickets.pk", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _ticket_pk(),
     Column("key", String(256), primary_key=True),
     Column("tenant_id", String(256), nullable=False),
     Column("value", Text, nullable=False),
     # Metrics load one key's values for a tenant at a time.
     Index("ix_attributes_tenant_key", "tenant_id", "key"),
+)
+
+# Tokens computed once at ingest, so re-clustering never tokenises again.
+# Space-joined: tokens never contain whitespace.
+ticket_tokens = Table(
+    "ticket_tokens",
+    metadata,
+    _ticket_pk(),
+    Column("tenant_id", String(256), nullable=False),
+    Column("tokens", Text, nullable=False),
+    Index("ix_ticket_tokens_tenant", "tenant_id", "ticket_pk"),
+)
+
+# The current issue of each ticket (issue_id 0: unassigned, the candidate pool).
+# `version` comes from the shared change counter, so caches catch up by version
+# exactly as they do for tickets, whoever wrote the assignment.
+ticket_issues = Table(
+    "ticket_issues",
+    metadata,
+    _ticket_pk(),
+    Column("tenant_id", String(256), nullable=False),
+    Column("issue_id", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("assigned_us", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Index("ix_ticket_issues_catch_up", "tenant_id", "version", "ticket_pk", "issue_id"),
+)
+
+# Superseded assignments; with ticket_issues this is a ticket's full history.
+ticket_issue_history = Table(
+    "ticket_issue_history",
+    metadata,
+    Column("id", PrimaryKeyId, primary_key=True, autoincrement=True),
+    Column("ticket_pk", PrimaryKeyId, ForeignKey("tickets.pk", ondelete="CASCADE")),
+    Column("issue_id", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("assigned_us", BigInteger, nullable=False),
+    Column("replaced_us", BigInteger, nullable=False),
+    Index("ix_ticket_issue_history_ticket", "ticket_pk"),
+)
+
+# One row per fitted issue model; the newest one assigns incoming tickets.
+issue_models = Table(
+    "issue_models",
+    metadata,
+    Column("tenant_id", String(256), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("n_tickets", Integer, nullable=False),
+    Column("n_issues", Integer, nullable=False),
+    Column("unclustered", Integer, nullable=False),
+    Column("params_json", Text, nullable=False),
+    # np.savez of the estimator state: arrays only, loaded without pickle.
+    Column("state", LargeBinary, nullable=False),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("tenant_id", String(256), primary_key=True),
+    Column("issue_id", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),  # active | merged | retired
+    Column("label", Text, nullable=False),
+    Column("terms_json", Text, nullable=False),
+    Column("languages", String(32), nullable=False, default=""),
+    Column("representative_pk", BigInteger),
+    Column("size", Integer, nullable=False),
+    # Row of this issue in the model's centroid matrix (-1 once inactive).
+    Column("cluster_index", Integer, nullable=False),
+    Column("merged_into", Integer),
+    Column("born_model_version", Integer, nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("born_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+issue_lineage = Table(
+    "issue_lineage",
+    metadata,
+    Column("id", PrimaryKeyId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(256), nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # born | merged | split | retired
+    Column("issue_id", Integer, nullable=False),
+    # The other side: merged into / split from.
+    Column("related_issue_id", Integer),
+    Column("tickets", Integer, nullable=False),
+    Index("ix_issue_lineage_tenant_issue", "tenant_id", "issue_id"),
 )
 
 counters = Table(

@@ -114,4 +114,4 @@ def stored_ticket_from_row(row: Any, include_messages: bool = True) -> StoredTic
         csat=row.csat,
         language=row.language,
     )
-    return StoredTicket(ticket, analysis_from_row(row), from_us(row.ingested_us))
+    return StoredTicket(ticket, analysis_from_row(row), from_us(row.ingested_us), row.pk)

@@ -78,12 +78,16 @@ def reserve_versions(conn: Connection, count: int) -> int:
     return last - count + 1
 
 
-def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_us: int) -> None:
+def write_plans(
+    conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_us: int
+) -> list[int | None]:
     """Store every (plan, version) that writes; each (tenant, external_id) must occur
-    once. Versions come from `reserve_versions`, taken at the start of the transaction."""
+    once. Versions come from `reserve_versions`, taken at the start of the transaction.
+    Returns the ticket pk of each plan that wrote (None for the others)."""
+    written: list[int | None] = [p.stored.pk if p.writes and p.stored else None for p, _ in plans]
     writing = [(p, v) for p, v in plans if p.writes]
     if not writing:
-        return
+        return written
     new_rows: list[dict[str, Any]] = []
     new_attrs: list[dict[str, str]] = []
     changed_rows: list[dict[str, Any]] = []
@@ -108,6 +112,10 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
             for row, attrs in zip(new_rows, new_attrs, strict=True):
                 if row["tenant_id"] == tenant:
                     attr_rows.extend(_attribute_rows(pks[row["external_id"]], tenant, attrs))
+            for i, (plan, _) in enumerate(plans):
+                t = plan.ticket
+                if plan.writes and plan.stored is None and t.tenant_id == tenant:
+                    written[i] = pks[t.external_id]
     if changed_rows:
         execute_many(conn, _UPDATE_TICKET, changed_rows)
         pks_changed = [pk for pk, _ in changed_attrs]
@@ -120,6 +128,7 @@ def write_plans(conn: Connection, plans: Sequence[tuple[UpsertPlan, int]], now_u
         for (pk, attrs), row in zip(changed_attrs, changed_rows, strict=True):
             attr_rows.extend(_attribute_rows(pk, row["b_tenant_id"], attrs))
     execute_many(conn, _INSERT_ATTRIBUTES, attr_rows)
+    return written
 
 
 def _ids_by_tenant(rows: Sequence[dict[str, Any]]) -> dict[str, list[str]]:

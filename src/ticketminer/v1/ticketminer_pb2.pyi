@@ -60,6 +60,21 @@ class Granularity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GRANULARITY_HOUR: _ClassVar[Granularity]
     GRANULARITY_DAY: _ClassVar[Granularity]
     GRANULARITY_WEEK: _ClassVar[Granularity]
+
+class IssueStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ISSUE_STATUS_UNSPECIFIED: _ClassVar[IssueStatus]
+    ISSUE_STATUS_ACTIVE: _ClassVar[IssueStatus]
+    ISSUE_STATUS_MERGED: _ClassVar[IssueStatus]
+    ISSUE_STATUS_RETIRED: _ClassVar[IssueStatus]
+
+class LineageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LINEAGE_KIND_UNSPECIFIED: _ClassVar[LineageKind]
+    LINEAGE_KIND_BORN: _ClassVar[LineageKind]
+    LINEAGE_KIND_MERGED: _ClassVar[LineageKind]
+    LINEAGE_KIND_SPLIT: _ClassVar[LineageKind]
+    LINEAGE_KIND_RETIRED: _ClassVar[LineageKind]
 AUTHOR_ROLE_UNSPECIFIED: AuthorRole
 AUTHOR_ROLE_CUSTOMER: AuthorRole
 AUTHOR_ROLE_AGENT: AuthorRole
@@ -93,6 +108,15 @@ GRANULARITY_UNSPECIFIED: Granularity
 GRANULARITY_HOUR: Granularity
 GRANULARITY_DAY: Granularity
 GRANULARITY_WEEK: Granularity
+ISSUE_STATUS_UNSPECIFIED: IssueStatus
+ISSUE_STATUS_ACTIVE: IssueStatus
+ISSUE_STATUS_MERGED: IssueStatus
+ISSUE_STATUS_RETIRED: IssueStatus
+LINEAGE_KIND_UNSPECIFIED: LineageKind
+LINEAGE_KIND_BORN: LineageKind
+LINEAGE_KIND_MERGED: LineageKind
+LINEAGE_KIND_SPLIT: LineageKind
+LINEAGE_KIND_RETIRED: LineageKind
 
 class Message(_message.Message):
     __slots__ = ("external_id", "author_role", "created_at", "body", "public", "author_id")
@@ -185,17 +209,39 @@ class TicketAnalysis(_message.Message):
     fcr_no_followup: bool
     def __init__(self, first_response_seconds: _Optional[float] = ..., resolution_seconds: _Optional[float] = ..., full_resolution_seconds: _Optional[float] = ..., public_agent_replies: _Optional[int] = ..., solved: _Optional[bool] = ..., reopened: _Optional[bool] = ..., ever_solved: _Optional[bool] = ..., fcr: _Optional[bool] = ..., fcr_no_followup: _Optional[bool] = ...) -> None: ...
 
+class IssueRef(_message.Message):
+    __slots__ = ("issue_id", "label", "confidence", "model_version", "assigned_at")
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    issue_id: str
+    label: str
+    confidence: float
+    model_version: int
+    assigned_at: _timestamp_pb2.Timestamp
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class IngestTicketResponse(_message.Message):
-    __slots__ = ("tenant_id", "external_id", "outcome", "analysis")
+    __slots__ = ("tenant_id", "external_id", "outcome", "analysis", "issue_id", "label", "confidence", "model_version")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     ANALYSIS_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     external_id: str
     outcome: IngestOutcome
     analysis: TicketAnalysis
-    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ...) -> None: ...
+    issue_id: str
+    label: str
+    confidence: float
+    model_version: int
+    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
     __slots__ = ("field", "description")
@@ -244,17 +290,21 @@ class GetTicketRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ...) -> None: ...
 
 class GetTicketResponse(_message.Message):
-    __slots__ = ("ticket", "analysis", "ingested_at")
+    __slots__ = ("ticket", "analysis", "ingested_at", "issue", "issue_history")
     TICKET_FIELD_NUMBER: _ClassVar[int]
     ANALYSIS_FIELD_NUMBER: _ClassVar[int]
     INGESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_HISTORY_FIELD_NUMBER: _ClassVar[int]
     ticket: Ticket
     analysis: TicketAnalysis
     ingested_at: _timestamp_pb2.Timestamp
-    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    issue: IssueRef
+    issue_history: _containers.RepeatedCompositeFieldContainer[IssueRef]
+    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., issue_history: _Optional[_Iterable[_Union[IssueRef, _Mapping]]] = ...) -> None: ...
 
 class TicketFilter(_message.Message):
-    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant")
+    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +320,7 @@ class TicketFilter(_message.Message):
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     COHORT_FIELD_NUMBER: _ClassVar[int]
     FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_IDS_FIELD_NUMBER: _ClassVar[int]
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     channels: _containers.RepeatedScalarFieldContainer[str]
@@ -278,7 +329,8 @@ class TicketFilter(_message.Message):
     customer_id: str
     cohort: Cohort
     fcr_variant: FcrVariant
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ...) -> None: ...
+    issue_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListTicketsRequest(_message.Message):
     __slots__ = ("tenant_id", "filter", "page_size", "page_token", "include_messages")
@@ -295,12 +347,14 @@ class ListTicketsRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., filter: _Optional[_Union[TicketFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_messages: _Optional[bool] = ...) -> None: ...
 
 class TicketView(_message.Message):
-    __slots__ = ("ticket", "analysis")
+    __slots__ = ("ticket", "analysis", "issue")
     TICKET_FIELD_NUMBER: _ClassVar[int]
     ANALYSIS_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_FIELD_NUMBER: _ClassVar[int]
     ticket: Ticket
     analysis: TicketAnalysis
-    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ...) -> None: ...
+    issue: IssueRef
+    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ...) -> None: ...
 
 class ListTicketsResponse(_message.Message):
     __slots__ = ("tickets", "next_page_token", "total_size")
@@ -405,18 +459,20 @@ class SeriesPoint(_message.Message):
     def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., label: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class MetricsGroup(_message.Message):
-    __slots__ = ("key", "value", "metrics", "series", "drill_down")
+    __slots__ = ("key", "value", "metrics", "series", "drill_down", "label")
     KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     METRICS_FIELD_NUMBER: _ClassVar[int]
     SERIES_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
     key: str
     value: str
     metrics: MetricSet
     series: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
     drill_down: TicketFilter
-    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    label: str
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., label: _Optional[str] = ...) -> None: ...
 
 class GetMetricsResponse(_message.Message):
     __slots__ = ("start_time", "end_time", "time_zone", "granularity", "group_by", "overall", "series", "groups", "definitions", "drill_down", "total_groups")
@@ -443,3 +499,153 @@ class GetMetricsResponse(_message.Message):
     drill_down: TicketFilter
     total_groups: int
     def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., granularity: _Optional[_Union[Granularity, str]] = ..., group_by: _Optional[str] = ..., overall: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[MetricsGroup, _Mapping]]] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., total_groups: _Optional[int] = ...) -> None: ...
+
+class LineageEvent(_message.Message):
+    __slots__ = ("kind", "issue_id", "related_issue_id", "model_version", "at", "tickets")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    RELATED_ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    kind: LineageKind
+    issue_id: str
+    related_issue_id: str
+    model_version: int
+    at: _timestamp_pb2.Timestamp
+    tickets: int
+    def __init__(self, kind: _Optional[_Union[LineageKind, str]] = ..., issue_id: _Optional[str] = ..., related_issue_id: _Optional[str] = ..., model_version: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tickets: _Optional[int] = ...) -> None: ...
+
+class RepresentativeTicket(_message.Message):
+    __slots__ = ("external_id", "snippet")
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    SNIPPET_FIELD_NUMBER: _ClassVar[int]
+    external_id: str
+    snippet: str
+    def __init__(self, external_id: _Optional[str] = ..., snippet: _Optional[str] = ...) -> None: ...
+
+class IssueTrend(_message.Message):
+    __slots__ = ("last_7_days", "previous_7_days", "week_over_week_change")
+    LAST_7_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_7_DAYS_FIELD_NUMBER: _ClassVar[int]
+    WEEK_OVER_WEEK_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    last_7_days: int
+    previous_7_days: int
+    week_over_week_change: float
+    def __init__(self, last_7_days: _Optional[int] = ..., previous_7_days: _Optional[int] = ..., week_over_week_change: _Optional[float] = ...) -> None: ...
+
+class Issue(_message.Message):
+    __slots__ = ("issue_id", "label", "top_terms", "status", "languages", "representative_ticket", "volume", "share", "trend", "metrics", "sample_ticket_ids", "born_at", "model_version", "merged_into", "cluster_size", "drill_down")
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    TOP_TERMS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIVE_TICKET_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    TREND_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    BORN_AT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    issue_id: str
+    label: str
+    top_terms: _containers.RepeatedScalarFieldContainer[str]
+    status: IssueStatus
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    representative_ticket: RepresentativeTicket
+    volume: int
+    share: float
+    trend: IssueTrend
+    metrics: MetricSet
+    sample_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    born_at: _timestamp_pb2.Timestamp
+    model_version: int
+    merged_into: str
+    cluster_size: int
+    drill_down: TicketFilter
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[IssueStatus, str]] = ..., languages: _Optional[_Iterable[str]] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ..., volume: _Optional[int] = ..., share: _Optional[float] = ..., trend: _Optional[_Union[IssueTrend, _Mapping]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., sample_ticket_ids: _Optional[_Iterable[str]] = ..., born_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_version: _Optional[int] = ..., merged_into: _Optional[str] = ..., cluster_size: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class ListIssuesRequest(_message.Message):
+    __slots__ = ("tenant_id", "start_time", "end_time", "page_size", "include_inactive")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    page_size: int
+    include_inactive: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., include_inactive: _Optional[bool] = ...) -> None: ...
+
+class ListIssuesResponse(_message.Message):
+    __slots__ = ("issues", "model_version", "unassigned_tickets", "total_tickets", "reclustered_at", "total_issues")
+    ISSUES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    RECLUSTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    issues: _containers.RepeatedCompositeFieldContainer[Issue]
+    model_version: int
+    unassigned_tickets: int
+    total_tickets: int
+    reclustered_at: _timestamp_pb2.Timestamp
+    total_issues: int
+    def __init__(self, issues: _Optional[_Iterable[_Union[Issue, _Mapping]]] = ..., model_version: _Optional[int] = ..., unassigned_tickets: _Optional[int] = ..., total_tickets: _Optional[int] = ..., reclustered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., total_issues: _Optional[int] = ...) -> None: ...
+
+class GetIssueRequest(_message.Message):
+    __slots__ = ("tenant_id", "issue_id", "start_time", "end_time", "time_zone")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    issue_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    time_zone: str
+    def __init__(self, tenant_id: _Optional[str] = ..., issue_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+
+class GetIssueResponse(_message.Message):
+    __slots__ = ("issue", "daily", "lineage")
+    ISSUE_FIELD_NUMBER: _ClassVar[int]
+    DAILY_FIELD_NUMBER: _ClassVar[int]
+    LINEAGE_FIELD_NUMBER: _ClassVar[int]
+    issue: Issue
+    daily: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
+    lineage: _containers.RepeatedCompositeFieldContainer[LineageEvent]
+    def __init__(self, issue: _Optional[_Union[Issue, _Mapping]] = ..., daily: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., lineage: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ...) -> None: ...
+
+class ReclusterIssuesRequest(_message.Message):
+    __slots__ = ("tenant_id", "n_issues")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    N_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    n_issues: int
+    def __init__(self, tenant_id: _Optional[str] = ..., n_issues: _Optional[int] = ...) -> None: ...
+
+class ReclusterIssuesResponse(_message.Message):
+    __slots__ = ("model_version", "tickets", "issues", "unclustered_tickets", "kept_ids", "events", "seconds")
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    ISSUES_FIELD_NUMBER: _ClassVar[int]
+    UNCLUSTERED_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    KEPT_IDS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    model_version: int
+    tickets: int
+    issues: int
+    unclustered_tickets: int
+    kept_ids: int
+    events: _containers.RepeatedCompositeFieldContainer[LineageEvent]
+    seconds: float
+    def __init__(self, model_version: _Optional[int] = ..., tickets: _Optional[int] = ..., issues: _Optional[int] = ..., unclustered_tickets: _Optional[int] = ..., kept_ids: _Optional[int] = ..., events: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ..., seconds: _Optional[float] = ...) -> None: ...

@@ -26,8 +26,8 @@ if _version_not_supported:
 
 
 class TicketMinerStub:
-    """The TicketMiner service. Later RPCs (issues, anomalies, digest) are added as
-    they are implemented; nothing here returns invented data.
+    """The TicketMiner service. Later RPCs (anomalies, digest) are added as they are
+    implemented; nothing here returns invented data.
     """
 
     def __init__(self, channel):
@@ -61,11 +61,26 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetMetricsRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetMetricsResponse.FromString,
                 _registered_method=True)
+        self.ListIssues = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ListIssues',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListIssuesRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListIssuesResponse.FromString,
+                _registered_method=True)
+        self.GetIssue = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/GetIssue',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetIssueRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetIssueResponse.FromString,
+                _registered_method=True)
+        self.ReclusterIssues = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ReclusterIssues',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesResponse.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
-    """The TicketMiner service. Later RPCs (issues, anomalies, digest) are added as
-    they are implemented; nothing here returns invented data.
+    """The TicketMiner service. Later RPCs (anomalies, digest) are added as they are
+    implemented; nothing here returns invented data.
     """
 
     def IngestTicket(self, request, context):
@@ -105,6 +120,29 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListIssues(self, request, context):
+        """Recurring issues by volume in a window, with labels, terms and metrics.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIssue(self, request, context):
+        """One issue with its daily series and lineage.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReclusterIssues(self, request, context):
+        """Rebuild the issue model from the stored tickets now (it also runs by policy:
+        after N new tickets or on a schedule). Ids of issues that did not really
+        change are kept; the response reports the lineage events.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -133,6 +171,21 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetMetricsRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetMetricsResponse.SerializeToString,
             ),
+            'ListIssues': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIssues,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListIssuesRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListIssuesResponse.SerializeToString,
+            ),
+            'GetIssue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIssue,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetIssueRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetIssueResponse.SerializeToString,
+            ),
+            'ReclusterIssues': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReclusterIssues,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ticketminer.v1.TicketMiner', rpc_method_handlers)
@@ -142,8 +195,8 @@ def add_TicketMinerServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TicketMiner:
-    """The TicketMiner service. Later RPCs (issues, anomalies, digest) are added as
-    they are implemented; nothing here returns invented data.
+    """The TicketMiner service. Later RPCs (anomalies, digest) are added as they are
+    implemented; nothing here returns invented data.
     """
 
     @staticmethod
@@ -271,6 +324,87 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/GetMetrics',
             ticketminer_dot_v1_dot_ticketminer__pb2.GetMetricsRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.GetMetricsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIssues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ListIssues',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListIssuesRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListIssuesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIssue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/GetIssue',
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetIssueRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetIssueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReclusterIssues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ReclusterIssues',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesResponse.FromString,
             options,
             channel_credentials,
             insecure,

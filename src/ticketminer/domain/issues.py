@@ -1,0 +1,124 @@
+"""Issues as the domain sees them: recurring problems with ids that outlive re-clustering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ticketminer.domain.metrics import MetricSet, SeriesPoint
+
+UNASSIGNED = 0  # issue id of tickets far from every issue: the candidate pool
+
+
+class IssueStatus(StrEnum):
+    ACTIVE = "active"
+    MERGED = "merged"
+    RETIRED = "retired"
+
+
+class LineageKind(StrEnum):
+    BORN = "born"
+    MERGED = "merged"  # issue_id was folded into related_issue_id
+    SPLIT = "split"  # issue_id was split off related_issue_id
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True, slots=True)
+class IssueAssignment:
+    """The issue of one ticket; issue_id UNASSIGNED puts it in the candidate pool."""
+
+    issue_id: int
+    label: str
+    confidence: float
+    model_version: int
+    assigned_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEvent:
+    kind: LineageKind
+    issue_id: int
+    model_version: int
+    at: datetime
+    tickets: int  # tickets of the issue (born, split) or moved (merged, retired)
+    related_issue_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentativeTicket:
+    external_id: str
+    snippet: str  # normalised and PII-masked
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRecord:
+    """An issue as stored by the last re-cluster that touched it."""
+
+    issue_id: int
+    status: IssueStatus
+    label: str
+    terms: tuple[str, ...]
+    languages: tuple[str, ...]
+    size: int
+    representative_pk: int | None
+    cluster_index: int
+    born_model_version: int
+    model_version: int
+    born_at: datetime
+    updated_at: datetime
+    merged_into: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueTrend:
+    """Volume in the last 7 days of the window against the 7 days before."""
+
+    last_7d: int
+    previous_7d: int
+
+    @property
+    def change(self) -> float | None:
+        if self.previous_7d == 0:
+            return None
+        return (self.last_7d - self.previous_7d) / self.previous_7d
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSummary:
+    record: IssueRecord
+    metrics: MetricSet
+    share: float  # of the window's tickets
+    trend: IssueTrend
+    representative: RepresentativeTicket | None
+    sample_ticket_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDetail:
+    summary: IssueSummary
+    daily: list[SeriesPoint]
+    lineage: list[LineageEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueListing:
+    issues: list[IssueSummary]
+    model_version: int
+    unassigned_tickets: int
+    total_tickets: int
+    total_issues: int
+    reclustered_at: datetime | None
+    window_start: datetime | None
+    window_end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReclusterReport:
+    model_version: int
+    n_tickets: int
+    n_issues: int
+    unclustered: int
+    events: list[LineageEvent] = field(default_factory=list)
+    kept: int = 0  # issues that kept their id
+    seconds: float = 0.0

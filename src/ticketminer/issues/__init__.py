@@ -1,0 +1,1 @@
+"""Issue discovery: vectorise, cluster, assign online, label, lineage."""

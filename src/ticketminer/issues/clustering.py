@@ -1,0 +1,336 @@
+"""Group tokenised tickets into recurring issues.
+
+The method (why each step, in order):
+
+1. Vocabulary over all documents (a C-speed count), so assignment later knows every
+   frequent token; then word + character n-gram TF-IDF and LSA fitted on a
+   deterministic sample of at most `max_fit_docs` (see `features`).
+2. On at most `graph_docs` of the sample: a cosine kNN graph and a few diffusion steps
+   (each vector pulled towards its neighbours). Short tickets about one problem often
+   share no word, but their neighbourhoods overlap; this is the cheap half of spectral
+   clustering.
+3. The number of issues, when not given, is the k with the best cosine silhouette of
+   k-means on the smoothed vectors (geometric grid, then a local search).
+4. k-means (k-means++, several inits) on the smoothed vectors, then spherical k-means
+   on the whole sample from those centroids; clusters smaller than `min_cluster_size`
+   are dissolved into their nearest neighbour (automatic k only: an explicit
+   `n_issues` is honoured).
+5. Every document goes to its nearest centroid unless its cosine is below
+   `threshold_` (at most `max_unclustered` of the sample); those stay -1.
+
+Issues are numbered by size (descending), ties by their first member, so the same
+documents and seed always give the same labels in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ticketminer.issues import features as ft
+from ticketminer.issues import graph_ops as go
+
+Docs = Sequence[Sequence[str]]
+
+_STATE_VERSION = 1
+
+
+class IssueClusterer:
+    """Clusters token lists into issues; scikit-learn conventions (params stored by the
+    constructor, fitted attributes end in `_`, `fit` returns self, fixed seed)."""
+
+    def __init__(
+        self,
+        n_issues: int | None = None,
+        *,
+        random_state: int = 0,
+        max_fit_docs: int = 30_000,
+        graph_docs: int = 10_000,
+        n_components: int = 100,
+        char_weight: float = 1.0,
+        n_neighbors: int = 10,
+        diffusion_steps: int = 4,
+        max_issues: int = 500,
+        min_cluster_size: int = 5,
+        min_similarity: float = 0.3,
+        max_unclustered: float = 0.05,
+        max_vocabulary: int = 50_000,
+        min_token_count: int = 2,
+        n_init: int = 3,
+        refine_iterations: int = 10,
+        chunk_size: int = 50_000,
+    ) -> None:
+        self.n_issues = n_issues
+        self.random_state = random_state
+        self.max_fit_docs = max_fit_docs
+        self.graph_docs = graph_docs
+        self.n_components = n_components
+        self.char_weight = char_weight
+        self.n_neighbors = n_neighbors
+        self.diffusion_steps = diffusion_steps
+        self.max_issues = max_issues
+        self.min_cluster_size = min_cluster_size
+        self.min_similarity = min_similarity
+        self.max_unclustered = max_unclustered
+        self.max_vocabulary = max_vocabulary
+        self.min_token_count = min_token_count
+        self.n_init = n_init
+        self.refine_iterations = refine_iterations
+        self.chunk_size = chunk_size
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(
+        self, docs: Docs, seed_labels: Sequence[int] | np.ndarray | None = None
+    ) -> IssueClusterer:
+        """Find the issues of `docs`; sets labels_, n_issues_, centroids_, threshold_.
+
+        `seed_labels` (one per doc, -1 for none) warm-starts the fit from a previous
+        partition: its groups become the initial issues, and only documents far from
+        all of them (the candidate pool) are clustered afresh, so issues that did not
+        change keep their members and new ones appear beside them."""
+        n = len(docs)
+        rng = np.random.default_rng(self.random_state)
+        # A random order, not just a random subset: the graph step takes a prefix.
+        sample_idx = rng.permutation(n)[: self.max_fit_docs]
+        sample = [docs[i] for i in sample_idx]
+
+        vocab = ft.build_vocabulary(docs, self.min_token_count, self.max_vocabulary)
+        if not vocab:  # nothing repeats: every doc is its own story
+            vocab = ft.build_vocabulary(docs, 1, self.max_vocabulary)
+        if not vocab:  # no tokens at all: a model with no issues, every doc unclustered
+            self._set_model(ft.EmbeddingModel((), np.zeros((0, 1), dtype=np.float32)))
+            self.threshold_ = float(self.min_similarity)
+            self.centroids_ = np.zeros((0, 1), dtype=np.float32)
+            self._assign_all(docs, np.zeros((n, 1), dtype=np.float32))
+            return self
+        self._set_model(
+            ft.fit_embedding(sample, vocab, self.n_components, self.random_state, self.char_weight)
+        )
+        z_sample = self.embed(sample)
+        valid = np.flatnonzero(np.linalg.norm(z_sample, axis=1) > 0)
+        if seed_labels is not None and self.n_issues is None:
+            seeds = np.asarray(seed_labels, dtype=np.int64)[sample_idx][valid]
+            centroids = self._cluster_from_seeds(z_sample[valid], seeds, rng)
+        else:
+            centroids = self._cluster(z_sample[valid], rng)
+
+        best = np.max(z_sample[valid] @ centroids.T, axis=1) if len(centroids) else np.zeros(0)
+        floor = float(np.quantile(best, self.max_unclustered)) if len(best) else 0.0
+        self.threshold_ = float(min(self.min_similarity, floor))
+        self.centroids_ = centroids.astype(np.float32)
+        z_all = None
+        if len(sample_idx) == n:  # small corpus: reuse the vectors, in document order
+            z_all = np.empty_like(z_sample)
+            z_all[sample_idx] = z_sample
+        self._assign_all(docs, z_all)
+        return self
+
+    def _cluster(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Centroids (k x d, unit rows) of the issues in the sample vectors `z`."""
+        if len(z) == 0:
+            return np.zeros((0, self.dim_), dtype=np.float32)
+        if len(z) < 3:
+            return go.normalize_rows(z.mean(axis=0, keepdims=True)).astype(np.float32)
+        seed = int(rng.integers(2**31 - 1))
+        z_graph = z[: self.graph_docs]  # z is in random order already (sample permutation)
+        # On a few hundred tickets, 10 neighbours x several diffusion steps would blur
+        # groups of ~20 together: keep each neighbourhood a small share of the corpus.
+        n_neighbors = min(self.n_neighbors, max(3, len(z_graph) // 40))
+        graph = go.knn_graph(z_graph, n_neighbors)
+        smooth = go.diffuse(z_graph, graph, self.diffusion_steps)
+        if self.n_issues is not None:
+            k = max(1, min(int(self.n_issues), len(z_graph)))
+        else:
+            k_max = min(self.max_issues, len(z_graph) // (2 * self.min_cluster_size))
+            k = go.choose_k(smooth, max(2, k_max), seed)
+        labels = go.kmeans(smooth, k, seed, n_init=self.n_init)
+        sums, sizes = go.cluster_sums(z_graph, labels, k)
+        centroids = go.normalize_rows(sums[sizes > 0]).astype(np.float32)
+        labels, centroids = go.spherical_refine(z, centroids, self.refine_iterations)
+        if self.n_issues is None:
+            centroids = self._dissolve_small(z, labels, centroids)
+        return centroids
+
+    def _cluster_from_seeds(
+        self, z: np.ndarray, seeds: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Centroids that start from the seed groups. Unseeded documents (new since the
+        last fit) that are farther from every group than the seeded documents' 5th
+        percentile form the candidate pool; it is clustered on its own, and its issues
+        are added. Seeded documents never seed new issues, so re-clustering unchanged
+        data reproduces its partition."""
+        groups = [
+            g for g in np.unique(seeds[seeds >= 0]) if np.sum(seeds == g) >= self.min_cluster_size
+        ]
+        if not groups:
+            return self._cluster(z, rng)
+        index = np.full(int(seeds.max()) + 1, -1, dtype=np.int64)
+        index[np.asarray(groups)] = np.arange(len(groups))
+        member = np.flatnonzero((seeds >= 0) & (index[np.maximum(seeds, 0)] >= 0))
+        sums, _ = go.cluster_sums(z[member], index[seeds[member]], len(groups))
+        centroids = go.normalize_rows(sums).astype(np.float32)
+        sims = z @ centroids.T
+        own = sims[member, index[seeds[member]]]
+        floor = float(np.quantile(own, 0.05))
+        pool = (seeds < 0) & (sims.max(axis=1) < floor)
+        if int(pool.sum()) >= 2 * self.min_cluster_size:
+            fresh = self._cluster(z[pool], rng)
+            fresh = go.merge_close(fresh, float(np.median(own)))
+            centroids = np.vstack([centroids, fresh]).astype(np.float32)
+        labels, centroids = go.spherical_refine(z, centroids, self.refine_iterations)
+        return self._dissolve_small(z, labels, centroids)
+
+    def _dissolve_small(
+        self, z: np.ndarray, labels: np.ndarray, centroids: np.ndarray
+    ) -> np.ndarray:
+        """Drop clusters under min_cluster_size; their members move to the nearest kept one."""
+        for _ in range(5):
+            sizes = np.bincount(labels, minlength=len(centroids))
+            keep = sizes >= min(self.min_cluster_size, int(sizes.max()))
+            if keep.all():
+                break
+            labels, centroids = go.spherical_refine(z, centroids[keep], 2)
+        return centroids
+
+    def _assign_all(self, docs: Docs, z_all: np.ndarray | None) -> None:
+        """labels_ for every doc in chunks, clusters renumbered by size; sums_/counts_."""
+        k = len(self.centroids_)
+        labels = np.full(len(docs), -1, dtype=np.int64)
+        mass = np.zeros(k, dtype=np.float64)
+        for start in range(0, len(docs), self.chunk_size):
+            stop = min(start + self.chunk_size, len(docs))
+            z = z_all[start:stop] if z_all is not None else self.embed(docs[start:stop])
+            part, best = self._nearest(z)
+            labels[start:stop] = part
+            ok = part >= 0
+            mass += np.bincount(part[ok], weights=best[ok], minlength=k)
+        sizes = np.bincount(labels[labels >= 0], minlength=k)
+        first = np.full(k, len(docs), dtype=np.int64)
+        members = np.flatnonzero(labels >= 0)
+        np.minimum.at(first, labels[members], members)
+        order = sorted(range(k), key=lambda c: (-int(sizes[c]), int(first[c])))
+        if self.n_issues is None:  # an explicit k is honoured even with empty issues
+            order = [c for c in order if sizes[c] > 0]
+        remap = np.full(k + 1, -1, dtype=np.int64)
+        remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+        self.labels_ = remap[labels]  # label -1 indexes the trailing -1
+        self.centroids_ = self.centroids_[order]
+        self.counts_ = sizes[order].astype(np.int64)
+        # Running sums whose direction is the centroid and whose length is what the
+        # members contribute along it, so partial_fit weighs new tickets fairly.
+        self.sums_ = self.centroids_.astype(np.float64) * mass[order][:, None]
+        self.n_issues_ = len(order)
+
+    # ------------------------------------------------------------------ inference
+
+    def _set_model(self, model: ft.EmbeddingModel) -> None:
+        self.vocabulary_ = model.vocab
+        self.token_vectors_ = model.token_vectors
+        self._index = model.index
+        self.dim_ = model.dim
+
+    def embed(self, docs: Docs) -> np.ndarray:
+        """(n_docs, d) unit vectors in the model space; all-zero for docs with no known token."""
+        if len(docs) == 1:
+            return ft.embed_one(docs[0], self._index, self.token_vectors_)[None, :]
+        out = np.zeros((len(docs), self.dim_), dtype=np.float32)
+        for start in range(0, len(docs), self.chunk_size):
+            part = docs[start : start + self.chunk_size]
+            counts = ft.count_matrix(part, self._index, len(self.vocabulary_))
+            out[start : start + len(part)] = ft.embed_counts(counts, self.token_vectors_)
+        return out
+
+    def _nearest(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest issue and its cosine; -1 below threshold_ (or for empty docs)."""
+        if len(self.centroids_) == 0:
+            return np.full(len(z), -1, dtype=np.int64), np.zeros(len(z), dtype=np.float32)
+        sims = z @ self.centroids_.T
+        labels = np.argmax(sims, axis=1)
+        best = sims[np.arange(len(z)), labels]
+        empty = ~np.any(z != 0, axis=1)
+        labels = np.where((best < self.threshold_) | empty, -1, labels)
+        return labels.astype(np.int64), np.where(empty, 0.0, best).astype(np.float32)
+
+    def transform(self, docs: Docs) -> np.ndarray:
+        """(n_docs, n_issues_) cosine similarity to each issue centroid."""
+        out = np.zeros((len(docs), len(self.centroids_)), dtype=np.float64)
+        for start in range(0, len(docs), self.chunk_size):
+            z = self.embed(docs[start : start + self.chunk_size])
+            out[start : start + len(z)] = z @ self.centroids_.T
+        return out
+
+    def predict(self, docs: Docs) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, confidence in [0, 1]); -1 when a doc is far from every issue."""
+        labels = np.full(len(docs), -1, dtype=np.int64)
+        confidence = np.zeros(len(docs), dtype=np.float64)
+        for start in range(0, len(docs), self.chunk_size):
+            z = self.embed(docs[start : start + self.chunk_size])
+            part, best = self._nearest(z)
+            labels[start : start + len(z)] = part
+            confidence[start : start + len(z)] = np.clip(best, 0.0, 1.0)
+        return labels, confidence
+
+    def partial_fit(
+        self, docs: Docs, labels: Sequence[int] | np.ndarray | None = None
+    ) -> IssueClusterer:
+        """Fold newly assigned docs into their issues' centroids (running mean); the
+        vocabulary and the number of issues do not change. `labels` default: predict."""
+        z = self.embed(docs)
+        lab = self.predict(docs)[0] if labels is None else np.asarray(labels, dtype=np.int64)
+        ok = (lab >= 0) & (lab < len(self.centroids_)) & np.any(z != 0, axis=1)
+        if not ok.any():
+            return self
+        sums, sizes = go.cluster_sums(z[ok], lab[ok], len(self.centroids_))
+        self.sums_ = self.sums_ + sums
+        self.counts_ = self.counts_ + sizes
+        touched = sizes > 0
+        self.centroids_ = self.centroids_.copy()
+        self.centroids_[touched] = go.normalize_rows(self.sums_[touched]).astype(np.float32)
+        return self
+
+    # ------------------------------------------------------------------ persistence
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Everything predict/transform/embed/partial_fit need, as plain numpy arrays."""
+        return {
+            "state_version": np.asarray(_STATE_VERSION, dtype=np.int64),
+            "params": np.asarray(
+                [
+                    -1 if self.n_issues is None else self.n_issues,
+                    self.random_state,
+                    self.chunk_size,
+                ],
+                dtype=np.int64,
+            ),
+            "vocabulary": np.asarray(self.vocabulary_, dtype=np.str_),
+            "token_vectors": self.token_vectors_.astype(np.float16),
+            "centroids": self.centroids_.astype(np.float32),
+            "sums": self.sums_.astype(np.float64),
+            "counts": self.counts_.astype(np.int64),
+            "threshold": np.asarray(self.threshold_, dtype=np.float64),
+        }
+
+    @classmethod
+    def from_state(cls, state: Any) -> IssueClusterer:
+        """Rebuild a fitted clusterer from `get_state()` (a dict or an np.load result)."""
+        version = int(np.asarray(state["state_version"]))
+        if version != _STATE_VERSION:
+            raise ValueError(f"unsupported issue model state version {version}")
+        n_issues, random_state, chunk_size = (int(v) for v in np.asarray(state["params"]))
+        model = cls(
+            None if n_issues < 0 else n_issues, random_state=random_state, chunk_size=chunk_size
+        )
+        vocab = tuple(str(t) for t in np.asarray(state["vocabulary"]).tolist())
+        vectors = np.asarray(state["token_vectors"]).astype(np.float32)
+        if not len(vocab):
+            vectors = vectors.reshape(0, vectors.shape[-1] if vectors.ndim == 2 else 0)
+        model._set_model(ft.EmbeddingModel(vocab, vectors))
+        model.centroids_ = np.asarray(state["centroids"], dtype=np.float32).copy()
+        model.sums_ = np.asarray(state["sums"], dtype=np.float64).copy()
+        model.counts_ = np.asarray(state["counts"], dtype=np.int64).copy()
+        model.threshold_ = float(np.asarray(state["threshold"]))
+        model.n_issues_ = len(model.centroids_)
+        return model

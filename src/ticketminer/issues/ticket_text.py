@@ -1,0 +1,37 @@
+"""The words of a ticket that say what its issue is."""
+
+from __future__ import annotations
+
+import re
+
+from ticketminer.domain.model import AuthorRole, Ticket
+from ticketminer.text import default_pipeline
+
+# Bounds keep per-ticket work on the ingest path small whatever the thread length;
+# the opening of a ticket says what it is about.
+MAX_CHARS_PER_TEXT = 2000
+MAX_CUSTOMER_MESSAGES = 5
+
+
+# A cut can split an e-mail, phone or card number into a fragment too short to be
+# recognised and masked; the partial word at the cut is dropped instead.
+_PARTIAL_TAIL = re.compile(r"[\w@.+:/%#-]+$")
+
+
+def _head(text: str) -> str:
+    if len(text) <= MAX_CHARS_PER_TEXT:
+        return text
+    return _PARTIAL_TAIL.sub("", text[:MAX_CHARS_PER_TEXT])
+
+
+def ticket_tokens(ticket: Ticket) -> list[str]:
+    """Tokens of the subject, description and the customer's first messages
+    (agent replies describe the fix, not the problem)."""
+    customer = [
+        _head(m.body)
+        for m in sorted(ticket.messages, key=lambda m: m.created_at)
+        if m.author_role == AuthorRole.CUSTOMER and m.body
+    ][:MAX_CUSTOMER_MESSAGES]
+    return default_pipeline().ticket_tokens(
+        _head(ticket.subject), _head(ticket.description), customer
+    )

@@ -1,0 +1,290 @@
+"""Issue use cases: assign incoming tickets, re-cluster, list and open issues."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import Engine
+
+from ticketminer.domain.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+)
+from ticketminer.domain.filters import Granularity, GroupBy, MetricsQuery, TicketFilter
+from ticketminer.domain.issues import (
+    UNASSIGNED,
+    IssueAssignment,
+    IssueDetail,
+    IssueListing,
+    IssueRecord,
+    IssueStatus,
+    IssueSummary,
+    IssueTrend,
+    ReclusterReport,
+    RepresentativeTicket,
+)
+from ticketminer.domain.model import Ticket
+from ticketminer.domain.timeutil import from_us, to_us, utc_now
+from ticketminer.issues.ticket_text import ticket_tokens
+from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
+from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.services.facts_cache import FactsCache
+from ticketminer.services.issue_columns import IssueColumns
+from ticketminer.services.issue_models import IssueModelCache, LoadedModel
+from ticketminer.services.metrics import MetricsService
+from ticketminer.services.recluster import NothingToCluster, ReclusterParams, recluster
+from ticketminer.services.ticket_writes import PreparedTicket
+from ticketminer.store.assignments_repo import assignment_history
+from ticketminer.store.issues_repo import external_ids, lineage_of, ticket_texts
+from ticketminer.text import mask_pii, normalize
+
+SAMPLE_TICKETS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FitStatus:
+    has_model: bool
+    new_tickets: int
+    model_age_seconds: float
+
+
+SNIPPET_CHARS = 200
+WEEK = timedelta(days=7)
+MAX_ISSUES_PER_PAGE = 500
+
+
+class IssueService:
+    def __init__(
+        self,
+        engine: Engine,
+        facts: FactsCache,
+        columns: IssueColumns,
+        models: IssueModelCache,
+        metrics: MetricsService,
+        random_state: int = 0,
+    ) -> None:
+        self._engine = engine
+        self._facts = facts
+        self._columns = columns
+        self._models = models
+        self._metrics = metrics
+        self._random_state = random_state
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+
+    # -- ingest path -------------------------------------------------------------
+
+    def prepare(self, tickets: Sequence[Ticket]) -> list[PreparedTicket]:
+        """Tokenise and assign each ticket with its tenant's current model."""
+        tokens = [ticket_tokens(t) for t in tickets]
+        by_tenant: dict[str, list[int]] = defaultdict(list)
+        for i, t in enumerate(tickets):
+            by_tenant[t.tenant_id].append(i)
+        issues: list[IssueAssignment | None] = [None] * len(tickets)
+        for tenant, members in by_tenant.items():
+            assigned = self._models.current(tenant).assign([tokens[i] for i in members])
+            for i, a in zip(members, assigned, strict=True):
+                issues[i] = a
+        return [
+            PreparedTicket(t, tok, a)  # type: ignore[arg-type]
+            for t, tok, a in zip(tickets, tokens, issues, strict=True)
+        ]
+
+    # -- batch -------------------------------------------------------------------
+
+    def _lock(self, tenant_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[tenant_id]
+
+    def recluster(
+        self, tenant_id: str, n_issues: int | None = None, full_rebuild: bool = False
+    ) -> ReclusterReport:
+        """Rebuild the tenant's issues from its stored tokens, warm-started from the
+        current issues unless `full_rebuild` or `n_issues` is given. One run per
+        tenant at a time; ingest is never blocked (it keeps the previous model)."""
+        if n_issues is not None and not 1 <= n_issues <= 10_000:
+            raise InvalidArgument([FieldViolation("n_issues", "must be between 1 and 10000")])
+        with self._lock(tenant_id):
+            params = ReclusterParams(n_issues, self._random_state, full_rebuild)
+            try:
+                report, loaded = recluster(
+                    self._engine, tenant_id, params, self._models.current(tenant_id)
+                )
+            except NothingToCluster as exc:
+                raise FailedPrecondition(f"tenant {tenant_id!r} has no tickets to cluster") from exc
+            self._models.publish(tenant_id, loaded)
+            return report
+
+    def fit_status(self, tenant_id: str) -> FitStatus:
+        """What the re-cluster policy decides on: tickets written after the current
+        model's snapshot, and the model's age."""
+        model = self._models.current(tenant_id)
+        facts = self._facts.table(tenant_id)
+        new = int(np.sum(facts.version > model.snapshot_version))
+        age = (utc_now() - model.created_at).total_seconds() if model.created_at else 0.0
+        return FitStatus(model.version > 0, new, age)
+
+    # -- reads -------------------------------------------------------------------
+
+    def model(self, tenant_id: str) -> LoadedModel:
+        """The model incoming tickets of the tenant are assigned with."""
+        return self._models.current(tenant_id)
+
+    def labels(self, tenant_id: str) -> dict[int, str]:
+        return self._models.labels(tenant_id)
+
+    def history(self, tenant_id: str, ticket_pk: int) -> list[IssueAssignment]:
+        with self._engine.connect() as conn:
+            return assignment_history(conn, ticket_pk, self.labels(tenant_id))
+
+    def list_issues(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        include_inactive: bool = False,
+        limit: int = 100,
+    ) -> IssueListing:
+        """Active issues by volume in the window (all time if unset), largest first."""
+        if not 0 <= limit <= MAX_ISSUES_PER_PAGE:
+            raise InvalidArgument(
+                [FieldViolation("page_size", f"must be between 1 and {MAX_ISSUES_PER_PAGE}")]
+            )
+        model = self._models.current(tenant_id)
+        facts = self._facts.table(tenant_id)
+        column = self._columns.column(tenant_id, facts)
+        window = self._window_mask(facts, start, end)
+        in_window = int(window.sum())
+        volumes = np.bincount(column[window], minlength=1)
+        records = [
+            r for r in model.records.values() if include_inactive or r.status == IssueStatus.ACTIVE
+        ]
+        records.sort(key=lambda r: (-_volume(volumes, r.issue_id), r.issue_id))
+        total_issues = len(records)
+        records = records[: limit or 100]
+        summaries = self._summaries(tenant_id, facts, column, records, start, end, in_window)
+        last = max((r.updated_at for r in model.records.values()), default=None)
+        return IssueListing(
+            issues=summaries,
+            model_version=model.version,
+            unassigned_tickets=int(volumes[UNASSIGNED]) if len(volumes) else 0,
+            total_tickets=in_window,
+            total_issues=total_issues,
+            reclustered_at=last if model.version else None,
+            window_start=start,
+            window_end=end,
+        )
+
+    def get_issue(
+        self,
+        tenant_id: str,
+        issue_id: int,
+        start: datetime | None,
+        end: datetime | None,
+        time_zone: str = "UTC",
+    ) -> IssueDetail:
+        record = self._models.current(tenant_id).records.get(issue_id)
+        if record is None:
+            raise NotFound(f"issue {issue_id} not found in tenant {tenant_id!r}")
+        facts = self._facts.table(tenant_id)
+        column = self._columns.column(tenant_id, facts)
+        window = self._window_mask(facts, start, end)
+        summary = self._summaries(
+            tenant_id, facts, column, [record], start, end, int(window.sum())
+        )[0]
+        flt = TicketFilter(start_time=start, end_time=end, issue_ids=(issue_id,))
+        daily = self._metrics.get_metrics(
+            MetricsQuery(tenant_id, flt, granularity=Granularity.DAY, time_zone=time_zone)
+        ).series
+        with self._engine.connect() as conn:
+            lineage = lineage_of(conn, tenant_id, issue_id)
+        return IssueDetail(summary, daily, lineage)
+
+    @staticmethod
+    def _window_mask(facts: FactsTable, start: datetime | None, end: datetime | None):
+        mask = np.ones(len(facts), dtype=bool)
+        if start is not None:
+            mask &= facts.created_us >= to_us(start)
+        if end is not None:
+            mask &= facts.created_us < to_us(end)
+        return mask
+
+    def _summaries(
+        self,
+        tenant_id: str,
+        facts: FactsTable,
+        column: np.ndarray,
+        records: list[IssueRecord],
+        start: datetime | None,
+        end: datetime | None,
+        in_window: int,
+    ) -> list[IssueSummary]:
+        if not records:
+            return []
+        ids = [r.issue_id for r in records]
+        flt = TicketFilter(start_time=start, end_time=end, issue_ids=tuple(ids))
+        report = self._metrics.get_metrics(MetricsQuery(tenant_id, flt, group_by=_BY_ISSUE))
+        sets = {int(g.value): g.metrics for g in report.groups if g.value}
+        trend_end = end or (from_us(int(facts.created_us.max()) + 1) if len(facts) else None)
+        samples: dict[int, list[int]] = {}
+        created = facts.created_us
+        window = self._window_mask(facts, start, end)
+        for r in records:
+            rows = np.flatnonzero(window & (column == r.issue_id))
+            newest = rows[np.argsort(-created[rows], kind="stable")[:SAMPLE_TICKETS]]
+            samples[r.issue_id] = [int(facts.pk[i]) for i in newest]
+        wanted = [pk for pks in samples.values() for pk in pks]
+        reps = [r.representative_pk for r in records if r.representative_pk is not None]
+        with self._engine.connect() as conn:
+            ext = external_ids(conn, wanted)
+            texts = ticket_texts(conn, reps)
+        out = []
+        for r in records:
+            metrics = sets.get(r.issue_id, EMPTY_METRIC_SET)
+            out.append(
+                IssueSummary(
+                    record=r,
+                    metrics=metrics,
+                    share=metrics.volume / in_window if in_window else 0.0,
+                    trend=_trend(facts, column, r.issue_id, trend_end),
+                    representative=_representative(texts.get(r.representative_pk or -1)),
+                    sample_ticket_ids=tuple(ext[pk] for pk in samples[r.issue_id] if pk in ext),
+                )
+            )
+        return out
+
+
+_BY_ISSUE = GroupBy("issue")
+
+
+def _volume(volumes: np.ndarray, issue_id: int) -> int:
+    return int(volumes[issue_id]) if issue_id < len(volumes) else 0
+
+
+def _trend(
+    facts: FactsTable, column: np.ndarray, issue_id: int, end: datetime | None
+) -> IssueTrend:
+    if end is None:
+        return IssueTrend(0, 0)
+    end_us = to_us(end)
+    week_us = to_us(end) - to_us(end - WEEK)
+    created = facts.created_us[column == issue_id]
+    last = int(np.sum((created >= end_us - week_us) & (created < end_us)))
+    previous = int(np.sum((created >= end_us - 2 * week_us) & (created < end_us - week_us)))
+    return IssueTrend(last, previous)
+
+
+def _representative(row: tuple[str, str, str] | None) -> RepresentativeTicket | None:
+    if row is None:
+        return None
+    external_id, subject, description = row
+    text = " ".join(part for part in (subject, description) if part)
+    # Normalised and masked: an issue's face must not show anyone's e-mail or phone.
+    return RepresentativeTicket(external_id, mask_pii(normalize(text))[:SNIPPET_CHARS])

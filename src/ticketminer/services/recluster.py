@@ -1,0 +1,378 @@
+"""A full re-cluster of one tenant: fit on the stored tokens, keep the ids of issues
+that did not really change, record lineage, publish.
+
+It runs off the request path. Ingest goes on meanwhile with the previous model;
+tickets written during the fit are re-assigned with the new model when it is
+published, so none is left on a stale id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from ticketminer.domain.issues import (
+    UNASSIGNED,
+    IssueRecord,
+    IssueStatus,
+    LineageEvent,
+    LineageKind,
+    ReclusterReport,
+)
+from ticketminer.domain.timeutil import from_us, to_us, utc_now
+from ticketminer.issues.clustering import IssueClusterer
+from ticketminer.issues.labels import IssueDescription, describe_issues
+from ticketminer.issues.lineage import IdMapping, map_clusters
+from ticketminer.services.issue_models import LoadedModel, build_loaded
+from ticketminer.store.assignments_repo import (
+    NewAssignment,
+    insert_assignments,
+    load_assignment_changes,
+    load_tokens,
+    load_tokens_after,
+    write_assignments,
+)
+from ticketminer.store.issues_repo import (
+    StoredModel,
+    add_lineage,
+    issue_records,
+    latest_model_version,
+    replace_issue_records,
+    save_model,
+)
+from ticketminer.store.schema import TICKET_VERSION, counters
+from ticketminer.store.tickets_repo import reserve_versions
+
+log = logging.getLogger(__name__)
+
+# Assignments are published in transactions of this many rows, so ingest never
+# waits long for the write lock.
+PUBLISH_CHUNK = 20_000
+# Labels and medoids are computed on at most this many tickets per issue.
+DESCRIBE_PER_ISSUE = 2_000
+
+
+class NothingToCluster(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReclusterParams:
+    n_issues: int | None = None
+    random_state: int = 0
+    # Start from scratch instead of from the current issues (k is chosen anew).
+    full_rebuild: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    version: int  # ticket change number when the tokens were read
+    pks: np.ndarray
+    docs: list[list[str]]
+    old_issue: np.ndarray  # current issue of each ticket (UNASSIGNED if none)
+    has_row: np.ndarray  # whether the ticket has an assignment row yet
+    records: list[IssueRecord]
+    model_version: int
+
+
+def _read_snapshot(engine: Engine, tenant_id: str) -> _Snapshot:
+    with engine.connect() as conn:
+        version = int(
+            conn.execute(
+                select(counters.c.value).where(counters.c.name == TICKET_VERSION)
+            ).scalar_one()
+        )
+        pks, texts = load_tokens(conn, tenant_id)
+        assigned_pks, assigned, _ = load_assignment_changes(conn, tenant_id, 0)
+        records = issue_records(conn, tenant_id)
+        model_version = latest_model_version(conn, tenant_id)
+    old_issue = np.full(len(pks), UNASSIGNED, dtype=np.int64)
+    has_row = np.zeros(len(pks), dtype=bool)
+    if len(assigned_pks):
+        rows = np.searchsorted(pks, assigned_pks)
+        ok = rows < len(pks)
+        ok[ok] = pks[rows[ok]] == assigned_pks[ok]
+        old_issue[rows[ok]] = assigned[ok]
+        has_row[rows[ok]] = True
+    docs = [text.split() for text in texts]
+    return _Snapshot(version, pks, docs, old_issue, has_row, records, model_version)
+
+
+def _seed_labels(
+    engine: Engine,
+    tenant_id: str,
+    snapshot: _Snapshot,
+    current: LoadedModel,
+    params: ReclusterParams,
+) -> np.ndarray | None:
+    """The previous fit's partition, to warm-start from: tickets written since that
+    fit (assigned online, or changed) count as unseeded, so a new issue among them
+    is found rather than absorbed."""
+    if params.full_rebuild or params.n_issues is not None or current.version == 0:
+        return None
+    seeds = np.where(snapshot.old_issue == UNASSIGNED, -1, snapshot.old_issue)
+    with engine.connect() as conn:
+        changed, _ = load_tokens_after(conn, tenant_id, current.snapshot_version)
+    if len(changed):
+        seeds[np.isin(snapshot.pks, changed)] = -1
+    return seeds
+
+
+def _describe_sample(labels: np.ndarray, n_issues: int, seed: int) -> np.ndarray:
+    """Indices of at most DESCRIBE_PER_ISSUE tickets per issue, deterministic."""
+    rng = np.random.default_rng(seed)
+    keep: list[np.ndarray] = []
+    for cluster in range(n_issues):
+        members = np.flatnonzero(labels == cluster)
+        if len(members) > DESCRIBE_PER_ISSUE:
+            members = np.sort(rng.choice(members, DESCRIBE_PER_ISSUE, replace=False))
+        keep.append(members)
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+
+
+def _languages(terms: Sequence[str]) -> tuple[str, ...]:
+    has_cjk = any("\u4e00" <= ch <= "\u9fff" for t in terms for ch in t)
+    has_latin = any(ch.isascii() and ch.isalpha() for t in terms for ch in t)
+    return tuple(lang for lang, present in (("en", has_latin), ("zh", has_cjk)) if present)
+
+
+def _records(
+    snapshot: _Snapshot,
+    mapping: IdMapping,
+    descriptions: list[IssueDescription],
+    sizes: np.ndarray,
+    medoid_pks: list[int | None],
+    model_version: int,
+    now_us: int,
+) -> list[IssueRecord]:
+    """Every issue after this fit: the new clusters under their ids, plus the old
+    issues that were merged or retired (kept, so their ids still resolve)."""
+    now = from_us(now_us)
+    previous = {r.issue_id: r for r in snapshot.records}
+    out: dict[int, IssueRecord] = {}
+    for cluster, issue_id in enumerate(mapping.ids):
+        d = descriptions[cluster]
+        old = previous.get(issue_id)
+        out[issue_id] = IssueRecord(
+            issue_id=issue_id,
+            status=IssueStatus.ACTIVE,
+            label=d.label,
+            terms=d.terms,
+            languages=_languages(d.terms),
+            size=int(sizes[cluster]),
+            representative_pk=medoid_pks[cluster],
+            cluster_index=cluster,
+            born_model_version=old.born_model_version if old else model_version,
+            model_version=model_version,
+            born_at=old.born_at if old else now,
+            updated_at=now,
+        )
+    for event in mapping.events:
+        if event.kind not in (LineageKind.MERGED, LineageKind.RETIRED):
+            continue
+        old = previous[event.issue_id]
+        status = IssueStatus.MERGED if event.kind == LineageKind.MERGED else IssueStatus.RETIRED
+        out[event.issue_id] = replace(
+            old,
+            status=status,
+            cluster_index=-1,
+            size=0,
+            merged_into=event.related_issue_id,
+            model_version=model_version,
+            updated_at=now,
+        )
+    for issue_id, old in previous.items():
+        if issue_id not in out:  # inactive before this fit; keep it as it was
+            out[issue_id] = old
+    return [out[k] for k in sorted(out)]
+
+
+def recluster(
+    engine: Engine, tenant_id: str, params: ReclusterParams, current: LoadedModel
+) -> tuple[ReclusterReport, LoadedModel]:
+    """Fit, map ids, publish. `current` is the model ingest uses until this returns."""
+    started = time.perf_counter()
+    with _gc_paused():
+        return _recluster(engine, tenant_id, params, current, started)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of small token lists would trigger full GC passes over a growing
+    heap again and again (seconds per million); none of them forms a cycle."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _recluster(
+    engine: Engine,
+    tenant_id: str,
+    params: ReclusterParams,
+    current: LoadedModel,
+    started: float,
+) -> tuple[ReclusterReport, LoadedModel]:
+    snapshot = _read_snapshot(engine, tenant_id)
+    clusterer = IssueClusterer(n_issues=params.n_issues, random_state=params.random_state)
+    if len(snapshot.docs) == 0:
+        raise NothingToCluster(tenant_id)
+    clusterer.fit(snapshot.docs, _seed_labels(engine, tenant_id, snapshot, current, params))
+    labels = np.asarray(clusterer.labels_, dtype=np.int64)
+    n_issues = int(clusterer.n_issues_)
+    active_ids = [r.issue_id for r in snapshot.records if r.status == IssueStatus.ACTIVE]
+    next_id = max((r.issue_id for r in snapshot.records), default=0) + 1
+    mapping = map_clusters(snapshot.old_issue, labels, n_issues, active_ids, next_id)
+
+    sample = _describe_sample(labels, n_issues, params.random_state)
+    sample_docs = [snapshot.docs[i] for i in sample]
+    descriptions = describe_issues(
+        sample_docs, labels[sample], clusterer.embed(sample_docs), n_issues
+    )
+    sizes = np.bincount(labels[labels >= 0], minlength=n_issues)
+    medoid_pks = [
+        int(snapshot.pks[sample[d.medoid]]) if d.medoid >= 0 else None for d in descriptions
+    ]
+
+    model_version = max(snapshot.model_version, current.version) + 1
+    now_us = to_us(utc_now())
+    records = _records(snapshot, mapping, descriptions, sizes, medoid_pks, model_version, now_us)
+    events = [
+        LineageEvent(
+            e.kind, e.issue_id, model_version, from_us(now_us), e.tickets, e.related_issue_id
+        )
+        for e in mapping.events
+    ]
+    ids = np.array(mapping.ids, dtype=np.int64)
+    issue_of = np.where(labels >= 0, ids[np.maximum(labels, 0)] if n_issues else 0, UNASSIGNED)
+    confidence = _confidence(clusterer, snapshot.docs, labels)
+    loaded = build_loaded(model_version, clusterer, records, snapshot.version, from_us(now_us))
+
+    _publish_assignments(engine, tenant_id, snapshot, issue_of, confidence, model_version)
+    with engine.begin() as conn:
+        # Tickets written while we were fitting: assign them with the new model.
+        late_pks, late_texts = load_tokens_after(conn, tenant_id, snapshot.version)
+        if len(late_pks):
+            late = loaded.assign([t.split() for t in late_texts])
+            _write_assignment_rows(
+                conn,
+                tenant_id,
+                [
+                    NewAssignment(int(pk), a.issue_id, a.confidence, model_version)
+                    for pk, a in zip(late_pks, late, strict=True)
+                ],
+                now_us,
+            )
+        save_model(
+            conn,
+            tenant_id,
+            StoredModel(
+                version=model_version,
+                created_us=now_us,
+                n_tickets=len(snapshot.pks),
+                n_issues=n_issues,
+                unclustered=int(np.sum(labels < 0)),
+                params={
+                    "n_issues": params.n_issues,
+                    "random_state": params.random_state,
+                    "snapshot_version": snapshot.version,
+                },
+                state=clusterer.get_state(),
+            ),
+        )
+        replace_issue_records(conn, tenant_id, records)
+        add_lineage(conn, tenant_id, events)
+    report = ReclusterReport(
+        model_version=model_version,
+        n_tickets=len(snapshot.pks),
+        n_issues=n_issues,
+        unclustered=int(np.sum(labels < 0)),
+        events=events,
+        kept=mapping.kept,
+        seconds=time.perf_counter() - started,
+    )
+    log.info(
+        "reclustered",
+        extra={
+            "tenant_id": tenant_id,
+            "model_version": model_version,
+            "tickets": report.n_tickets,
+            "issues": n_issues,
+            "events": len(events),
+            "seconds": round(report.seconds, 3),
+        },
+    )
+    return report, loaded
+
+
+def _confidence(clusterer: IssueClusterer, docs: list[list[str]], labels: np.ndarray) -> np.ndarray:
+    """Similarity of each ticket to its own issue, in bounded-memory chunks."""
+    out = np.zeros(len(docs), dtype=np.float64)
+    for start in range(0, len(docs), 50_000):
+        part = labels[start : start + 50_000]
+        sims = clusterer.transform(docs[start : start + 50_000])
+        if sims.shape[1] == 0:
+            continue
+        best = sims.max(axis=1)
+        own = sims[np.arange(len(part)), np.maximum(part, 0)]
+        out[start : start + len(part)] = np.clip(np.where(part >= 0, own, best), 0.0, 1.0)
+    return out
+
+
+def _write_assignment_rows(
+    conn, tenant_id: str, rows: Sequence[NewAssignment], now_us: int
+) -> None:
+    first = reserve_versions(conn, len(rows))
+    write_assignments(conn, tenant_id, rows, first, now_us)
+
+
+def _publish_assignments(
+    engine: Engine,
+    tenant_id: str,
+    snapshot: _Snapshot,
+    issue_of: np.ndarray,
+    confidence: np.ndarray,
+    model_version: int,
+) -> None:
+    """Write only what changed: unchanged tickets keep their row (and history)."""
+    now_us = to_us(utc_now())
+    changed = np.flatnonzero(issue_of != snapshot.old_issue)
+    fresh = changed[~snapshot.has_row[changed]]
+    moved = changed[snapshot.has_row[changed]]
+    for start in range(0, len(fresh), PUBLISH_CHUNK):
+        part = fresh[start : start + PUBLISH_CHUNK]
+        with engine.begin() as conn:
+            first = reserve_versions(conn, len(part))
+            insert_assignments(
+                conn,
+                tenant_id,
+                snapshot.pks[part],
+                issue_of[part],
+                confidence[part],
+                model_version,
+                first,
+                now_us,
+            )
+    for start in range(0, len(moved), PUBLISH_CHUNK):
+        part = moved[start : start + PUBLISH_CHUNK]
+        rows = [
+            NewAssignment(pk, issue, conf, model_version)
+            for pk, issue, conf in zip(
+                snapshot.pks[part].tolist(),
+                issue_of[part].tolist(),
+                confidence[part].tolist(),
+                strict=True,
+            )
+        ]
+        with engine.begin() as conn:
+            _write_assignment_rows(conn, tenant_id, rows, now_us)
