@@ -9,7 +9,7 @@ PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
 GEN_DIR := src/ticketminer/v1
 PYTEST_ARGS ?=
 
-.PHONY: install run test proto proto-check lint bench clean
+.PHONY: install run test proto proto-check lint bench bench-quality clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: $(STAMP) proto-check lint
 ## Benchmarks; writes BENCHMARKS.md.
 bench: $(STAMP)
 	$(PY) -m bench.run_all
+
+## Issue-discovery quality on Banking77 and online_shopping; updates BENCHMARKS.md.
+bench-quality: $(STAMP)
+	$(PY) -m bench.run_all --only quality
 
 clean:
 	rm -rf $(VENV) .proto-check .pytest_cache

@@ -14,16 +14,13 @@ baseline runs on the same tokens. Labels are used for scoring only.
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
-import io
 import json
 import re
 import resource
 import statistics
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +29,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-DEFAULT_OUT = ROOT / "artifacts" / "bench" / "quality.json"
+from bench.common import ARTIFACTS, write_result
+from bench.real_text import DATA, banking77, online_shopping
+
+NAME = "quality"
+DEFAULT_OUT = ARTIFACTS / f"{NAME}.json"
 
 Docs = list[list[str]]
 
@@ -74,24 +73,9 @@ def tokenizer() -> tuple[str, Callable[[str], list[str]]]:
 # ---------------------------------------------------------------------------- data
 
 
-def load_banking77() -> tuple[list[str], list[str]]:
-    with (DATA / "banking77" / "test.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    return [r["text"] for r in rows], [r["category"] for r in rows]
-
-
-def load_online_shopping() -> tuple[list[str], list[str]]:
-    """Negative reviews only (complaints); the BOM and the empty review are handled."""
-    path = DATA / "online_shopping_10_cats" / "online_shopping_10_cats.zip"
-    with zipfile.ZipFile(path) as z:
-        text = z.read("online_shopping_10_cats.csv").decode("utf-8-sig")
-    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["label"] == "0"]
-    return [(r["review"] or "").replace("\ufeff", "") for r in rows], [r["cat"] for r in rows]
-
-
 DATASETS: dict[str, tuple[Callable[[], tuple[list[str], list[str]]], int]] = {
-    "banking77": (load_banking77, 77),
-    "online_shopping_neg": (load_online_shopping, 10),
+    "banking77": (lambda: banking77("test"), 77),
+    "online_shopping_neg": (online_shopping, 10),
 }
 
 
@@ -295,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--perf", action="store_true", help="only the 1M fit/predict timing")
     parser.add_argument("--perf-docs", type=int, default=1_000_000)
     args = parser.parse_args(argv)
+    started = time.time()
 
     if args.perf:
         result: dict[str, Any] = {"perf": perf(args.perf_docs)}
@@ -307,7 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"no data at {DATA}; nothing to measure", file=sys.stderr)
             return 1
         result = quality(args.seeds, args.datasets)
-        out = args.out or DEFAULT_OUT
+        if args.out is None:  # the run_all artifact, with date, command and machine
+            print(f"wrote {write_result(NAME, result, started)}")
+            return 0
+        out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {out}")

@@ -138,6 +138,20 @@ def _summary(res: dict[str, Any]) -> list[str]:
             )
         else:
             add("metrics_latency", f"GetMetrics p50, {label}", "≤ 200 ms", "", None)
+    qu = res.get("quality")
+    for name, label, key, target in QUALITY_TARGETS:
+        entry = qu["datasets"].get(name) if qu else None
+        if entry and key in entry:
+            nmi = entry[key]["nmi"]
+            add(
+                "quality",
+                f"{label}, NMI (mean ± std, {qu['seeds']} seeds)",
+                f"≥ {target}",
+                f"{nmi['mean']:.1f} ± {nmi['std']:.1f}",
+                nmi["mean"] >= target,
+            )
+        else:
+            add("quality", f"{label}, NMI", f"≥ {target}", "", None)
     tk = res.get("tokenizer_throughput")
     if tk:
         p = tk["pipeline"]
@@ -211,6 +225,58 @@ def _recluster(r: dict[str, Any]) -> list[str]:
         "database (read tokens, fit, map ids, label, write every assignment, publish). " + note,
         "",
         *_table(["", "measured"], rows),
+        "",
+    ]
+
+
+QUALITY_TARGETS = (
+    ("banking77", "Banking77 test, true k (77)", "ours_true_k", 72),
+    ("banking77", "Banking77 test, automatic k", "ours_auto_k", 70),
+    ("online_shopping_neg", "online_shopping negative reviews, automatic k", "ours_auto_k", 50),
+    ("online_shopping_neg", "online_shopping negative reviews, true k (10)", "ours_true_k", 50),
+)
+QUALITY_RUNS = (
+    ("ours_auto_k", "ticketminer, automatic k"),
+    ("ours_true_k", "ticketminer, true k"),
+    ("baseline_true_k", "TF-IDF + LSA(100) + k-means, true k"),
+)
+
+
+def _quality(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, entry in r["datasets"].items():
+        for key, label in QUALITY_RUNS:
+            m = entry.get(key)
+            if m is None:
+                continue
+
+            def ms(metric: str, m: dict[str, Any] = m) -> str:
+                v = m.get(metric)
+                return "–" if v is None else f"{v['mean']:.1f} ± {v['std']:.1f}"
+
+            rows.append(
+                [
+                    f"{name} ({entry['docs']:,} texts)",
+                    label,
+                    ms("nmi"),
+                    ms("ari"),
+                    ms("acc"),
+                    ms("unclustered_pct"),
+                    ms("k_found"),
+                ]
+            )
+    return [
+        f"NMI, ARI and Hungarian accuracy in %, mean ± std over random_state 0..{r['seeds'] - 1}; "
+        "tickets left unclustered count as one extra group, so leaving hard tickets out is not "
+        "rewarded. Tokens come from the service's own text pipeline. Labels are used for "
+        "scoring only; nothing is tuned per data set.",
+        "",
+        *_table(["data", "method", "NMI", "ARI", "ACC", "unclustered %", "issues"], rows),
+        "",
+        "Published anchors on Banking77 test (NMI / ARI / ACC): SCCL 63.9 / 27.0 / 40.5, "
+        "USNID 75.3 / 43.3 / 54.8, sentence embeddings + k-means 81.3 / 54.1 / 64.3; "
+        "BERTopic with MiniLM on this machine 79.6 / 38.7 with about 104 topics and 10 % "
+        "outliers (from ../shared/data/README.md, not re-measured here).",
         "",
     ]
 
@@ -562,8 +628,9 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("server_flavours", "2. Sync grpc.server vs grpc.aio (echo service)", _flavours),
     ("bulk_ingest", "3. Bulk ingest: IngestTickets stream and `ticketminer import`", _bulk),
     ("metrics_latency", "4. GetMetrics over 1,000,000 tickets", _metrics),
-    ("tokenizer_throughput", "5. Text pipeline throughput: rjieba vs jieba", _tokenizer),
-    ("recluster", "6. Issue discovery: re-cluster 1,000,000 tickets, assign online", _recluster),
+    ("quality", "5. Issue discovery quality on real labelled text", _quality),
+    ("tokenizer_throughput", "6. Text pipeline throughput: rjieba vs jieba", _tokenizer),
+    ("recluster", "7. Issue discovery: re-cluster 1,000,000 tickets, assign online", _recluster),
 )  # fmt: skip
 
 

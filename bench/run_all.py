@@ -38,6 +38,7 @@ BENCHES = (
     Bench("ingest_latency", 600),
     Bench("bulk_ingest", 900),
     Bench("metrics_latency", 1200),
+    Bench("quality", 2400),
     Bench("tokenizer_throughput", 300),
     Bench("recluster", 1800),
 )

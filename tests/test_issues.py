@@ -64,6 +64,14 @@ def test_reclustering_the_same_data_changes_no_id(clustered):
     assert {ext: _issue_of(app, ext) for ext in truth} == before
 
 
+def test_a_full_rebuild_of_the_same_data_also_keeps_every_id(clustered):
+    app, truth, _ = clustered
+    before = {ext: _issue_of(app, ext) for ext in truth}
+    report = app.issues.recluster("default", full_rebuild=True)
+    assert report.events == []
+    assert {ext: _issue_of(app, ext) for ext in truth} == before
+
+
 def test_a_new_distinct_issue_is_born_and_other_ids_stay(clustered):
     app, truth, _ = clustered
     before = _majority(app, truth)

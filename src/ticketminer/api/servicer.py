@@ -152,5 +152,7 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
 
     def ReclusterIssues(self, request, context: grpc.ServicerContext):
         request = _well_formed(request)
-        report = self._issues.recluster(tenant_of(request.tenant_id), request.n_issues or None)
+        report = self._issues.recluster(
+            tenant_of(request.tenant_id), request.n_issues or None, request.full_rebuild
+        )
         return recluster_report_to_proto(report)

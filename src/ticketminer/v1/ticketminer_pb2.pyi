@@ -625,12 +625,14 @@ class GetIssueResponse(_message.Message):
     def __init__(self, issue: _Optional[_Union[Issue, _Mapping]] = ..., daily: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., lineage: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ...) -> None: ...
 
 class ReclusterIssuesRequest(_message.Message):
-    __slots__ = ("tenant_id", "n_issues")
+    __slots__ = ("tenant_id", "n_issues", "full_rebuild")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     N_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    FULL_REBUILD_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     n_issues: int
-    def __init__(self, tenant_id: _Optional[str] = ..., n_issues: _Optional[int] = ...) -> None: ...
+    full_rebuild: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., n_issues: _Optional[int] = ..., full_rebuild: _Optional[bool] = ...) -> None: ...
 
 class ReclusterIssuesResponse(_message.Message):
     __slots__ = ("model_version", "tickets", "issues", "unclustered_tickets", "kept_ids", "events", "seconds")
