@@ -220,3 +220,10 @@ def test_corpus_without_tokens_has_no_issues():
     assert labels.tolist() == [-1] and confidence.tolist() == [0.0]
     assert model.transform([["x"]]).shape == (1, 0)
     assert IssueClusterer.from_state(model.get_state()).predict([["x"]])[0].tolist() == [-1]
+
+
+def test_fit_confidence_matches_predict_on_the_fitted_docs(fitted, corpus):
+    docs, _ = corpus
+    labels, confidence = fitted.predict(docs)
+    assert np.array_equal(labels, fitted.labels_)
+    assert np.allclose(confidence, fitted.confidence_, atol=1e-4)

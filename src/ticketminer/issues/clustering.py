@@ -199,12 +199,14 @@ class IssueClusterer:
         """labels_ for every doc in chunks, clusters renumbered by size; sums_/counts_."""
         k = len(self.centroids_)
         labels = np.full(len(docs), -1, dtype=np.int64)
+        confidence = np.zeros(len(docs), dtype=np.float32)
         mass = np.zeros(k, dtype=np.float64)
         for start in range(0, len(docs), self.chunk_size):
             stop = min(start + self.chunk_size, len(docs))
             z = z_all[start:stop] if z_all is not None else self.embed(docs[start:stop])
             part, best = self._nearest(z)
             labels[start:stop] = part
+            confidence[start:stop] = np.clip(best, 0.0, 1.0)
             ok = part >= 0
             mass += np.bincount(part[ok], weights=best[ok], minlength=k)
         sizes = np.bincount(labels[labels >= 0], minlength=k)
@@ -217,6 +219,8 @@ class IssueClusterer:
         remap = np.full(k + 1, -1, dtype=np.int64)
         remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
         self.labels_ = remap[labels]  # label -1 indexes the trailing -1
+        # Cosine of each doc to its issue (to the nearest one if unclustered).
+        self.confidence_ = confidence
         self.centroids_ = self.centroids_[order]
         self.counts_ = sizes[order].astype(np.int64)
         # Running sums whose direction is the centroid and whose length is what the

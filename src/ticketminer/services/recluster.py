@@ -255,7 +255,7 @@ def _recluster(
     ]
     ids = np.array(mapping.ids, dtype=np.int64)
     issue_of = np.where(labels >= 0, ids[np.maximum(labels, 0)] if n_issues else 0, UNASSIGNED)
-    confidence = _confidence(clusterer, snapshot.docs, labels)
+    confidence = np.asarray(clusterer.confidence_, dtype=np.float64)
     loaded = build_loaded(model_version, clusterer, records, snapshot.version, from_us(now_us))
 
     _publish_assignments(engine, tenant_id, snapshot, issue_of, confidence, model_version)
@@ -313,20 +313,6 @@ def _recluster(
         },
     )
     return report, loaded
-
-
-def _confidence(clusterer: IssueClusterer, docs: list[list[str]], labels: np.ndarray) -> np.ndarray:
-    """Similarity of each ticket to its own issue, in bounded-memory chunks."""
-    out = np.zeros(len(docs), dtype=np.float64)
-    for start in range(0, len(docs), 50_000):
-        part = labels[start : start + 50_000]
-        sims = clusterer.transform(docs[start : start + 50_000])
-        if sims.shape[1] == 0:
-            continue
-        best = sims.max(axis=1)
-        own = sims[np.arange(len(part)), np.maximum(part, 0)]
-        out[start : start + len(part)] = np.clip(np.where(part >= 0, own, best), 0.0, 1.0)
-    return out
 
 
 def _write_assignment_rows(
