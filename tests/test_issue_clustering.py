@@ -227,3 +227,31 @@ def test_fit_confidence_matches_predict_on_the_fitted_docs(fitted, corpus):
     labels, confidence = fitted.predict(docs)
     assert np.array_equal(labels, fitted.labels_)
     assert np.allclose(confidence, fitted.confidence_, atol=1e-4)
+
+
+def test_labels_do_not_depend_on_the_process_hash_seed():
+    """Python salts str hashes per process; nothing in a fit may iterate a set of
+    strings, or the same tickets would give other issues after a restart."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, hashlib; sys.path.insert(0, 'tests');"
+        "from issue_corpus import TOPICS, topic_tickets;"
+        "from ticketminer.issues.ticket_text import ticket_tokens;"
+        "from ticketminer.issues.clustering import IssueClusterer;"
+        "t, _ = topic_tickets(TOPICS, 30);"
+        "m = IssueClusterer().fit([ticket_tokens(x) for x in t]);"
+        "print(hashlib.sha1(m.labels_.tobytes() + m.centroids_.tobytes()).hexdigest())"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+            timeout=120, check=True,
+        )  # fmt: skip
+        outputs.add(done.stdout.strip())
+    assert len(outputs) == 1

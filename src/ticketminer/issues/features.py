@@ -105,7 +105,7 @@ def _token_features(vocab: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         cols.append(col("w:" + stem(token), False))
         if is_placeholder(token):
             continue
-        for gram in set(char_ngrams(token)):
+        for gram in dict.fromkeys(char_ngrams(token)):  # ordered: set order varies by run
             rows.append(i)
             cols.append(col("c:" + gram, True))
     mat = sp.csr_matrix(

@@ -91,6 +91,8 @@ def _label(docs: Sequence[Sequence[str]], members: np.ndarray, terms: Sequence[s
     top terms joined."""
     if not terms:
         return ""
+    # A single Chinese character ("不", "好") is a fine feature but a poor label.
+    terms = [t for t in terms if not (_is_cjk(t) and len(t) == 1)] or list(terms)
     top = set(terms[: min(6, len(terms))])
     pairs: Counter[tuple[str, str]] = Counter()
     for i in members.tolist():
