@@ -13,6 +13,7 @@ from issue_corpus import BASE, NEW_TOPIC, TOPICS, topic_tickets
 
 from ticketminer.domain.filters import GroupBy, MetricsQuery, TicketFilter
 from ticketminer.domain.issues import UNASSIGNED, LineageKind
+from ticketminer.issues.ticket_text import ticket_tokens
 from ticketminer.services.recluster_policy import ReclusterPolicy, ReclusterScheduler
 
 
@@ -222,3 +223,42 @@ def test_list_issues_window_counts_the_same_tickets_as_list_tickets(clustered):
     listing = app.issues.list_issues("default", None, end)
     page = app.tickets.list("default", flt, page_size=1000)
     assert listing.total_tickets == page.total_size
+
+
+def test_ingest_goes_on_during_a_recluster_and_late_tickets_get_the_new_model(
+    clustered, monkeypatch
+):
+    """The fit is held until a ticket has been ingested: if re-clustering blocked
+    ingest, this would time out. The ticket written meanwhile (assigned by the old
+    model) ends up where the newly published model puts it."""
+    import threading
+
+    from ticketminer.issues.clustering import IssueClusterer
+    from ticketminer.services import recluster as recluster_module
+
+    app, _, _ = clustered
+    fitting, ingested = threading.Event(), threading.Event()
+
+    class HeldClusterer(IssueClusterer):
+        def fit(self, docs, seed_labels=None):
+            fitting.set()
+            assert ingested.wait(timeout=30), "ingest did not complete during the fit"
+            return super().fit(docs, seed_labels)
+
+    monkeypatch.setattr(recluster_module, "IssueClusterer", HeldClusterer)
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(app.issues.recluster("default")))
+    worker.start()
+    assert fitting.wait(timeout=30)
+    late = app.tickets.ingest(
+        ticket("late-1", 0, subject="refund not refunded", description="money back refund delay")
+    )
+    assert late.issue.model_version == 1  # assigned by the model in use
+    ingested.set()
+    worker.join(timeout=60)
+    assert reports and reports[0].model_version == 2
+    stored = app.tickets.get("default", "late-1")
+    model = app.issues.model("default")
+    assert model.version == 2
+    expected = model.assign([ticket_tokens(stored.ticket)])[0]
+    assert stored.issue.issue_id == expected.issue_id != UNASSIGNED
