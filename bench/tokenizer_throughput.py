@@ -16,37 +16,29 @@ Each figure is the median of `--rounds` rounds after one warm-up pass.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import random
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.common import ARTIFACTS, ROOT, command_line, log, machine_facts, median
+from bench.real_text import BANKING77, SHOPPING_ZIP, banking77, online_shopping
 from ticketminer.text import TextPipeline, Tokenizer, mask_pii, normalize
 
 NAME = "tokenizer_throughput"
-DATA = ROOT.parent / "shared" / "data"
-REVIEWS_ZIP = DATA / "online_shopping_10_cats" / "online_shopping_10_cats.zip"
-BANKING77_TEST = DATA / "banking77" / "test.csv"
+REVIEWS_ZIP = SHOPPING_ZIP
+BANKING77_TEST = BANKING77 / "test.csv"
 BACKENDS = ("rjieba", "jieba")
 ONE_MILLION = 1_000_000
 
 
 def load_reviews(limit: int) -> tuple[list[str], int]:
     """A seeded sample of `limit` reviews (all when limit <= 0), and how many there are."""
-    with zipfile.ZipFile(REVIEWS_ZIP) as zf:
-        name = next(n for n in zf.namelist() if n.endswith(".csv"))
-        with zf.open(name) as raw:
-            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-            next(reader)
-            reviews = [row[2] for row in reader if len(row) >= 3]
+    reviews, _ = online_shopping(label=None)
     total = len(reviews)
     if 0 < limit < total:
         reviews = random.Random(0).sample(reviews, limit)
@@ -54,8 +46,7 @@ def load_reviews(limit: int) -> tuple[list[str], int]:
 
 
 def load_banking77() -> list[str]:
-    with BANKING77_TEST.open(encoding="utf-8", newline="") as f:
-        return [row["text"] for row in csv.DictReader(f)]
+    return banking77("test")[0]
 
 
 def timed(fn: Callable[[Any], object], texts: Sequence[Any]) -> tuple[float, float]:
