@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +34,8 @@ from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.ticket_text import ticket_tokens
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
-from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.metrics.facts_table import Categorical, FactsTable
+from ticketminer.metrics.selection import select
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache, LoadedModel
@@ -160,7 +161,7 @@ class IssueService:
         model = self._models.current(tenant_id)
         facts = self._facts.table(tenant_id)
         column = self._columns.column(tenant_id, facts)
-        window = self._window_mask(facts, start, end)
+        window = _window_mask(facts, start, end)
         in_window = int(window.sum())
         volumes = np.bincount(column[window], minlength=1)
         records = [
@@ -169,7 +170,7 @@ class IssueService:
         records.sort(key=lambda r: (-_volume(volumes, r.issue_id), r.issue_id))
         total_issues = len(records)
         records = records[: limit or 100]
-        summaries = self._summaries(tenant_id, facts, column, records, start, end, in_window)
+        summaries = self._summaries(tenant_id, facts, column, records, start, end, window)
         last = max((r.updated_at for r in model.records.values()), default=None)
         return IssueListing(
             issues=summaries,
@@ -195,10 +196,8 @@ class IssueService:
             raise NotFound(f"issue {issue_id} not found in tenant {tenant_id!r}")
         facts = self._facts.table(tenant_id)
         column = self._columns.column(tenant_id, facts)
-        window = self._window_mask(facts, start, end)
-        summary = self._summaries(
-            tenant_id, facts, column, [record], start, end, int(window.sum())
-        )[0]
+        window = _window_mask(facts, start, end)
+        summary = self._summaries(tenant_id, facts, column, [record], start, end, window)[0]
         flt = TicketFilter(start_time=start, end_time=end, issue_ids=(issue_id,))
         daily = self._metrics.get_metrics(
             MetricsQuery(tenant_id, flt, granularity=Granularity.DAY, time_zone=time_zone)
@@ -206,15 +205,6 @@ class IssueService:
         with self._engine.connect() as conn:
             lineage = lineage_of(conn, tenant_id, issue_id)
         return IssueDetail(summary, daily, lineage)
-
-    @staticmethod
-    def _window_mask(facts: FactsTable, start: datetime | None, end: datetime | None):
-        mask = np.ones(len(facts), dtype=bool)
-        if start is not None:
-            mask &= facts.created_us >= to_us(start)
-        if end is not None:
-            mask &= facts.created_us < to_us(end)
-        return mask
 
     def _summaries(
         self,
@@ -224,7 +214,7 @@ class IssueService:
         records: list[IssueRecord],
         start: datetime | None,
         end: datetime | None,
-        in_window: int,
+        window: np.ndarray,
     ) -> list[IssueSummary]:
         if not records:
             return []
@@ -232,14 +222,10 @@ class IssueService:
         flt = TicketFilter(start_time=start, end_time=end, issue_ids=tuple(ids))
         report = self._metrics.get_metrics(MetricsQuery(tenant_id, flt, group_by=_BY_ISSUE))
         sets = {int(g.value): g.metrics for g in report.groups if g.value}
+        in_window = int(window.sum())
         trend_end = end or (from_us(int(facts.created_us.max()) + 1) if len(facts) else None)
-        samples: dict[int, list[int]] = {}
-        created = facts.created_us
-        window = self._window_mask(facts, start, end)
-        for r in records:
-            rows = np.flatnonzero(window & (column == r.issue_id))
-            newest = rows[np.argsort(-created[rows], kind="stable")[:SAMPLE_TICKETS]]
-            samples[r.issue_id] = [int(facts.pk[i]) for i in newest]
+        trends = _trends(facts, column, trend_end)
+        samples = _newest_per_issue(facts, column, window, ids)
         wanted = [pk for pks in samples.values() for pk in pks]
         reps = [r.representative_pk for r in records if r.representative_pk is not None]
         with self._engine.connect() as conn:
@@ -253,12 +239,37 @@ class IssueService:
                     record=r,
                     metrics=metrics,
                     share=metrics.volume / in_window if in_window else 0.0,
-                    trend=_trend(facts, column, r.issue_id, trend_end),
+                    trend=trends(r.issue_id),
                     representative=_representative(texts.get(r.representative_pk or -1)),
                     sample_ticket_ids=tuple(ext[pk] for pk in samples[r.issue_id] if pk in ext),
                 )
             )
         return out
+
+
+def _no_attributes(key: str) -> Categorical:
+    raise AssertionError(f"a window filter reads no attribute ({key!r})")
+
+
+def _window_mask(facts: FactsTable, start: datetime | None, end: datetime | None) -> np.ndarray:
+    return select(facts, TicketFilter(start_time=start, end_time=end), _no_attributes)
+
+
+def _newest_per_issue(
+    facts: FactsTable, column: np.ndarray, window: np.ndarray, ids: list[int]
+) -> dict[int, list[int]]:
+    """The pks of each issue's newest SAMPLE_TICKETS tickets in the window, from one
+    sort of the window's rows by (issue, newest first) rather than a scan per issue."""
+    rows = np.flatnonzero(window & np.isin(column, ids))
+    order = np.lexsort((-facts.created_us[rows], column[rows]))
+    rows = rows[order]
+    issues = column[rows]
+    out = {}
+    for issue_id in ids:
+        first = int(np.searchsorted(issues, issue_id, side="left"))
+        last = int(np.searchsorted(issues, issue_id, side="right"))
+        out[issue_id] = [int(p) for p in facts.pk[rows[first : min(last, first + SAMPLE_TICKETS)]]]
+    return out
 
 
 _BY_ISSUE = GroupBy("issue")
@@ -268,17 +279,27 @@ def _volume(volumes: np.ndarray, issue_id: int) -> int:
     return int(volumes[issue_id]) if issue_id < len(volumes) else 0
 
 
-def _trend(
-    facts: FactsTable, column: np.ndarray, issue_id: int, end: datetime | None
-) -> IssueTrend:
+def _trends(
+    facts: FactsTable, column: np.ndarray, end: datetime | None
+) -> Callable[[int], IssueTrend]:
+    """Week-over-week volume of every issue at once (two bincounts)."""
     if end is None:
-        return IssueTrend(0, 0)
+        return lambda _issue_id: IssueTrend(0, 0)
     end_us = to_us(end)
-    week_us = to_us(end) - to_us(end - WEEK)
-    created = facts.created_us[column == issue_id]
-    last = int(np.sum((created >= end_us - week_us) & (created < end_us)))
-    previous = int(np.sum((created >= end_us - 2 * week_us) & (created < end_us - week_us)))
-    return IssueTrend(last, previous)
+    week_us = end_us - to_us(end - WEEK)
+    created = facts.created_us
+    size = int(column.max()) + 1 if len(column) else 1
+    last_week = (created >= end_us - week_us) & (created < end_us)
+    week_before = (created >= end_us - 2 * week_us) & (created < end_us - week_us)
+    last = np.bincount(column[last_week], minlength=size)
+    previous = np.bincount(column[week_before], minlength=size)
+
+    def trend(issue_id: int) -> IssueTrend:
+        if issue_id >= size:
+            return IssueTrend(0, 0)
+        return IssueTrend(int(last[issue_id]), int(previous[issue_id]))
+
+    return trend
 
 
 def _representative(row: tuple[str, str, str] | None) -> RepresentativeTicket | None:

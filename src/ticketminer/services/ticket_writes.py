@@ -64,7 +64,12 @@ def store_tickets(conn: Connection, items: Sequence[PreparedTicket]) -> list[Ups
                 plans[i] = plan_upsert(t, stored.get(t.external_id))
         pks = write_plans(conn, [(plans[i], first_version + i) for i in indices], now_us)  # type: ignore[misc]
         issue_version = _write_text_and_issue(
-            conn, [items[i] for i in indices], pks, issue_version, now_us
+            conn,
+            [items[i] for i in indices],
+            [plans[i] for i in indices],  # type: ignore[misc]
+            pks,
+            issue_version,
+            now_us,
         )
     return plans  # type: ignore[return-value]
 
@@ -72,22 +77,28 @@ def store_tickets(conn: Connection, items: Sequence[PreparedTicket]) -> list[Ups
 def _write_text_and_issue(
     conn: Connection,
     items: Sequence[PreparedTicket],
+    plans: Sequence[UpsertPlan],
     pks: Sequence[int | None],
     first_version: int,
     now_us: int,
 ) -> int:
     """Returns the next unused assignment version."""
-    by_tenant: dict[str, list[tuple[int, PreparedTicket]]] = defaultdict(list)
-    for item, pk in zip(items, pks, strict=True):
+    by_tenant: dict[str, list[tuple[int, PreparedTicket, bool]]] = defaultdict(list)
+    for item, plan, pk in zip(items, plans, pks, strict=True):
         if pk is not None:
-            by_tenant[item.ticket.tenant_id].append((pk, item))
+            by_tenant[item.ticket.tenant_id].append((pk, item, plan.stored is not None))
     version = first_version
     for tenant, written in by_tenant.items():
-        write_tokens(conn, tenant, [(pk, " ".join(item.tokens)) for pk, item in written])
+        write_tokens(
+            conn,
+            tenant,
+            [(pk, " ".join(item.tokens)) for pk, item, _ in written],
+            [pk for pk, _, updated in written if updated],
+        )
         # Before the tenant's first fit there is nothing to assign; the fit will.
         assignments = [
             NewAssignment(pk, item.issue.issue_id, item.issue.confidence, item.issue.model_version)
-            for pk, item in written
+            for pk, item, _ in written
             if item.issue.model_version
         ]
         version += write_assignments(conn, tenant, assignments, version, now_us)

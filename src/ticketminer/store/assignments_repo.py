@@ -40,15 +40,18 @@ class NewAssignment:
     model_version: int
 
 
-def write_tokens(conn: Connection, tenant_id: str, rows: Sequence[tuple[int, str]]) -> None:
-    """Store (ticket pk, space-joined tokens), replacing earlier tokens of those tickets."""
-    if not rows:
-        return
-    pks = [pk for pk, _ in rows]
-    for start in range(0, len(pks), _IN_CHUNK):
+def write_tokens(
+    conn: Connection,
+    tenant_id: str,
+    rows: Sequence[tuple[int, str]],
+    replaced: Sequence[int] = (),
+) -> None:
+    """Store (ticket pk, space-joined tokens); `replaced` are the pks of updated
+    tickets, whose earlier tokens go first (new tickets have none to delete)."""
+    for start in range(0, len(replaced), _IN_CHUNK):
         conn.execute(
             delete(ticket_tokens).where(
-                ticket_tokens.c.ticket_pk.in_(pks[start : start + _IN_CHUNK])
+                ticket_tokens.c.ticket_pk.in_(list(replaced[start : start + _IN_CHUNK]))
             )
         )
     execute_many(
