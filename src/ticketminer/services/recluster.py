@@ -48,7 +48,7 @@ from ticketminer.store.issues_repo import (
     save_model,
 )
 from ticketminer.store.schema import TICKET_VERSION, counters
-from ticketminer.store.tickets_repo import reserve_versions
+from ticketminer.store.tickets_repo import pks_changed_after, reserve_versions
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _seed_labels(
         return None
     seeds = np.where(snapshot.old_issue == UNASSIGNED, -1, snapshot.old_issue)
     with engine.connect() as conn:
-        changed, _ = load_tokens_after(conn, tenant_id, current.snapshot_version)
+        changed = pks_changed_after(conn, tenant_id, current.snapshot_version)
     if len(changed):
         seeds[np.isin(snapshot.pks, changed)] = -1
     return seeds

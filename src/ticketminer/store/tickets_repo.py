@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ticketminer.domain.model import StoredTicket
@@ -174,3 +175,11 @@ def get_tickets_by_pk(
         for row in conn.execute(select(tickets).where(tickets.c.pk.in_(chunk))):
             by_pk[row.pk] = row
     return [stored_ticket_from_row(by_pk[pk], include_messages) for pk in pks if pk in by_pk]
+
+
+def pks_changed_after(conn: Connection, tenant_id: str, after_version: int) -> np.ndarray:
+    """Pks of the tenant's tickets written after a change number (index-only read)."""
+    query = select(tickets.c.pk).where(
+        tickets.c.tenant_id == tenant_id, tickets.c.version > after_version
+    )
+    return np.fromiter(conn.execute(query).scalars(), dtype=np.int64)
