@@ -42,7 +42,6 @@ from ticketminer.services.issue_models import IssueModelCache, LoadedModel
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster import NothingToCluster, ReclusterParams, recluster
 from ticketminer.services.ticket_writes import PreparedTicket
-from ticketminer.store.assignments_repo import assignment_history
 from ticketminer.store.issues_repo import external_ids, lineage_of, ticket_texts
 from ticketminer.text import mask_pii, normalize
 
@@ -137,13 +136,6 @@ class IssueService:
     def model(self, tenant_id: str) -> LoadedModel:
         """The model incoming tickets of the tenant are assigned with."""
         return self._models.current(tenant_id)
-
-    def labels(self, tenant_id: str) -> dict[int, str]:
-        return self._models.labels(tenant_id)
-
-    def history(self, tenant_id: str, ticket_pk: int) -> list[IssueAssignment]:
-        with self._engine.connect() as conn:
-            return assignment_history(conn, ticket_pk, self.labels(tenant_id))
 
     def list_issues(
         self,

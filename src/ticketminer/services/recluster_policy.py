@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 
 from ticketminer.services.issues import IssueService
@@ -67,4 +66,3 @@ class ReclusterScheduler:
                 self.run_once()
             except Exception:
                 log.exception("re-cluster scheduler round failed")
-            time.sleep(0)
