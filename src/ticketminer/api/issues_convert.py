@@ -10,7 +10,11 @@ from ticketminer.api.convert import (
     set_time,
     time_zone_from_proto,
 )
-from ticketminer.api.metrics_convert import metric_set_to_proto, series_point_to_proto
+from ticketminer.api.metrics_convert import (
+    metric_set_to_proto,
+    series_point_to_proto,
+    trend_to_proto,
+)
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import (
@@ -101,10 +105,7 @@ def issue_to_proto(summary: IssueSummary, window: tuple, out: pb.Issue) -> None:
         out.representative_ticket.snippet = summary.representative.snippet
     out.volume = summary.metrics.volume
     out.share = summary.share
-    out.trend.last_7_days = summary.trend.last_7d
-    out.trend.previous_7_days = summary.trend.previous_7d
-    if summary.trend.change is not None:
-        out.trend.week_over_week_change = summary.trend.change
+    trend_to_proto(summary.trend, out.trend)
     metric_set_to_proto(summary.metrics, out.metrics)
     out.sample_ticket_ids.extend(summary.sample_ticket_ids)
     set_time(out, "born_at", r.born_at)

@@ -19,6 +19,7 @@ from ticketminer.domain.metrics import (
     MetricsReport,
     Ratio,
     SeriesPoint,
+    VolumeTrend,
 )
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -87,6 +88,16 @@ def series_point_to_proto(point: SeriesPoint, out: pb.SeriesPoint) -> None:
     filter_to_proto(point.drill_down, out.drill_down)
 
 
+def trend_to_proto(trend: VolumeTrend, out: pb.VolumeTrend) -> None:
+    out.last_7_days = trend.last_7d
+    out.previous_7_days = trend.previous_7d
+    if trend.change is not None:
+        out.week_over_week_change = trend.change
+    out.slope_4_weeks = trend.slope_4w
+    out.last_28_days = trend.last_28d
+    out.share_last_7_days = trend.share_7d
+
+
 def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
     out = pb.GetMetricsResponse(
         time_zone=report.time_zone,
@@ -97,6 +108,7 @@ def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
     set_time(out, "start_time", report.start_time)
     set_time(out, "end_time", report.end_time)
     metric_set_to_proto(report.overall, out.overall)
+    trend_to_proto(report.trend, out.trend)
     filter_to_proto(report.drill_down, out.drill_down)
     for d in report.definitions:
         out.definitions.add(name=d.name, variant=d.variant, definition=d.definition)
@@ -105,6 +117,7 @@ def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
     for group in report.groups:
         pg = out.groups.add(key=group.key, value=group.value, label=group.label)
         metric_set_to_proto(group.metrics, pg.metrics)
+        trend_to_proto(group.trend, pg.trend)
         filter_to_proto(group.drill_down, pg.drill_down)
         for point in group.series:
             series_point_to_proto(point, pg.series.add())

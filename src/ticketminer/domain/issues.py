@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ticketminer.domain.metrics import MetricSet, SeriesPoint
+from ticketminer.domain.metrics import MetricSet, SeriesPoint, VolumeTrend
 
 UNASSIGNED = 0  # issue id of tickets far from every issue: the candidate pool
 
@@ -71,25 +71,11 @@ class IssueRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class IssueTrend:
-    """Volume in the last 7 days of the window against the 7 days before."""
-
-    last_7d: int
-    previous_7d: int
-
-    @property
-    def change(self) -> float | None:
-        if self.previous_7d == 0:
-            return None
-        return (self.last_7d - self.previous_7d) / self.previous_7d
-
-
-@dataclass(frozen=True, slots=True)
 class IssueSummary:
     record: IssueRecord
     metrics: MetricSet
     share: float  # of the window's tickets
-    trend: IssueTrend
+    trend: VolumeTrend
     representative: RepresentativeTicket | None
     sample_ticket_ids: tuple[str, ...]
 

@@ -62,6 +62,23 @@ class SeriesPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class VolumeTrend:
+    """Volume at the end of a window: week over week, the 4-week slope and the share."""
+
+    last_7d: int = 0
+    previous_7d: int = 0
+    last_28d: int = 0
+    slope_4w: float = 0.0  # tickets/day gained per week, least squares over 28 days
+    share_7d: float = 0.0  # of all the tenant's tickets in the same 7 days
+
+    @property
+    def change(self) -> float | None:
+        if self.previous_7d == 0:
+            return None
+        return (self.last_7d - self.previous_7d) / self.previous_7d
+
+
+@dataclass(frozen=True, slots=True)
 class MetricsGroup:
     key: str
     value: str
@@ -69,6 +86,7 @@ class MetricsGroup:
     drill_down: TicketFilter
     series: list[SeriesPoint] = field(default_factory=list)
     label: str = ""  # the issue's label when grouped by issue
+    trend: VolumeTrend = field(default_factory=VolumeTrend)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +102,4 @@ class MetricsReport:
     series: list[SeriesPoint] = field(default_factory=list)
     groups: list[MetricsGroup] = field(default_factory=list)
     total_groups: int = 0  # groups present; `groups` keeps the largest ones
+    trend: VolumeTrend = field(default_factory=VolumeTrend)

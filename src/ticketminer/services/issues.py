@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Engine
@@ -26,16 +26,17 @@ from ticketminer.domain.issues import (
     IssueRecord,
     IssueStatus,
     IssueSummary,
-    IssueTrend,
     ReclusterReport,
     RepresentativeTicket,
 )
+from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.ticket_text import ticket_tokens
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
 from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.metrics.selection import select
+from ticketminer.metrics.trends import tenant_volume_7d, volume_trends
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache, LoadedModel
@@ -56,7 +57,6 @@ class FitStatus:
 
 
 SNIPPET_CHARS = 200
-WEEK = timedelta(days=7)
 MAX_ISSUES_PER_PAGE = 500
 
 
@@ -273,25 +273,15 @@ def _volume(volumes: np.ndarray, issue_id: int) -> int:
 
 def _trends(
     facts: FactsTable, column: np.ndarray, end: datetime | None
-) -> Callable[[int], IssueTrend]:
-    """Week-over-week volume of every issue at once (two bincounts)."""
+) -> Callable[[int], VolumeTrend]:
+    """Trends of every issue at once (one bincount over issue x day)."""
     if end is None:
-        return lambda _issue_id: IssueTrend(0, 0)
+        return lambda _issue_id: VolumeTrend()
     end_us = to_us(end)
-    week_us = end_us - to_us(end - WEEK)
-    created = facts.created_us
     size = int(column.max()) + 1 if len(column) else 1
-    last_week = (created >= end_us - week_us) & (created < end_us)
-    week_before = (created >= end_us - 2 * week_us) & (created < end_us - week_us)
-    last = np.bincount(column[last_week], minlength=size)
-    previous = np.bincount(column[week_before], minlength=size)
-
-    def trend(issue_id: int) -> IssueTrend:
-        if issue_id >= size:
-            return IssueTrend(0, 0)
-        return IssueTrend(int(last[issue_id]), int(previous[issue_id]))
-
-    return trend
+    tenant_7d = tenant_volume_7d(facts.created_us, end_us)
+    trends = volume_trends(facts.created_us, column.astype(np.int64), size, end_us, tenant_7d)
+    return lambda issue_id: trends[issue_id] if issue_id < size else VolumeTrend()
 
 
 def _representative(row: tuple[str, str, str] | None) -> RepresentativeTicket | None:

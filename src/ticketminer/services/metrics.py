@@ -9,7 +9,13 @@ import numpy as np
 
 from ticketminer.domain.filters import Granularity, GroupBy, MetricsQuery, TicketFilter
 from ticketminer.domain.issues import UNASSIGNED
-from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport, SeriesPoint
+from ticketminer.domain.metrics import (
+    MetricSet,
+    MetricsGroup,
+    MetricsReport,
+    SeriesPoint,
+    VolumeTrend,
+)
 from ticketminer.domain.model import TicketStatus
 from ticketminer.domain.timeutil import from_us, to_us
 from ticketminer.metrics.aggregate import metric_sets
@@ -17,6 +23,7 @@ from ticketminer.metrics.definitions import definitions, effective_variant
 from ticketminer.metrics.facts_table import FactsTable
 from ticketminer.metrics.selection import select
 from ticketminer.metrics.time_buckets import bucket_starts, label
+from ticketminer.metrics.trends import tenant_volume_7d, volume_trends
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 
@@ -74,6 +81,20 @@ class MetricsService:
             return metric_sets(facts, rows, cells, n_cells, variant)
 
         overall = aggregate(np.zeros(len(rows), dtype=np.int64), 1)[0]
+        trend_rows = rows
+        if flt.start_time is not None:
+            # Trends look back 28 days from the window's end, whatever its start.
+            untimed = replace(flt, start_time=None)
+            trend_rows = np.flatnonzero(select(facts, untimed, attribute, issue_column))
+
+        def trends(groups: np.ndarray, n_groups: int) -> list[VolumeTrend]:
+            if end is None:
+                return [VolumeTrend()] * n_groups
+            end_us = to_us(end)
+            tenant_7d = tenant_volume_7d(facts.created_us, end_us)
+            created = facts.created_us[trend_rows]
+            return volume_trends(created, groups, n_groups, end_us, tenant_7d)
+
         buckets, series = None, []
         if query.granularity != Granularity.NONE and start is not None and end is not None:
             buckets = _bucketise(facts, rows, start, end, query)
@@ -88,6 +109,10 @@ class MetricsService:
             total_groups = grouping.total
             n_groups = len(grouping.values)
             sets = aggregate(grouping.of_row, n_groups)
+            group_trends = trends(
+                _regroup(facts, trend_rows, query.group_by, attribute, issue_column, grouping),
+                n_groups,
+            )
             cell_sets = []
             if buckets is not None:
                 kept = grouping.of_row >= 0
@@ -101,7 +126,15 @@ class MetricsService:
                     group_series = _series(buckets, part, drill, query)
                 label = labels.get(int(value), "") if labels and value else ""
                 groups.append(
-                    MetricsGroup(query.group_by.name, value, sets[g], drill, group_series, label)
+                    MetricsGroup(
+                        query.group_by.name,
+                        value,
+                        sets[g],
+                        drill,
+                        group_series,
+                        label,
+                        group_trends[g],
+                    )
                 )
         return MetricsReport(
             start_time=start,
@@ -115,6 +148,7 @@ class MetricsService:
             series=series,
             groups=groups,
             total_groups=total_groups,
+            trend=trends(np.zeros(len(trend_rows), dtype=np.int64), 1)[0],
         )
 
 
@@ -150,6 +184,18 @@ def _series(
 
 
 def _group(facts, rows, group_by: GroupBy, attribute, issue_column, max_groups: int) -> _Groups:
+    codes, names = _group_codes(facts, rows, group_by, attribute, issue_column)
+    counts = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(counts)
+    ranked = sorted(present, key=lambda c: (-counts[c], names[c]))
+    kept = ranked[:max_groups]
+    index = np.full(len(names), -1, dtype=np.int64)
+    index[kept] = np.arange(len(kept))
+    return _Groups([names[c] for c in kept], index[codes], len(ranked))
+
+
+def _group_codes(facts, rows, group_by: GroupBy, attribute, issue_column):
+    """Each row's group as a code into `names`."""
     if group_by.kind == "channel":
         codes, names = facts.channel.codes[rows], list(facts.channel.values)
     elif group_by.kind == "status":
@@ -163,14 +209,15 @@ def _group(facts, rows, group_by: GroupBy, attribute, issue_column, max_groups: 
         column = attribute(group_by.attribute)
         # Shift so MISSING (-1) becomes code 0, shown as the empty value.
         codes, names = column.codes[rows] + 1, ["", *column.values]
-    codes = codes.astype(np.int64)
-    counts = np.bincount(codes, minlength=len(names))
-    present = np.flatnonzero(counts)
-    ranked = sorted(present, key=lambda c: (-counts[c], names[c]))
-    kept = ranked[:max_groups]
-    index = np.full(len(names), -1, dtype=np.int64)
-    index[kept] = np.arange(len(kept))
-    return _Groups([names[c] for c in kept], index[codes], len(ranked))
+    return codes.astype(np.int64), names
+
+
+def _regroup(facts, rows, group_by: GroupBy, attribute, issue_column, grouping: _Groups):
+    """Rows' indices into an existing grouping (-1: a group it does not hold)."""
+    codes, names = _group_codes(facts, rows, group_by, attribute, issue_column)
+    kept = {value: i for i, value in enumerate(grouping.values)}
+    index = np.array([kept.get(name, -1) for name in names], dtype=np.int64)
+    return index[codes] if len(codes) else codes
 
 
 def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:

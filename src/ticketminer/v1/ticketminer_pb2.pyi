@@ -75,6 +75,29 @@ class LineageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LINEAGE_KIND_MERGED: _ClassVar[LineageKind]
     LINEAGE_KIND_SPLIT: _ClassVar[LineageKind]
     LINEAGE_KIND_RETIRED: _ClassVar[LineageKind]
+
+class AnomalyKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ANOMALY_KIND_UNSPECIFIED: _ClassVar[AnomalyKind]
+    ANOMALY_KIND_VOLUME_SURGE: _ClassVar[AnomalyKind]
+    ANOMALY_KIND_EMERGING_ISSUE: _ClassVar[AnomalyKind]
+    ANOMALY_KIND_KPI_DEGRADATION: _ClassVar[AnomalyKind]
+    ANOMALY_KIND_SENTIMENT_SURGE: _ClassVar[AnomalyKind]
+
+class AnomalyStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ANOMALY_STATUS_UNSPECIFIED: _ClassVar[AnomalyStatus]
+    ANOMALY_STATUS_OPEN: _ClassVar[AnomalyStatus]
+    ANOMALY_STATUS_ONGOING: _ClassVar[AnomalyStatus]
+    ANOMALY_STATUS_RESOLVED: _ClassVar[AnomalyStatus]
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_LOW: _ClassVar[Severity]
+    SEVERITY_MEDIUM: _ClassVar[Severity]
+    SEVERITY_HIGH: _ClassVar[Severity]
+    SEVERITY_CRITICAL: _ClassVar[Severity]
 AUTHOR_ROLE_UNSPECIFIED: AuthorRole
 AUTHOR_ROLE_CUSTOMER: AuthorRole
 AUTHOR_ROLE_AGENT: AuthorRole
@@ -117,6 +140,20 @@ LINEAGE_KIND_BORN: LineageKind
 LINEAGE_KIND_MERGED: LineageKind
 LINEAGE_KIND_SPLIT: LineageKind
 LINEAGE_KIND_RETIRED: LineageKind
+ANOMALY_KIND_UNSPECIFIED: AnomalyKind
+ANOMALY_KIND_VOLUME_SURGE: AnomalyKind
+ANOMALY_KIND_EMERGING_ISSUE: AnomalyKind
+ANOMALY_KIND_KPI_DEGRADATION: AnomalyKind
+ANOMALY_KIND_SENTIMENT_SURGE: AnomalyKind
+ANOMALY_STATUS_UNSPECIFIED: AnomalyStatus
+ANOMALY_STATUS_OPEN: AnomalyStatus
+ANOMALY_STATUS_ONGOING: AnomalyStatus
+ANOMALY_STATUS_RESOLVED: AnomalyStatus
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_LOW: Severity
+SEVERITY_MEDIUM: Severity
+SEVERITY_HIGH: Severity
+SEVERITY_CRITICAL: Severity
 
 class Message(_message.Message):
     __slots__ = ("external_id", "author_role", "created_at", "body", "public", "author_id")
@@ -224,7 +261,7 @@ class IssueRef(_message.Message):
     def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class IngestTicketResponse(_message.Message):
-    __slots__ = ("tenant_id", "external_id", "outcome", "analysis", "issue_id", "label", "confidence", "model_version")
+    __slots__ = ("tenant_id", "external_id", "outcome", "analysis", "issue_id", "label", "confidence", "model_version", "active_anomalies")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
@@ -233,6 +270,7 @@ class IngestTicketResponse(_message.Message):
     LABEL_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_ANOMALIES_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     external_id: str
     outcome: IngestOutcome
@@ -241,7 +279,8 @@ class IngestTicketResponse(_message.Message):
     label: str
     confidence: float
     model_version: int
-    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ...) -> None: ...
+    active_anomalies: _containers.RepeatedCompositeFieldContainer[AnomalyRef]
+    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., active_anomalies: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
     __slots__ = ("field", "description")
@@ -304,7 +343,7 @@ class GetTicketResponse(_message.Message):
     def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., issue_history: _Optional[_Iterable[_Union[IssueRef, _Mapping]]] = ...) -> None: ...
 
 class TicketFilter(_message.Message):
-    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids")
+    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids", "anomaly_id")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -321,6 +360,7 @@ class TicketFilter(_message.Message):
     COHORT_FIELD_NUMBER: _ClassVar[int]
     FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
     ISSUE_IDS_FIELD_NUMBER: _ClassVar[int]
+    ANOMALY_ID_FIELD_NUMBER: _ClassVar[int]
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     channels: _containers.RepeatedScalarFieldContainer[str]
@@ -330,7 +370,8 @@ class TicketFilter(_message.Message):
     cohort: Cohort
     fcr_variant: FcrVariant
     issue_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    anomaly_id: str
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ..., anomaly_id: _Optional[str] = ...) -> None: ...
 
 class ListTicketsRequest(_message.Message):
     __slots__ = ("tenant_id", "filter", "page_size", "page_token", "include_messages")
@@ -459,23 +500,25 @@ class SeriesPoint(_message.Message):
     def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., label: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class MetricsGroup(_message.Message):
-    __slots__ = ("key", "value", "metrics", "series", "drill_down", "label")
+    __slots__ = ("key", "value", "metrics", "series", "drill_down", "label", "trend")
     KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     METRICS_FIELD_NUMBER: _ClassVar[int]
     SERIES_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
+    TREND_FIELD_NUMBER: _ClassVar[int]
     key: str
     value: str
     metrics: MetricSet
     series: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
     drill_down: TicketFilter
     label: str
-    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., label: _Optional[str] = ...) -> None: ...
+    trend: VolumeTrend
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., label: _Optional[str] = ..., trend: _Optional[_Union[VolumeTrend, _Mapping]] = ...) -> None: ...
 
 class GetMetricsResponse(_message.Message):
-    __slots__ = ("start_time", "end_time", "time_zone", "granularity", "group_by", "overall", "series", "groups", "definitions", "drill_down", "total_groups")
+    __slots__ = ("start_time", "end_time", "time_zone", "granularity", "group_by", "overall", "series", "groups", "definitions", "drill_down", "total_groups", "trend")
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
@@ -487,6 +530,7 @@ class GetMetricsResponse(_message.Message):
     DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
     TOTAL_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    TREND_FIELD_NUMBER: _ClassVar[int]
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     time_zone: str
@@ -498,7 +542,8 @@ class GetMetricsResponse(_message.Message):
     definitions: _containers.RepeatedCompositeFieldContainer[MetricDefinition]
     drill_down: TicketFilter
     total_groups: int
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., granularity: _Optional[_Union[Granularity, str]] = ..., group_by: _Optional[str] = ..., overall: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[MetricsGroup, _Mapping]]] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., total_groups: _Optional[int] = ...) -> None: ...
+    trend: VolumeTrend
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., granularity: _Optional[_Union[Granularity, str]] = ..., group_by: _Optional[str] = ..., overall: _Optional[_Union[MetricSet, _Mapping]] = ..., series: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[MetricsGroup, _Mapping]]] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., total_groups: _Optional[int] = ..., trend: _Optional[_Union[VolumeTrend, _Mapping]] = ...) -> None: ...
 
 class LineageEvent(_message.Message):
     __slots__ = ("kind", "issue_id", "related_issue_id", "model_version", "at", "tickets")
@@ -524,15 +569,21 @@ class RepresentativeTicket(_message.Message):
     snippet: str
     def __init__(self, external_id: _Optional[str] = ..., snippet: _Optional[str] = ...) -> None: ...
 
-class IssueTrend(_message.Message):
-    __slots__ = ("last_7_days", "previous_7_days", "week_over_week_change")
+class VolumeTrend(_message.Message):
+    __slots__ = ("last_7_days", "previous_7_days", "week_over_week_change", "slope_4_weeks", "last_28_days", "share_last_7_days")
     LAST_7_DAYS_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_7_DAYS_FIELD_NUMBER: _ClassVar[int]
     WEEK_OVER_WEEK_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    SLOPE_4_WEEKS_FIELD_NUMBER: _ClassVar[int]
+    LAST_28_DAYS_FIELD_NUMBER: _ClassVar[int]
+    SHARE_LAST_7_DAYS_FIELD_NUMBER: _ClassVar[int]
     last_7_days: int
     previous_7_days: int
     week_over_week_change: float
-    def __init__(self, last_7_days: _Optional[int] = ..., previous_7_days: _Optional[int] = ..., week_over_week_change: _Optional[float] = ...) -> None: ...
+    slope_4_weeks: float
+    last_28_days: int
+    share_last_7_days: float
+    def __init__(self, last_7_days: _Optional[int] = ..., previous_7_days: _Optional[int] = ..., week_over_week_change: _Optional[float] = ..., slope_4_weeks: _Optional[float] = ..., last_28_days: _Optional[int] = ..., share_last_7_days: _Optional[float] = ...) -> None: ...
 
 class Issue(_message.Message):
     __slots__ = ("issue_id", "label", "top_terms", "status", "languages", "representative_ticket", "volume", "share", "trend", "metrics", "sample_ticket_ids", "born_at", "model_version", "merged_into", "cluster_size", "drill_down")
@@ -560,7 +611,7 @@ class Issue(_message.Message):
     representative_ticket: RepresentativeTicket
     volume: int
     share: float
-    trend: IssueTrend
+    trend: VolumeTrend
     metrics: MetricSet
     sample_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
     born_at: _timestamp_pb2.Timestamp
@@ -568,7 +619,7 @@ class Issue(_message.Message):
     merged_into: str
     cluster_size: int
     drill_down: TicketFilter
-    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[IssueStatus, str]] = ..., languages: _Optional[_Iterable[str]] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ..., volume: _Optional[int] = ..., share: _Optional[float] = ..., trend: _Optional[_Union[IssueTrend, _Mapping]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., sample_ticket_ids: _Optional[_Iterable[str]] = ..., born_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_version: _Optional[int] = ..., merged_into: _Optional[str] = ..., cluster_size: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[IssueStatus, str]] = ..., languages: _Optional[_Iterable[str]] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ..., volume: _Optional[int] = ..., share: _Optional[float] = ..., trend: _Optional[_Union[VolumeTrend, _Mapping]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., sample_ticket_ids: _Optional[_Iterable[str]] = ..., born_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_version: _Optional[int] = ..., merged_into: _Optional[str] = ..., cluster_size: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class ListIssuesRequest(_message.Message):
     __slots__ = ("tenant_id", "start_time", "end_time", "page_size", "include_inactive")
@@ -615,14 +666,18 @@ class GetIssueRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., issue_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class GetIssueResponse(_message.Message):
-    __slots__ = ("issue", "daily", "lineage")
+    __slots__ = ("issue", "daily", "lineage", "hourly", "anomalies")
     ISSUE_FIELD_NUMBER: _ClassVar[int]
     DAILY_FIELD_NUMBER: _ClassVar[int]
     LINEAGE_FIELD_NUMBER: _ClassVar[int]
+    HOURLY_FIELD_NUMBER: _ClassVar[int]
+    ANOMALIES_FIELD_NUMBER: _ClassVar[int]
     issue: Issue
     daily: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
     lineage: _containers.RepeatedCompositeFieldContainer[LineageEvent]
-    def __init__(self, issue: _Optional[_Union[Issue, _Mapping]] = ..., daily: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., lineage: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ...) -> None: ...
+    hourly: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
+    anomalies: _containers.RepeatedCompositeFieldContainer[AnomalyRef]
+    def __init__(self, issue: _Optional[_Union[Issue, _Mapping]] = ..., daily: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., lineage: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ..., hourly: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., anomalies: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ...) -> None: ...
 
 class ReclusterIssuesRequest(_message.Message):
     __slots__ = ("tenant_id", "n_issues", "full_rebuild")
@@ -651,3 +706,205 @@ class ReclusterIssuesResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[LineageEvent]
     seconds: float
     def __init__(self, model_version: _Optional[int] = ..., tickets: _Optional[int] = ..., issues: _Optional[int] = ..., unclustered_tickets: _Optional[int] = ..., kept_ids: _Optional[int] = ..., events: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ..., seconds: _Optional[float] = ...) -> None: ...
+
+class Dimension(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class RootCauseCandidate(_message.Message):
+    __slots__ = ("dimensions", "observed", "expected", "explained_share", "lift", "support", "p_value", "score", "evidence_ticket_ids", "drill_down")
+    DIMENSIONS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    EXPLAINED_SHARE_FIELD_NUMBER: _ClassVar[int]
+    LIFT_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    dimensions: _containers.RepeatedCompositeFieldContainer[Dimension]
+    observed: float
+    expected: float
+    explained_share: float
+    lift: float
+    support: float
+    p_value: float
+    score: float
+    evidence_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    drill_down: TicketFilter
+    def __init__(self, dimensions: _Optional[_Iterable[_Union[Dimension, _Mapping]]] = ..., observed: _Optional[float] = ..., expected: _Optional[float] = ..., explained_share: _Optional[float] = ..., lift: _Optional[float] = ..., support: _Optional[float] = ..., p_value: _Optional[float] = ..., score: _Optional[float] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class TermLift(_message.Message):
+    __slots__ = ("term", "anomaly_tickets", "baseline_tickets", "lift")
+    TERM_FIELD_NUMBER: _ClassVar[int]
+    ANOMALY_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    LIFT_FIELD_NUMBER: _ClassVar[int]
+    term: str
+    anomaly_tickets: int
+    baseline_tickets: int
+    lift: float
+    def __init__(self, term: _Optional[str] = ..., anomaly_tickets: _Optional[int] = ..., baseline_tickets: _Optional[int] = ..., lift: _Optional[float] = ...) -> None: ...
+
+class Anomaly(_message.Message):
+    __slots__ = ("anomaly_id", "kind", "issue_id", "issue_label", "metric", "status", "severity", "start_time", "detected_at", "end_time", "updated_at", "observed", "expected", "change", "p_value", "score", "tickets", "root_causes", "terms", "evidence_ticket_ids", "drill_down", "summary", "issue_ids")
+    ANOMALY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_LABEL_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    ROOT_CAUSES_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_IDS_FIELD_NUMBER: _ClassVar[int]
+    anomaly_id: str
+    kind: AnomalyKind
+    issue_id: str
+    issue_label: str
+    metric: str
+    status: AnomalyStatus
+    severity: Severity
+    start_time: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    observed: float
+    expected: float
+    change: float
+    p_value: float
+    score: float
+    tickets: int
+    root_causes: _containers.RepeatedCompositeFieldContainer[RootCauseCandidate]
+    terms: _containers.RepeatedCompositeFieldContainer[TermLift]
+    evidence_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    drill_down: TicketFilter
+    summary: str
+    issue_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, anomaly_id: _Optional[str] = ..., kind: _Optional[_Union[AnomalyKind, str]] = ..., issue_id: _Optional[str] = ..., issue_label: _Optional[str] = ..., metric: _Optional[str] = ..., status: _Optional[_Union[AnomalyStatus, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observed: _Optional[float] = ..., expected: _Optional[float] = ..., change: _Optional[float] = ..., p_value: _Optional[float] = ..., score: _Optional[float] = ..., tickets: _Optional[int] = ..., root_causes: _Optional[_Iterable[_Union[RootCauseCandidate, _Mapping]]] = ..., terms: _Optional[_Iterable[_Union[TermLift, _Mapping]]] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., summary: _Optional[str] = ..., issue_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AnomalyRef(_message.Message):
+    __slots__ = ("anomaly_id", "kind", "metric", "status", "severity", "summary", "start_time", "ticket_matches_root_cause", "matched_root_cause")
+    ANOMALY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TICKET_MATCHES_ROOT_CAUSE_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_ROOT_CAUSE_FIELD_NUMBER: _ClassVar[int]
+    anomaly_id: str
+    kind: AnomalyKind
+    metric: str
+    status: AnomalyStatus
+    severity: Severity
+    summary: str
+    start_time: _timestamp_pb2.Timestamp
+    ticket_matches_root_cause: bool
+    matched_root_cause: _containers.RepeatedCompositeFieldContainer[Dimension]
+    def __init__(self, anomaly_id: _Optional[str] = ..., kind: _Optional[_Union[AnomalyKind, str]] = ..., metric: _Optional[str] = ..., status: _Optional[_Union[AnomalyStatus, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., summary: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ticket_matches_root_cause: _Optional[bool] = ..., matched_root_cause: _Optional[_Iterable[_Union[Dimension, _Mapping]]] = ...) -> None: ...
+
+class ListAnomaliesRequest(_message.Message):
+    __slots__ = ("tenant_id", "start_time", "end_time", "kinds", "issue_ids", "statuses", "min_severity", "page_size", "page_token")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    MIN_SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    kinds: _containers.RepeatedScalarFieldContainer[AnomalyKind]
+    issue_ids: _containers.RepeatedScalarFieldContainer[str]
+    statuses: _containers.RepeatedScalarFieldContainer[AnomalyStatus]
+    min_severity: Severity
+    page_size: int
+    page_token: str
+    def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kinds: _Optional[_Iterable[_Union[AnomalyKind, str]]] = ..., issue_ids: _Optional[_Iterable[str]] = ..., statuses: _Optional[_Iterable[_Union[AnomalyStatus, str]]] = ..., min_severity: _Optional[_Union[Severity, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAnomaliesResponse(_message.Message):
+    __slots__ = ("anomalies", "next_page_token", "total_size", "scanned_at")
+    ANOMALIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_AT_FIELD_NUMBER: _ClassVar[int]
+    anomalies: _containers.RepeatedCompositeFieldContainer[Anomaly]
+    next_page_token: str
+    total_size: int
+    scanned_at: _timestamp_pb2.Timestamp
+    def __init__(self, anomalies: _Optional[_Iterable[_Union[Anomaly, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ..., scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetAnomalyRequest(_message.Message):
+    __slots__ = ("tenant_id", "anomaly_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ANOMALY_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    anomaly_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., anomaly_id: _Optional[str] = ...) -> None: ...
+
+class AnomalyPoint(_message.Message):
+    __slots__ = ("start_time", "observed", "expected", "n")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    N_FIELD_NUMBER: _ClassVar[int]
+    start_time: _timestamp_pb2.Timestamp
+    observed: float
+    expected: float
+    n: int
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observed: _Optional[float] = ..., expected: _Optional[float] = ..., n: _Optional[int] = ...) -> None: ...
+
+class GetAnomalyResponse(_message.Message):
+    __slots__ = ("anomaly", "series")
+    ANOMALY_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    anomaly: Anomaly
+    series: _containers.RepeatedCompositeFieldContainer[AnomalyPoint]
+    def __init__(self, anomaly: _Optional[_Union[Anomaly, _Mapping]] = ..., series: _Optional[_Iterable[_Union[AnomalyPoint, _Mapping]]] = ...) -> None: ...
+
+class ScanAnomaliesRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class ScanAnomaliesResponse(_message.Message):
+    __slots__ = ("opened", "updated", "resolved", "series", "hours", "seconds", "active")
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    opened: int
+    updated: int
+    resolved: int
+    series: int
+    hours: int
+    seconds: float
+    active: _containers.RepeatedCompositeFieldContainer[AnomalyRef]
+    def __init__(self, opened: _Optional[int] = ..., updated: _Optional[int] = ..., resolved: _Optional[int] = ..., series: _Optional[int] = ..., hours: _Optional[int] = ..., seconds: _Optional[float] = ..., active: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ...) -> None: ...

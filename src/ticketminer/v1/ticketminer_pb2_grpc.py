@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class TicketMinerStub:
-    """The TicketMiner service. Later RPCs (anomalies, digest) are added as they are
+    """The TicketMiner service. Later RPCs (the digest) are added as they are
     implemented; nothing here returns invented data.
     """
 
@@ -76,10 +76,25 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesResponse.FromString,
                 _registered_method=True)
+        self.ListAnomalies = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ListAnomalies',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListAnomaliesRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListAnomaliesResponse.FromString,
+                _registered_method=True)
+        self.GetAnomaly = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/GetAnomaly',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetAnomalyRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetAnomalyResponse.FromString,
+                _registered_method=True)
+        self.ScanAnomalies = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ScanAnomalies',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesResponse.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
-    """The TicketMiner service. Later RPCs (anomalies, digest) are added as they are
+    """The TicketMiner service. Later RPCs (the digest) are added as they are
     implemented; nothing here returns invented data.
     """
 
@@ -143,6 +158,29 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAnomalies(self, request, context):
+        """Anomalies (volume surges, emerging issues, KPI degradations, sentiment
+        surges) overlapping a window, with root-cause candidates and evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAnomaly(self, request, context):
+        """One anomaly with its observed and expected series.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ScanAnomalies(self, request, context):
+        """Run anomaly detection now (it also runs in the background as tickets
+        arrive) and report what changed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -186,6 +224,21 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesResponse.SerializeToString,
             ),
+            'ListAnomalies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAnomalies,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListAnomaliesRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListAnomaliesResponse.SerializeToString,
+            ),
+            'GetAnomaly': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAnomaly,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetAnomalyRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetAnomalyResponse.SerializeToString,
+            ),
+            'ScanAnomalies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScanAnomalies,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ticketminer.v1.TicketMiner', rpc_method_handlers)
@@ -195,7 +248,7 @@ def add_TicketMinerServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TicketMiner:
-    """The TicketMiner service. Later RPCs (anomalies, digest) are added as they are
+    """The TicketMiner service. Later RPCs (the digest) are added as they are
     implemented; nothing here returns invented data.
     """
 
@@ -405,6 +458,87 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/ReclusterIssues',
             ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.ReclusterIssuesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAnomalies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ListAnomalies',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListAnomaliesRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListAnomaliesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAnomaly(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/GetAnomaly',
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetAnomalyRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetAnomalyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScanAnomalies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ScanAnomalies',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesResponse.FromString,
             options,
             channel_credentials,
             insecure,
