@@ -175,6 +175,18 @@ def _token_rows(conn: Connection, query) -> tuple[np.ndarray, list[str]]:
     return np.array(pks, dtype=np.int64), list(texts)
 
 
+def tokens_of(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
+    """Space-joined tokens of the given tickets (those that have any)."""
+    out: dict[int, str] = {}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
+        query = select(ticket_tokens.c.ticket_pk, ticket_tokens.c.tokens).where(
+            ticket_tokens.c.ticket_pk.in_(chunk)
+        )
+        out.update(conn.execute(query).tuples())
+    return out
+
+
 def load_tokens_after(
     conn: Connection, tenant_id: str, after_version: int
 ) -> tuple[np.ndarray, list[str]]:

@@ -96,6 +96,17 @@ def tenants(conn: Connection) -> list[str]:
     return list(conn.execute(select(tickets.c.tenant_id).distinct()).scalars())
 
 
+def attribute_keys(conn: Connection, tenant_id: str) -> list[str]:
+    """Every attribute key the tenant's tickets carry, sorted."""
+    query = (
+        select(ticket_attributes.c.key)
+        .where(ticket_attributes.c.tenant_id == tenant_id)
+        .distinct()
+        .order_by(ticket_attributes.c.key)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def load_attribute_values(
     conn: Connection, tenant_id: str, key: str, pks: Sequence[int] | None = None
 ) -> tuple[np.ndarray, list[str]]:

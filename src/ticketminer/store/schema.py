@@ -200,6 +200,53 @@ issue_lineage = Table(
     Index("ix_issue_lineage_tenant_issue", "tenant_id", "issue_id"),
 )
 
+# A per-ticket sentiment score in [-1, 1], computed at ingest from the same text
+# as the tokens; negative-sentiment surges are detected on it.
+ticket_sentiment = Table(
+    "ticket_sentiment",
+    metadata,
+    _ticket_pk(),
+    Column("tenant_id", String(256), nullable=False),
+    Column("score", Float, nullable=False),
+    Index("ix_ticket_sentiment_tenant", "tenant_id", "ticket_pk"),
+)
+
+# One row per incident: a scan updates the row while the incident lasts.
+anomalies = Table(
+    "anomalies",
+    metadata,
+    Column("id", PrimaryKeyId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(256), nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("issue_id", Integer),  # NULL: tenant-wide
+    Column("status", SmallInteger, nullable=False),
+    Column("severity", SmallInteger, nullable=False),
+    Column("start_us", BigInteger, nullable=False),
+    Column("detected_us", BigInteger, nullable=False),
+    Column("end_us", BigInteger),  # NULL while open or ongoing
+    Column("updated_us", BigInteger, nullable=False),
+    Column("observed", Float, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("pvalue", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("tickets", BigInteger, nullable=False),
+    # Root causes, terms, evidence, summary and series, as JSON (read whole).
+    Column("payload", Text, nullable=False),
+    Index("ix_anomalies_tenant_start", "tenant_id", "start_us"),
+    Index("ix_anomalies_tenant_status", "tenant_id", "status"),
+)
+
+# When each tenant was last scanned for anomalies.
+anomaly_scans = Table(
+    "anomaly_scans",
+    metadata,
+    Column("tenant_id", String(256), primary_key=True),
+    Column("scanned_us", BigInteger, nullable=False),
+    # The change number the scan saw; a scan with nothing newer can be skipped.
+    Column("ticket_version", BigInteger, nullable=False),
+)
+
 counters = Table(
     "counters",
     metadata,

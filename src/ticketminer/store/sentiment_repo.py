@@ -1,0 +1,46 @@
+"""Repository functions for per-ticket sentiment scores (no commits here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Connection, delete, insert, select
+
+from ticketminer.store.bulk_sql import execute_many
+from ticketminer.store.schema import ticket_sentiment, tickets
+
+_IN_CHUNK = 500
+_INSERT = insert(ticket_sentiment)
+
+
+def write_sentiment(
+    conn: Connection, tenant_id: str, rows: Sequence[tuple[int, float]], replaced: Sequence[int]
+) -> None:
+    """Store (ticket pk, score); `replaced` are updated tickets whose old score goes."""
+    for start in range(0, len(replaced), _IN_CHUNK):
+        chunk = list(replaced[start : start + _IN_CHUNK])
+        conn.execute(delete(ticket_sentiment).where(ticket_sentiment.c.ticket_pk.in_(chunk)))
+    execute_many(
+        conn,
+        _INSERT,
+        [{"ticket_pk": pk, "tenant_id": tenant_id, "score": score} for pk, score in rows],
+    )
+
+
+def load_sentiment(
+    conn: Connection, tenant_id: str, created_from_us: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ticket pks, scores) of the tenant's tickets created since a time, by pk."""
+    query = (
+        select(ticket_sentiment.c.ticket_pk, ticket_sentiment.c.score)
+        .join(tickets, tickets.c.pk == ticket_sentiment.c.ticket_pk)
+        .where(tickets.c.tenant_id == tenant_id, tickets.c.created_us >= created_from_us)
+        .order_by(ticket_sentiment.c.ticket_pk)
+    )
+    result = conn.execute(query)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    pks, scores = zip(*rows, strict=True)
+    return np.array(pks, dtype=np.int64), np.array(scores, dtype=float)

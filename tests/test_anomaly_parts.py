@@ -1,0 +1,136 @@
+"""The small pure pieces of anomaly detection: the hourly grid, the emerging-issue
+rule, incident matching (one incident, one anomaly), severity and term lift."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from ticketminer.anomalies.emerging import EmergingDetector
+from ticketminer.anomalies.hourly import HOUR_US, HourGrid, count_matrix, grid_for
+from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
+from ticketminer.anomalies.terms import term_lifts
+from ticketminer.domain.anomalies import (
+    FCR,
+    VOLUME,
+    Anomaly,
+    AnomalyKind,
+    AnomalyStatus,
+    Detection,
+    Severity,
+)
+from ticketminer.domain.timeutil import to_us
+
+T0 = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+
+
+def test_grid_steps_and_local_hour_of_week() -> None:
+    grid = grid_for(to_us(T0) + 5, to_us(T0 + timedelta(days=2)), 120, "Asia/Shanghai")
+    assert grid.start_us == to_us(T0) and grid.n_steps == 48
+    steps = grid.step_of(np.array([to_us(T0) - 1, to_us(T0), to_us(T0) + HOUR_US + 7]))
+    assert steps.tolist() == [-1, 0, 1]
+    how = grid.hour_of_week()
+    assert how[0] == 8  # Monday 00:00 UTC is Monday 08:00 in Shanghai
+    assert how[16] == 24  # Tuesday 00:00 local
+
+
+def test_grid_is_capped_to_history_days() -> None:
+    end = to_us(T0 + timedelta(days=400))
+    grid = grid_for(to_us(T0), end, 120)
+    assert grid.n_steps == 120 * 24 and grid.end_us == end
+
+
+def test_count_matrix_drops_rows_outside() -> None:
+    m = count_matrix(np.array([0, 1, 1, -1]), np.array([0, 2, 2, 1]), 2, 3)
+    assert m.tolist() == [[1, 0, 0], [0, 0, 2]]
+
+
+def _days(per_day: list[int]) -> np.ndarray:
+    row = np.zeros(len(per_day) * 24)
+    for d, n in enumerate(per_day):
+        row[d * 24 + 10 : d * 24 + 10 + n] += 1 if n <= 14 else 0
+        if n > 14:
+            row[d * 24 : d * 24 + 24] += n / 24
+    return row
+
+
+def test_emerging_issue_is_found_and_old_issue_is_not() -> None:
+    new = _days([0] * 50 + [2, 6, 12, 20, 24, 24])  # born 6 days ago, growing
+    old = _days([3] * 56)  # steady for 8 weeks
+    tiny = _days([0] * 54 + [1, 2])  # too few tickets to say anything
+    model = EmergingDetector().fit(np.vstack([new, old, tiny]))
+    assert [e.series for e in model.events_] == [0]
+    (event,) = model.events_
+    assert event.ongoing and event.end == len(new)
+    assert event.start // 24 == 50 and event.detected // 24 <= 52
+    assert event.pvalue < 1e-4 and event.observed == pytest.approx(new.sum())
+
+
+def test_emerging_rejects_bad_input() -> None:
+    with pytest.raises(ValueError):
+        EmergingDetector().fit(np.array([1.0, 2.0]))
+
+
+def _detection(start_h: int, end_h: int | None, kind=AnomalyKind.VOLUME_SURGE, issue=3):
+    start = T0 + timedelta(hours=start_h)
+    end = None if end_h is None else T0 + timedelta(hours=end_h)
+    return Detection(kind, VOLUME, issue, start, start, end, 40.0, 10.0, 1e-9, 9.0, 40)
+
+
+def _stored(anomaly_id: int, start_h: int, end_h: int | None, status: AnomalyStatus) -> Anomaly:
+    d = _detection(start_h, end_h)
+    return Anomaly(
+        anomaly_id, "t", d.kind, d.metric, d.issue_id, status, Severity.HIGH, d.start,
+        d.detected_at, d.end, d.start, 40.0, 10.0, 1e-9, 9.0, 40,
+    )  # fmt: skip
+
+
+def test_one_incident_stays_one_anomaly_across_scans() -> None:
+    stored = [_stored(7, 100, None, AnomalyStatus.OPEN)]
+    plan = reconcile([_detection(98, None)], stored, T0)
+    assert plan.new == [] and plan.ended == []
+    ((anomaly, detection),) = plan.continued
+    assert anomaly.anomaly_id == 7
+    assert next_status(anomaly.status, detection) == AnomalyStatus.ONGOING
+    ended = _detection(98, 130)
+    assert next_status(AnomalyStatus.ONGOING, ended) == AnomalyStatus.RESOLVED
+
+
+def test_a_later_incident_and_another_issue_are_new() -> None:
+    stored = [_stored(7, 100, 120, AnomalyStatus.RESOLVED)]
+    later = _detection(200, None)
+    other_issue = _detection(100, 120, issue=4)
+    other_kind = _detection(100, 120, kind=AnomalyKind.EMERGING_ISSUE)
+    plan = reconcile([later, other_issue, other_kind], stored, T0)
+    assert len(plan.new) == 3 and plan.continued == []
+    assert next_status(None, later) == AnomalyStatus.OPEN
+
+
+def test_active_anomaly_no_longer_seen_is_ended() -> None:
+    stored = [_stored(7, 100, None, AnomalyStatus.ONGOING)]
+    assert [a.anomaly_id for a in reconcile([], stored, T0).ended] == [7]
+    # Out of the scan's sight (started before it): left alone.
+    assert reconcile([], stored, T0 + timedelta(days=30)).ended == []
+
+
+def test_severity_grows_with_the_move() -> None:
+    kind = AnomalyKind.VOLUME_SURGE
+    assert severity(kind, VOLUME, 12, 10) == Severity.LOW
+    assert severity(kind, VOLUME, 42, 6) == Severity.CRITICAL
+    assert severity(kind, VOLUME, 3, 0.5) == Severity.LOW  # too few tickets to shout
+    assert severity(kind, VOLUME, 35, 10) == Severity.HIGH
+    kpi = AnomalyKind.KPI_DEGRADATION
+    assert severity(kpi, FCR, 0.35, 0.65) == Severity.CRITICAL
+    assert severity(kpi, FCR, 0.60, 0.65) == Severity.MEDIUM
+
+
+def test_term_lift_finds_the_words_of_the_incident() -> None:
+    anomaly = ["快递 暴雨 停运 延迟"] * 30 + ["快递 延迟 <order_no>"] * 10
+    baseline = ["快递 延迟 <order_no>"] * 80 + ["快递 丢件"] * 20
+    terms = term_lifts(anomaly, baseline)
+    assert {t.term for t in terms[:2]} == {"停运", "暴雨"}
+    assert all(t.term not in ("快递", "<order_no>") for t in terms)
+    assert terms[0].anomaly_tickets == 30 and terms[0].baseline_tickets == 0
+    assert term_lifts([], baseline) == []
