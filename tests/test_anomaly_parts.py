@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ticketminer.anomalies.emerging import EmergingDetector
-from ticketminer.anomalies.hourly import HOUR_US, HourGrid, count_matrix, grid_for
+from ticketminer.anomalies.hourly import HOUR_US, count_matrix, grid_for
 from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
 from ticketminer.anomalies.terms import term_lifts
 from ticketminer.domain.anomalies import (
