@@ -9,7 +9,7 @@ PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
 GEN_DIR := src/ticketminer/v1
 PYTEST_ARGS ?=
 
-.PHONY: install run test proto proto-check lint bench bench-quality clean
+.PHONY: install run test proto proto-check lint bench bench-quality bench-anomaly demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ bench: $(STAMP)
 ## Issue-discovery quality on Banking77 and online_shopping; updates BENCHMARKS.md.
 bench-quality: $(STAMP)
 	$(PY) -m bench.run_all --only quality
+
+## Anomaly detection quality: synthetic histories, NAB counts, Squeeze B0; updates BENCHMARKS.md.
+bench-anomaly: $(STAMP)
+	$(PY) -m bench.run_all --only anomaly
+
+## A fresh demo database, 8 weeks of synthetic tickets over gRPC, the anomaly report.
+demo: $(STAMP)
+	$(BIN)/ticketminer demo
 
 clean:
 	rm -rf $(VENV) .proto-check .pytest_cache

@@ -121,6 +121,7 @@ def test_severity_grows_with_the_move() -> None:
     assert severity(kind, VOLUME, 42, 6) == Severity.CRITICAL
     assert severity(kind, VOLUME, 3, 0.5) == Severity.LOW  # too few tickets to shout
     assert severity(kind, VOLUME, 35, 10) == Severity.HIGH
+    assert severity(kind, VOLUME, 680, 467) == Severity.HIGH  # x1.46, but 213 more tickets
     kpi = AnomalyKind.KPI_DEGRADATION
     assert severity(kpi, FCR, 0.35, 0.65) == Severity.CRITICAL
     assert severity(kpi, FCR, 0.60, 0.65) == Severity.MEDIUM

@@ -8,6 +8,9 @@ from sqlalchemy import Engine
 
 from ticketminer.config import Settings
 from ticketminer.domain.validation import Limits
+from ticketminer.issues.ticket_text import ticket_sentiment
+from ticketminer.services.anomalies import AnomalyService
+from ticketminer.services.anomaly_scheduler import AnomalyScheduler
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
@@ -26,6 +29,7 @@ class App:
     tickets: TicketService
     metrics: MetricsService
     issues: IssueService
+    anomalies: AnomalyService
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -34,13 +38,39 @@ class App:
         cache = FactsCache(engine)
         columns = IssueColumns(engine)
         models = IssueModelCache(engine)
-        metrics = MetricsService(cache, columns, models.labels)
+        anomalies = AnomalyService(
+            engine,
+            cache,
+            columns,
+            models,
+            time_zone=settings.anomaly_time_zone,
+            history_days=settings.anomaly_history_days,
+        )
+        metrics = MetricsService(
+            cache, columns, models.labels, resolve_filter=anomalies.tickets_filter
+        )
         issues = IssueService(
-            engine, cache, columns, models, metrics, random_state=settings.issue_random_state
+            engine,
+            cache,
+            columns,
+            models,
+            metrics,
+            random_state=settings.issue_random_state,
+            anomalies_of=anomalies.of_issue,
+            sentiment=ticket_sentiment,
         )
         limits = Limits(max_text_bytes=settings.max_text_bytes)
-        tickets = TicketService(engine, cache, columns, issues.prepare, models.labels, limits)
-        return cls(settings, engine, cache, tickets, metrics, issues)
+        tickets = TicketService(
+            engine,
+            cache,
+            columns,
+            issues.prepare,
+            models.labels,
+            limits,
+            anomalies_for=anomalies.for_ingested,
+            resolve_filter=anomalies.tickets_filter,
+        )
+        return cls(settings, engine, cache, tickets, metrics, issues, anomalies)
 
     def scheduler(self) -> ReclusterScheduler:
         """The background re-cluster policy (the server starts it; the CLI does not)."""
@@ -50,6 +80,12 @@ class App:
             min_tickets=self.settings.recluster_min_tickets,
         )
         return ReclusterScheduler(self.issues, self.facts.known_tenants, policy)
+
+    def anomaly_scheduler(self) -> AnomalyScheduler:
+        """Background anomaly scans of tenants with new tickets (the server starts it)."""
+        return AnomalyScheduler(
+            self.anomalies, self.facts.known_tenants, self.settings.anomaly_scan_seconds
+        )
 
     def close(self) -> None:
         self.tickets.close()

@@ -1,4 +1,4 @@
-"""Command line: `ticketminer serve` and `ticketminer import`."""
+"""Command line: `ticketminer serve`, `ticketminer import` and `ticketminer synth`."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import argparse
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 
 from tqdm import tqdm
 
 from ticketminer import logs
 from ticketminer.app import App
 from ticketminer.config import Settings, add_arguments, settings_from
+from ticketminer.demo import add_arguments as add_demo_arguments
+from ticketminer.demo import run_demo
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem
 from ticketminer.domain.model import DEFAULT_TENANT, Ticket
 from ticketminer.importers.records import ImportItem
+from ticketminer.synth.scenario import DEFAULT_END, PRESETS
 
 FORMATS = ("auto", "csv", "jsonl", "servicenow")
 SHOWN_ERRORS = 20
@@ -31,9 +35,26 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--tenant", default="", help="tenant for formats that carry none")
     imp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_arguments(imp, only=("db_url", "max_text_bytes", "log_level"))
+    demo = sub.add_parser("demo", help="load a synthetic history and print its anomalies")
+    add_demo_arguments(demo)
     health = sub.add_parser("health", help="exit 0 if the server reports SERVING")
     add_arguments(health, only=("host", "port", "log_level"))
     health.add_argument("--timeout", type=float, default=3.0)
+    synth = sub.add_parser("synth", help="write a synthetic helpdesk history with incidents")
+    synth.add_argument("--preset", choices=PRESETS, default="default")
+    synth.add_argument("--weeks", type=int, default=8)
+    synth.add_argument("--tickets-per-day", type=float, default=300.0)
+    synth.add_argument("--seed", type=int, default=1)
+    synth.add_argument("--tenant", default=DEFAULT_TENANT)
+    synth.add_argument("--tz", default="Asia/Shanghai", help="the helpdesk's local time zone")
+    synth.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=DEFAULT_END,
+        help=f"the local day after the last one generated (default {DEFAULT_END})",
+    )
+    synth.add_argument("--out", required=True, help="tickets, JSONL in the Ticket shape")
+    synth.add_argument("--truth", help="ground truth JSON: incidents and topic labels")
     return parser
 
 
@@ -102,8 +123,44 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.accepted or not report.rejected else 1
 
 
+def run_synth(args: argparse.Namespace) -> int:
+    """Write a synthetic history (and its ground truth); same arguments, same bytes."""
+    from ticketminer.synth import counts_frame, iter_tickets, preset, write_jsonl, write_truth
+
+    started = time.perf_counter()
+    try:
+        scenario = preset(
+            args.preset,
+            weeks=args.weeks,
+            tickets_per_day=args.tickets_per_day,
+            seed=args.seed,
+            tenant=args.tenant,
+            tz=args.tz,
+            end=args.end,
+        )
+    except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        print(f"ticketminer synth: {exc}", file=sys.stderr)
+        return 2
+    frame = counts_frame(scenario)
+    count = write_jsonl(args.out, iter_tickets(frame))
+    if args.truth:
+        write_truth(args.truth, scenario, frame.truth(), frame.topic_of())
+    truth = f", truth in {args.truth}" if args.truth else ""
+    print(
+        f"wrote {count} tickets ({scenario.first_day} to {scenario.end}, preset {args.preset}, "
+        f"{len(scenario.incidents)} incidents) to {args.out}{truth} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "synth":
+        return run_synth(args)
+    if args.command == "demo":
+        logs.configure("WARNING")
+        return run_demo(args)
     settings = settings_from(args)
     logs.configure(settings.log_level)
     if args.command == "serve":

@@ -27,6 +27,9 @@ class Settings:
     recluster_interval_seconds: float = 3600.0
     recluster_min_tickets: int = 200
     issue_random_state: int = 0
+    anomaly_scan_seconds: float = 60.0
+    anomaly_time_zone: str = "UTC"
+    anomaly_history_days: int = 120
 
 
 HELP = {
@@ -43,6 +46,9 @@ HELP = {
     "recluster_interval_seconds": "also re-cluster on this schedule if anything changed (0: off)",
     "recluster_min_tickets": "a tenant's first issue model waits for this many tickets",
     "issue_random_state": "seed of the issue clustering (same data + seed = same issues)",
+    "anomaly_scan_seconds": "seconds between anomaly scans of tenants with new tickets (0: off)",
+    "anomaly_time_zone": "IANA zone whose weekdays and hours the seasonal baselines use",
+    "anomaly_history_days": "days of history each anomaly scan reads (28 of them are baseline)",
 }
 
 

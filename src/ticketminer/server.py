@@ -18,6 +18,7 @@ from ticketminer.api.interceptors import AccessLogInterceptor
 from ticketminer.api.servicer import TicketMinerServicer
 from ticketminer.app import App
 from ticketminer.config import Settings
+from ticketminer.text.sentiment import default_scorer
 
 log = logging.getLogger("ticketminer.server")
 
@@ -37,8 +38,11 @@ class Server:
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
-        servicer = TicketMinerServicer(self.app.tickets, self.app.metrics, self.app.issues)
+        servicer = TicketMinerServicer(
+            self.app.tickets, self.app.metrics, self.app.issues, self.app.anomalies
+        )
         self._scheduler = self.app.scheduler()
+        self._scans = self.app.anomaly_scheduler()
         self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
@@ -57,10 +61,13 @@ class Server:
         # Metrics tables load in the background; queries meanwhile wait for them.
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._scheduler.start()
+        self._scans.start()
         return self
 
     def _warm_up(self) -> None:
         started = time.perf_counter()
+        # The sentiment model is built on first use (seconds); not on a request.
+        default_scorer()
         try:
             self.app.facts.warm_up()
         except Exception:
@@ -73,6 +80,7 @@ class Server:
         """Report NOT_SERVING first so balancers drain us, then let calls finish."""
         self.health.enter_graceful_shutdown()
         self._scheduler.stop()
+        self._scans.stop()
         grace = self.settings.grace_seconds if grace is None else grace
         self._grpc.stop(grace).wait()
         self.app.close()

@@ -80,6 +80,8 @@ class EmergingDetector:
         ongoing = last_active >= n_steps - 1
         end = n_steps if ongoing else last_active + 1
         observed = float(row[start:end].sum())
+        if observed < self.min_tickets:
+            return None
         expected = self.floor_per_day / 24 * max(end - start, 24)
         p = float(max(poisson.sf(observed - 1, expected), 1e-300))
         return EmergingEvent(s, start, detected, end, ongoing, observed, expected, p, -np.log10(p))

@@ -53,11 +53,7 @@ def reconcile(
     new, continued = [], []
     for d in sorted(detections, key=lambda d: (d.start, d.key)):
         match = next(
-            (
-                a
-                for a in by_key.get(d.key, [])
-                if a.anomaly_id not in used and _overlaps(a, d, gap)
-            ),
+            (a for a in by_key.get(d.key, []) if a.anomaly_id not in used and _overlaps(a, d, gap)),
             None,
         )
         if match is None:
@@ -81,11 +77,19 @@ def next_status(previous: AnomalyStatus | None, detection: Detection) -> Anomaly
 
 def severity(kind: AnomalyKind, metric: str, observed: float, expected: float) -> Severity:
     """By how far the metric moved: a ratio for counts and durations, points for rates."""
-    if metric in (VOLUME, FIRST_RESPONSE_TIME) or kind == AnomalyKind.EMERGING_ISSUE:
+    if metric == VOLUME or kind == AnomalyKind.EMERGING_ISSUE:
+        # Both how many times and how many more: x1.5 of thousands is a lot of people.
         ratio = observed / max(expected, 1e-9)
         excess = observed - expected
-        if metric == VOLUME and excess < 5:
+        if excess < 5:
             return Severity.LOW
+        if (ratio >= 5 and excess >= 20) or excess >= 1000:
+            return Severity.CRITICAL
+        if ratio >= 3 or excess >= 200:
+            return Severity.HIGH
+        return Severity.MEDIUM if ratio >= 1.5 or excess >= 50 else Severity.LOW
+    if metric == FIRST_RESPONSE_TIME:
+        ratio = observed / max(expected, 1e-9)
         if ratio >= 5:
             return Severity.CRITICAL
         if ratio >= 3:

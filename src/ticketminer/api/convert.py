@@ -114,6 +114,14 @@ def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
     return ticket, violations
 
 
+def window_from_proto(req, violations: list[FieldViolation]) -> tuple:
+    start = optional_time(req, "start_time", "start_time", violations)
+    end = optional_time(req, "end_time", "end_time", violations)
+    if start is not None and end is not None and end <= start:
+        violations.append(FieldViolation("end_time", "must be after start_time"))
+    return start, end
+
+
 def set_time(out, name: str, value: datetime | None) -> None:
     if value is not None:
         datetime_to_timestamp(value, getattr(out, name))
@@ -178,6 +186,13 @@ def issue_id_from_proto(value: str, field: str) -> int:
     return int(value)
 
 
+def anomaly_id_from_proto(value: str, field: str) -> int:
+    """A wire anomaly id: a positive decimal."""
+    if not value.isascii() or not value.isdigit() or int(value) < 1 or len(value) > 18:
+        raise InvalidArgument([FieldViolation(field, f"not an anomaly id: {value!r}")])
+    return int(value)
+
+
 def issue_ref_to_proto(issue: IssueAssignment, out: pb.IssueRef) -> None:
     out.issue_id = issue_id_to_proto(issue.issue_id)
     out.label = issue.label
@@ -225,6 +240,12 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
             issue_ids.append(issue_id_from_proto(value, f"{path}.issue_ids[{i}]"))
         except InvalidArgument as exc:
             violations.extend(exc.violations)
+    anomaly_id = None
+    if msg.anomaly_id:
+        try:
+            anomaly_id = anomaly_id_from_proto(msg.anomaly_id, f"{path}.anomaly_id")
+        except InvalidArgument as exc:
+            violations.extend(exc.violations)
     if violations:
         raise InvalidArgument(violations)
     return TicketFilter(
@@ -237,6 +258,7 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
         issue_ids=tuple(dict.fromkeys(issue_ids)),
         cohort=cohort,
         fcr_variant=variant,
+        anomaly_id=anomaly_id,
     )
 
 
@@ -250,6 +272,8 @@ def filter_to_proto(flt: TicketFilter, out: pb.TicketFilter) -> None:
     out.cohort = int(flt.cohort)
     out.fcr_variant = int(flt.fcr_variant)
     out.issue_ids.extend(issue_id_to_proto(i) for i in flt.issue_ids)
+    if flt.anomaly_id is not None:
+        out.anomaly_id = str(flt.anomaly_id)
 
 
 def group_by_from_proto(value: str) -> GroupBy:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ticketminer.api.anomalies_convert import anomaly_ref_to_proto
 from ticketminer.api.convert import (
     filter_to_proto,
     issue_id_from_proto,
     issue_id_to_proto,
-    optional_time,
     set_time,
     time_zone_from_proto,
+    window_from_proto,
 )
 from ticketminer.api.metrics_convert import (
     metric_set_to_proto,
@@ -42,18 +43,10 @@ _KIND = {
 }
 
 
-def _window(req, violations: list[FieldViolation]) -> tuple:
-    start = optional_time(req, "start_time", "start_time", violations)
-    end = optional_time(req, "end_time", "end_time", violations)
-    if start is not None and end is not None and end <= start:
-        violations.append(FieldViolation("end_time", "must be after start_time"))
-    return start, end
-
-
 def list_issues_args(req: pb.ListIssuesRequest) -> tuple[tuple, int]:
     """((start, end), page size), reporting every bad field at once."""
     violations: list[FieldViolation] = []
-    window = _window(req, violations)
+    window = window_from_proto(req, violations)
     if req.page_size > MAX_ISSUES_PER_PAGE:
         violations.append(
             FieldViolation("page_size", f"must be between 1 and {MAX_ISSUES_PER_PAGE}")
@@ -73,7 +66,7 @@ def get_issue_args(req: pb.GetIssueRequest) -> tuple[int, tuple, str]:
             issue_id = issue_id_from_proto(req.issue_id, "issue_id")
         except InvalidArgument as exc:
             violations.extend(exc.violations)
-    window = _window(req, violations)
+    window = window_from_proto(req, violations)
     time_zone = "UTC"
     try:
         time_zone = time_zone_from_proto(req.time_zone)
@@ -139,6 +132,10 @@ def detail_to_proto(detail: IssueDetail, window: tuple) -> pb.GetIssueResponse:
         series_point_to_proto(point, out.daily.add())
     for event in detail.lineage:
         lineage_to_proto(event, out.lineage.add())
+    for point in detail.hourly:
+        series_point_to_proto(point, out.hourly.add())
+    for anomaly in detail.anomalies:
+        anomaly_ref_to_proto(anomaly, out.anomalies.add())
     return out
 
 

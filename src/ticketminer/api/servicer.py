@@ -6,6 +6,14 @@ from collections.abc import Iterable, Iterator
 
 import grpc
 
+from ticketminer.api.anomalies_convert import (
+    active_anomaly_to_proto,
+    anomaly_id_arg,
+    list_anomalies_query,
+    page_to_proto,
+    scan_report_to_proto,
+)
+from ticketminer.api.anomalies_convert import detail_to_proto as anomaly_detail_to_proto
 from ticketminer.api.convert import (
     filter_from_proto,
     ingest_result_to_proto,
@@ -28,6 +36,7 @@ from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_re
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.model import Ticket
+from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.issues import IssueService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.tickets import TicketService
@@ -62,11 +71,16 @@ def _bulk_report_to_proto(report: BulkIngestReport) -> pb.IngestTicketsResponse:
 
 class TicketMinerServicer(pb_grpc.TicketMinerServicer):
     def __init__(
-        self, tickets: TicketService, metrics: MetricsService, issues: IssueService
+        self,
+        tickets: TicketService,
+        metrics: MetricsService,
+        issues: IssueService,
+        anomalies: AnomalyService,
     ) -> None:
         self._tickets = tickets
         self._metrics = metrics
         self._issues = issues
+        self._anomalies = anomalies
 
     def _decode(self, msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
         """The ticket, and every violation when the wire form is already bad, so the
@@ -96,7 +110,10 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             if violations:
                 raise InvalidArgument(violations)
             result = self._tickets.ingest(ticket)
-        return ingest_result_to_proto(result)
+        out = ingest_result_to_proto(result)
+        for found in result.anomalies:
+            active_anomaly_to_proto(found, out.active_anomalies.add())
+        return out
 
     def IngestTickets(self, request_iterator: Iterable[Request], context: grpc.ServicerContext):
         report = self._tickets.ingest_bulk(self._bulk_items(request_iterator))
@@ -156,3 +173,18 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             tenant_of(request.tenant_id), request.n_issues or None, request.full_rebuild
         )
         return recluster_report_to_proto(report)
+
+    def ListAnomalies(self, request, context: grpc.ServicerContext):
+        query = list_anomalies_query(_well_formed(request))
+        return page_to_proto(self._anomalies.list(query))
+
+    def GetAnomaly(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        anomaly_id = anomaly_id_arg(request)
+        return anomaly_detail_to_proto(
+            self._anomalies.get(tenant_of(request.tenant_id), anomaly_id)
+        )
+
+    def ScanAnomalies(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        return scan_report_to_proto(self._anomalies.scan(tenant_of(request.tenant_id)))

@@ -50,6 +50,8 @@ class TicketFilter:
     issue_ids: tuple[int, ...] = ()
     cohort: Cohort = Cohort.ALL
     fcr_variant: FcrVariant = FcrVariant.DEFAULT
+    # The tickets behind an anomaly; services resolve it to an issue and a window.
+    anomaly_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ticketminer.domain.anomalies import Anomaly
 from ticketminer.domain.metrics import MetricSet, SeriesPoint, VolumeTrend
 
 UNASSIGNED = 0  # issue id of tickets far from every issue: the candidate pool
@@ -85,6 +86,8 @@ class IssueDetail:
     summary: IssueSummary
     daily: list[SeriesPoint]
     lineage: list[LineageEvent]
+    hourly: list[SeriesPoint] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ticketminer.domain.anomalies import ActiveAnomaly
     from ticketminer.domain.issues import IssueAssignment
 
 DEFAULT_TENANT = "default"
@@ -112,3 +113,5 @@ class IngestResult:
     outcome: IngestOutcome
     analysis: TicketAnalysis
     issue: IssueAssignment | None = None
+    # Active anomalies of the ticket's issue and tenant, as of the last scan.
+    anomalies: tuple[ActiveAnomaly, ...] = ()

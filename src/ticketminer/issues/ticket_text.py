@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from ticketminer.domain.model import AuthorRole, Ticket
-from ticketminer.text import default_pipeline
+from ticketminer.text import default_pipeline, mask_pii, normalize
+from ticketminer.text.sentiment import default_scorer
 
 # Bounds keep per-ticket work on the ingest path small whatever the thread length;
 # the opening of a ticket says what it is about.
@@ -24,14 +25,26 @@ def _head(text: str) -> str:
     return _PARTIAL_TAIL.sub("", text[:MAX_CHARS_PER_TEXT])
 
 
-def ticket_tokens(ticket: Ticket) -> list[str]:
-    """Tokens of the subject, description and the customer's first messages
-    (agent replies describe the fix, not the problem)."""
-    customer = [
+def _customer_texts(ticket: Ticket) -> list[str]:
+    return [
         _head(m.body)
         for m in sorted(ticket.messages, key=lambda m: m.created_at)
         if m.author_role == AuthorRole.CUSTOMER and m.body
     ][:MAX_CUSTOMER_MESSAGES]
+
+
+def ticket_sentiment(ticket: Ticket) -> float:
+    """Sentiment (-1 to 1) of what the customer wrote: the same bounded text as the
+    tokens, PII-masked first so no address or number can sway it."""
+    parts = [_head(ticket.subject), _head(ticket.description), *_customer_texts(ticket)]
+    text = "\n".join(p for p in parts if p)
+    return default_scorer().score(mask_pii(normalize(text)))
+
+
+def ticket_tokens(ticket: Ticket) -> list[str]:
+    """Tokens of the subject, description and the customer's first messages
+    (agent replies describe the fix, not the problem)."""
+    customer = _customer_texts(ticket)
     return default_pipeline().ticket_tokens(
         _head(ticket.subject), _head(ticket.description), customer
     )

@@ -6,11 +6,12 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Engine
 
+from ticketminer.domain.anomalies import Anomaly
 from ticketminer.domain.errors import (
     FailedPrecondition,
     FieldViolation,
@@ -58,6 +59,10 @@ class FitStatus:
 
 SNIPPET_CHARS = 200
 MAX_ISSUES_PER_PAGE = 500
+HOURLY_SPAN = timedelta(days=7)
+
+# (tenant, issue id, window start, window end) -> the issue's anomalies in the window.
+AnomaliesOf = Callable[[str, int, datetime | None, datetime | None], list[Anomaly]]
 
 
 class IssueService:
@@ -69,7 +74,11 @@ class IssueService:
         models: IssueModelCache,
         metrics: MetricsService,
         random_state: int = 0,
+        anomalies_of: AnomaliesOf = lambda _tenant, _issue, _start, _end: [],
+        sentiment: Callable[[Ticket], float] | None = None,
     ) -> None:
+        self._anomalies_of = anomalies_of
+        self._sentiment = sentiment
         self._engine = engine
         self._facts = facts
         self._columns = columns
@@ -84,6 +93,8 @@ class IssueService:
     def prepare(self, tickets: Sequence[Ticket]) -> list[PreparedTicket]:
         """Tokenise and assign each ticket with its tenant's current model."""
         tokens = [ticket_tokens(t) for t in tickets]
+        sentiment = self._sentiment
+        scores = [sentiment(t) for t in tickets] if sentiment else [None] * len(tickets)
         by_tenant: dict[str, list[int]] = defaultdict(list)
         for i, t in enumerate(tickets):
             by_tenant[t.tenant_id].append(i)
@@ -93,8 +104,8 @@ class IssueService:
             for i, a in zip(members, assigned, strict=True):
                 issues[i] = a
         return [
-            PreparedTicket(t, tok, a)  # type: ignore[arg-type]
-            for t, tok, a in zip(tickets, tokens, issues, strict=True)
+            PreparedTicket(t, tok, a, score)  # type: ignore[arg-type]
+            for t, tok, a, score in zip(tickets, tokens, issues, scores, strict=True)
         ]
 
     # -- batch -------------------------------------------------------------------
@@ -194,9 +205,18 @@ class IssueService:
         daily = self._metrics.get_metrics(
             MetricsQuery(tenant_id, flt, granularity=Granularity.DAY, time_zone=time_zone)
         ).series
+        hourly = []
+        last = end or (from_us(int(facts.created_us.max()) + 1) if len(facts) else None)
+        if last is not None:
+            first = max(start, last - HOURLY_SPAN) if start else last - HOURLY_SPAN
+            recent = TicketFilter(start_time=first, end_time=last, issue_ids=(issue_id,))
+            hourly = self._metrics.get_metrics(
+                MetricsQuery(tenant_id, recent, granularity=Granularity.HOUR, time_zone=time_zone)
+            ).series
         with self._engine.connect() as conn:
             lineage = lineage_of(conn, tenant_id, issue_id)
-        return IssueDetail(summary, daily, lineage)
+        anomalies = self._anomalies_of(tenant_id, issue_id, start, end)
+        return IssueDetail(summary, daily, lineage, hourly, anomalies)
 
     def _summaries(
         self,

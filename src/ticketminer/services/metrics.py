@@ -57,7 +57,9 @@ class MetricsService:
         issues: IssueColumns,
         labels: IssueLabels = lambda _tenant: {},
         max_groups: int = MAX_GROUPS,
+        resolve_filter: Callable[[str, TicketFilter], TicketFilter] = lambda _t, flt: flt,
     ) -> None:
+        self._resolve_filter = resolve_filter
         self._cache = cache
         self._issues = issues
         self._labels = labels
@@ -65,7 +67,7 @@ class MetricsService:
 
     def get_metrics(self, query: MetricsQuery) -> MetricsReport:
         facts = self._cache.table(query.tenant_id)
-        flt = query.filter
+        flt = self._resolve_filter(query.tenant_id, query.filter)
 
         def attribute(key: str):
             return self._cache.attribute(query.tenant_id, facts, key)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sqlalchemy import Engine
 
+from ticketminer.domain.anomalies import ActiveAnomaly
 from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
@@ -41,6 +42,20 @@ class TicketPage:
 Prepare = Callable[[Sequence[Ticket]], list[PreparedTicket]]
 
 
+# The active anomalies an ingested ticket should hear about.
+AnomaliesFor = Callable[[Ticket, IssueAssignment | None], Sequence[ActiveAnomaly]]
+# Resolves a filter's anomaly_id into an issue and a window.
+ResolveFilter = Callable[[str, TicketFilter], TicketFilter]
+
+
+def _no_anomalies(_ticket: Ticket, _issue: IssueAssignment | None) -> Sequence[ActiveAnomaly]:
+    return ()
+
+
+def _unresolved(_tenant_id: str, flt: TicketFilter) -> TicketFilter:
+    return flt
+
+
 def _result(plan: UpsertPlan, item: PreparedTicket) -> IngestResult:
     t = plan.ticket
     return IngestResult(t.tenant_id, t.external_id, plan.outcome, plan.analysis, item.issue)
@@ -55,8 +70,12 @@ class TicketService:
         prepare: Prepare,
         labels: Callable[[str], dict[int, str]],
         limits: Limits | None = None,
+        anomalies_for: AnomaliesFor = _no_anomalies,
+        resolve_filter: ResolveFilter = _unresolved,
     ) -> None:
         self._labels = labels
+        self._anomalies_for = anomalies_for
+        self._resolve_filter = resolve_filter
         self._engine = engine
         self._cache = cache
         self._issues = issues
@@ -78,7 +97,9 @@ class TicketService:
         if violations:
             raise InvalidArgument(violations)
         prepared = self._prepare([ticket])
-        return _result(self._writer.write(prepared)[0], prepared[0])
+        result = _result(self._writer.write(prepared)[0], prepared[0])
+        found = self._anomalies_for(ticket, prepared[0].issue)
+        return replace(result, anomalies=tuple(found))
 
     def ingest_bulk(self, items: Iterable[BulkItem]) -> BulkIngestReport:
         """Store every valid item; invalid ones are reported, never fatal. Chunks are
@@ -153,6 +174,7 @@ class TicketService:
             )
         page_size = page_size or DEFAULT_PAGE_SIZE
         fingerprint = filter_fingerprint(tenant_id, flt)
+        flt = self._resolve_filter(tenant_id, flt)
         facts = self._cache.table(tenant_id)
         mask = select(
             facts,

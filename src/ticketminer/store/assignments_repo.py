@@ -183,7 +183,7 @@ def tokens_of(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
         query = select(ticket_tokens.c.ticket_pk, ticket_tokens.c.tokens).where(
             ticket_tokens.c.ticket_pk.in_(chunk)
         )
-        out.update(conn.execute(query).tuples())
+        out.update((pk, tokens) for pk, tokens in conn.execute(query))
     return out
 
 

@@ -1,0 +1,1 @@
+"""Anomaly detection over per-issue ticket time series."""

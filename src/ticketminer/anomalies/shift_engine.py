@@ -1,0 +1,148 @@
+"""Shared machinery of the KPI shift detectors: windowed sums, trailing baselines that
+forget alarmed steps, and the grouping of alarm steps into events.
+
+Every statistic is a per-(series, step) cell sum, so windows and baselines are two
+lookups into cumulative sums. The baseline at step t covers [t - lag - span, t - lag),
+with `lag` the longest test window, so a shift never leaks into its own baseline; alarmed
+steps count only a small weight there, so a long outbreak does not become "normal" within
+days. That makes the scan sequential, but only in blocks of `lag` steps: a block's
+baselines end before the block starts, so each block is one vectorised computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HOURS_PER_DAY = 24
+
+
+def prefix_sums(cells: list[np.ndarray]) -> np.ndarray:
+    """k (n_series, n_steps) cell sums -> (k, n_series, n_steps + 1) running sums from 0."""
+    out = np.empty((len(cells), *cells[0].shape[:-1], cells[0].shape[-1] + 1))
+    out[..., 0] = 0.0
+    for stat, values in enumerate(cells):
+        np.cumsum(values, axis=-1, out=out[stat, ..., 1:])
+    return out
+
+
+def _at(prefix: np.ndarray, first: int, count: int) -> np.ndarray:
+    """prefix[..., max(i, 0)] for i in [first, first + count); a view unless first < 0."""
+    if first >= 0:
+        return prefix[..., first : first + count]
+    return prefix[..., np.maximum(np.arange(first, first + count), 0)]
+
+
+def window_sums(prefix: np.ndarray, start: int, stop: int, width: int) -> np.ndarray:
+    """Sums over the `width` steps ending at each t in [start, stop), i.e. (t - width, t]."""
+    return prefix[..., start + 1 : stop + 1] - _at(prefix, start + 1 - width, stop - start)
+
+
+def point_sums(prefix: np.ndarray, rows: np.ndarray, steps: np.ndarray, width: int) -> np.ndarray:
+    """(k, len(rows)) sums over the `width` steps ending at each (row, step) pair."""
+    hi = steps + 1
+    return prefix[:, rows, hi] - prefix[:, rows, np.maximum(hi - width, 0)]
+
+
+def day_sums(cells: np.ndarray) -> np.ndarray:
+    """(..., n_steps) hourly sums -> (..., n_days) sums of 24-step days (the last may be short)."""
+    return np.add.reduceat(cells, np.arange(0, cells.shape[-1], HOURS_PER_DAY), axis=-1)
+
+
+def trailing_day_sums(days: np.ndarray, span: int) -> np.ndarray:
+    """Sums over the `span` days before each day (the day itself excluded)."""
+    prefix = np.zeros((*days.shape[:-1], days.shape[-1] + 1))
+    np.cumsum(days, axis=-1, out=prefix[..., 1:])
+    hi = np.arange(days.shape[-1])
+    return prefix[..., hi] - prefix[..., np.maximum(hi - span, 0)]
+
+
+class TrailingBaseline:
+    """Trailing-window sums of hourly cells in which alarmed steps count `alarm_weight`.
+
+    The weighted running sums are the raw ones minus what alarms removed; without alarms
+    a block costs one subtraction.
+    """
+
+    def __init__(self, prefix: np.ndarray, lag: int, span: int, alarm_weight: float) -> None:
+        self.lag, self.span, self.alarm_weight = lag, span, alarm_weight
+        self._raw = prefix
+        self._weighted = np.empty_like(prefix)
+        self._weighted[..., 0] = 0.0
+        self._removed = np.zeros(prefix.shape[:-1])
+
+    def sums(self, start: int, stop: int) -> np.ndarray:
+        """Weighted sums over [t - lag - span, t - lag) for t in [start, stop); they read only
+        steps before `start`, which earlier blocks settled."""
+        hi = _at(self._weighted, start - self.lag, stop - start)
+        return hi - _at(self._weighted, start - self.lag - self.span, stop - start)
+
+    def settle(self, start: int, stop: int, alarm: np.ndarray) -> None:
+        """Fix the weighted running sums of [start, stop) once the block's alarms are known."""
+        removed = self._removed[..., None]
+        if alarm.any():
+            cells = np.diff(self._raw[..., start : stop + 1], axis=-1)
+            cells *= np.where(alarm, 1.0 - self.alarm_weight, 0.0)
+            removed = removed + np.cumsum(cells, axis=-1)
+            self._removed = removed[..., -1].copy()
+        np.subtract(
+            self._raw[..., start + 1 : stop + 1],
+            removed,
+            out=self._weighted[..., start + 1 : stop + 1],
+        )
+
+
+class TrailingDays:
+    """Per-day statistics summed over trailing days, days with any alarm left out."""
+
+    def __init__(self, days: np.ndarray, span: int) -> None:
+        self.span = span
+        self._days = days
+        self._kept = np.ones(days.shape[1:], dtype=bool)
+
+    def sums(self, day: int) -> np.ndarray:
+        """(k, n_series) sums over the kept days of [day - span, day)."""
+        lo = max(day - self.span, 0)
+        return (self._days[..., lo:day] * self._kept[:, lo:day]).sum(axis=-1)
+
+    def exclude(self, start: int, alarm: np.ndarray) -> None:
+        """Leave out the days of the alarms of a block starting at step `start`."""
+        series, steps = np.nonzero(alarm)
+        self._kept[series, (start + steps) // HOURS_PER_DAY] = False
+
+
+def alarm_runs(alarm: np.ndarray, max_gap: int) -> list[tuple[int, int, int]]:
+    """(series, first, last) of each run of alarm steps, runs closer than `max_gap` merged."""
+    series, steps = np.nonzero(alarm)
+    if len(series) == 0:
+        return []
+    new = np.ones(len(series), dtype=bool)
+    new[1:] = (series[1:] != series[:-1]) | (np.diff(steps) > max_gap + 1)
+    firsts = np.flatnonzero(new)
+    lasts = np.append(firsts[1:], len(series)) - 1
+    return [
+        (int(series[a]), int(steps[a]), int(steps[b])) for a, b in zip(firsts, lasts, strict=True)
+    ]
+
+
+def _segment_z(excess: np.ndarray, info: np.ndarray) -> np.ndarray:
+    """Standardised excess of each segment; segments without information score -inf."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = excess / np.sqrt(info)
+    return np.where(info > 0, z, -np.inf)
+
+
+def onset(excess: np.ndarray, info: np.ndarray) -> int:
+    """Offset of the start s maximising the standardised excess of [s, len) (CUSUM estimate).
+
+    `excess` and `info` are per-step excess over the baseline (in the alarm direction) and
+    its variance; ties go to the latest start, so quiet empty hours are not claimed.
+    """
+    z = _segment_z(np.cumsum(excess[::-1])[::-1], np.cumsum(info[::-1])[::-1])
+    return len(z) - 1 - int(np.argmax(z[::-1]))
+
+
+def finish(excess: np.ndarray, info: np.ndarray, min_length: int) -> int:
+    """Length e >= min_length maximising the standardised excess of [0, e); ties go to the
+    shortest."""
+    z = _segment_z(np.cumsum(excess), np.cumsum(info))
+    return min_length + int(np.argmax(z[min_length - 1 :]))

@@ -1,0 +1,346 @@
+"""Anomaly use cases: scan a tenant, list and read anomalies, and the active ones
+an ingested ticket should hear about.
+
+Scans run in batch (the scheduler, or ScanAnomalies); the ingest path only reads a
+small in-memory list of the tenant's active anomalies.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import Engine
+
+from ticketminer.anomalies.hourly import HOUR_US, grid_for
+from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
+from ticketminer.anomalies.summary import summarize
+from ticketminer.domain.anomalies import (
+    ActiveAnomaly,
+    Anomaly,
+    AnomalyPage,
+    AnomalyQuery,
+    AnomalyStatus,
+    Detection,
+    RootCauseCandidate,
+    ScanReport,
+)
+from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
+from ticketminer.domain.filters import TicketFilter
+from ticketminer.domain.issues import IssueAssignment
+from ticketminer.domain.model import Ticket
+from ticketminer.domain.timeutil import from_us, utc_now
+from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
+from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
+from ticketminer.services.facts_cache import FactsCache
+from ticketminer.services.issue_columns import IssueColumns
+from ticketminer.services.issue_models import IssueModelCache
+from ticketminer.store.anomalies_repo import (
+    active_anomalies,
+    get_anomaly,
+    insert_anomaly,
+    last_scan,
+    mark_scanned,
+    query_anomalies,
+    recent_anomalies,
+    update_anomaly,
+)
+from ticketminer.store.assignments_repo import tokens_of
+from ticketminer.store.facts_repo import attribute_keys
+from ticketminer.store.issues_repo import external_ids
+from ticketminer.store.sentiment_repo import load_sentiment
+
+MAX_PAGE_SIZE = 500
+ACTIVE_REFRESH_SECONDS = 5.0
+MAX_DISTINCT_SHARE = 0.5
+# Complaints read negative by nature; a sentiment surge is about angry tickets, the
+# strongly negative ones.
+STRONGLY_NEGATIVE = -0.8
+
+
+class AnomalyService:
+    def __init__(
+        self,
+        engine: Engine,
+        facts: FactsCache,
+        columns: IssueColumns,
+        models: IssueModelCache,
+        *,
+        time_zone: str = "UTC",
+        history_days: int = 120,
+        trailing_days: int = 28,
+        negative_below: float = STRONGLY_NEGATIVE,
+    ) -> None:
+        self._engine = engine
+        self._facts = facts
+        self._columns = columns
+        self._models = models
+        self._time_zone = time_zone
+        self._history_days = history_days
+        self._trailing_days = trailing_days
+        self._negative_below = negative_below
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+        self._active: dict[str, tuple[float, list[Anomaly]]] = {}
+
+    # -- scanning ------------------------------------------------------------
+
+    def _lock(self, tenant_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[tenant_id]
+
+    def due(self, tenant_id: str) -> bool:
+        """Whether tickets changed since the tenant's last scan."""
+        facts = self._facts.table(tenant_id)
+        if len(facts) == 0:
+            return False
+        with self._engine.connect() as conn:
+            last = last_scan(conn, tenant_id)
+        return last is None or int(facts.version.max()) > last[1]
+
+    def scan(self, tenant_id: str) -> ScanReport:
+        """Detect over the tenant's recent history and bring stored anomalies up to date.
+        One scan per tenant at a time."""
+        with self._lock(tenant_id):
+            started = time.perf_counter()
+            facts = self._facts.table(tenant_id)
+            if len(facts) == 0:
+                return ScanReport(seconds=time.perf_counter() - started)
+            data = self._input(tenant_id, facts)
+            findings = Scan(data, trailing_days=self._trailing_days).run()
+            report = self._store(tenant_id, data, findings)
+            self._active.pop(tenant_id, None)
+            return replace(report, seconds=time.perf_counter() - started)
+
+    def _input(self, tenant_id: str, facts) -> ScanInput:
+        created = facts.created_us
+        end_us = int(created.max()) + 1
+        end_us += -end_us % HOUR_US  # the newest ticket's hour, whole
+        grid = grid_for(int(created.min()), end_us, self._history_days, self._time_zone)
+        with self._engine.connect() as conn:
+            pks, scores = load_sentiment(conn, tenant_id, grid.start_us)
+        negative = np.full(len(facts), -1, dtype=np.int8)
+        pos = np.searchsorted(facts.pk, pks)
+        found = pos < len(facts.pk)
+        found[found] = facts.pk[pos[found]] == pks[found]
+        negative[pos[found]] = (scores[found] < self._negative_below).astype(np.int8)
+        column = self._columns.column(tenant_id, facts)
+        return ScanInput(facts, column, negative, grid)
+
+    def _store(self, tenant_id: str, data: ScanInput, findings: list[Finding]) -> ScanReport:
+        now = utc_now()
+        grid_start = from_us(data.grid.start_us)
+        with self._engine.connect() as conn:
+            stored = recent_anomalies(conn, tenant_id, data.grid.start_us)
+        plan = reconcile([f.detection for f in findings], stored, grid_start)
+        by_detection = {id(f.detection): f for f in findings}
+        changed = [(None, d) for d in plan.new] + [
+            (a, d) for a, d in plan.continued if _moved(a, d)
+        ]
+        explainer = self._explainer(tenant_id, data) if changed else None
+        labels = self._models.labels(tenant_id)
+        opened = updated = resolved = 0
+        with self._engine.begin() as conn:
+            for previous, d in changed:
+                finding = by_detection[id(d)]
+                explanation = explainer.explain(finding)  # type: ignore[union-attr]
+                anomaly = self._anomaly(
+                    conn, tenant_id, previous, finding, explanation, labels, now
+                )
+                if previous is None:
+                    insert_anomaly(conn, anomaly)
+                    opened += 1
+                else:
+                    update_anomaly(conn, anomaly)
+                    updated += 1
+                resolved += anomaly.status == AnomalyStatus.RESOLVED and (
+                    previous is None or previous.status.active
+                )
+            for a in plan.ended:
+                update_anomaly(
+                    conn, replace(a, status=AnomalyStatus.RESOLVED, end=now, updated_at=now)
+                )
+                resolved += 1
+            mark_scanned(conn, tenant_id, int(now.timestamp() * 1e6), int(data.facts.version.max()))
+            active = active_anomalies(conn, tenant_id)
+        return ScanReport(
+            opened=opened,
+            updated=updated,
+            resolved=resolved,
+            series=len(set(data.issue_column.tolist())) + 1,
+            hours=data.grid.n_steps,
+            active=_by_severity(active),
+        )
+
+    def _explainer(self, tenant_id: str, data: ScanInput) -> Explainer:
+        with self._engine.connect() as conn:
+            keys = attribute_keys(conn, tenant_id)
+
+        def attribute(key: str):
+            return self._facts.attribute(tenant_id, data.facts, key)
+
+        # An attribute with more distinct values than half the tickets (an order id)
+        # names no root cause.
+        limit = MAX_DISTINCT_SHARE * len(data.facts)
+        keys = [k for k in keys if len(attribute(k).values) <= limit]
+
+        def tokens(pks: list[int]) -> dict[int, str]:
+            with self._engine.connect() as conn:
+                return tokens_of(conn, pks)
+
+        cube = build_cube(data, keys, attribute)
+        return Explainer(data, cube, tokens, self._trailing_days)
+
+    def _anomaly(
+        self,
+        conn,
+        tenant_id: str,
+        previous: Anomaly | None,
+        finding: Finding,
+        explanation: Explanation,
+        labels: Mapping[int, str],
+        now: datetime,
+    ) -> Anomaly:
+        d = finding.detection
+        wanted = {p for pks in explanation.candidate_pks for p in pks}
+        wanted |= set(explanation.evidence_pks)
+        ids = external_ids(conn, sorted(wanted))
+        causes = tuple(
+            RootCauseCandidate(
+                dims=tuple(c.dims),
+                observed=float(c.observed),
+                expected=float(c.expected),
+                explained_share=float(c.explained_share),
+                lift=float(c.lift),
+                support=float(c.support),
+                pvalue=float(c.pvalue),
+                score=float(c.score),
+                evidence_ticket_ids=tuple(ids[p] for p in pks if p in ids),
+            )
+            for c, pks in zip(explanation.root_causes, explanation.candidate_pks, strict=True)
+        )
+        label = labels.get(d.issue_id, "") if d.issue_id is not None else ""
+        scope = f"of '{label}'" if label else ("tenant-wide" if d.issue_id is None else "")
+        start = d.start if previous is None else min(previous.start, d.start)
+        return Anomaly(
+            anomaly_id=0 if previous is None else previous.anomaly_id,
+            tenant_id=tenant_id,
+            kind=d.kind,
+            metric=d.metric,
+            issue_id=d.issue_id,
+            status=next_status(None if previous is None else previous.status, d),
+            severity=severity(d.kind, d.metric, d.observed, d.expected),
+            start=start,
+            detected_at=d.detected_at if previous is None else previous.detected_at,
+            end=d.end,
+            updated_at=now,
+            observed=d.observed,
+            expected=d.expected,
+            pvalue=d.pvalue,
+            score=d.score,
+            tickets=d.tickets,
+            root_causes=causes,
+            terms=explanation.terms,
+            evidence_ticket_ids=tuple(ids[p] for p in explanation.evidence_pks if p in ids),
+            summary=summarize(
+                d.kind, d.metric, scope, start, d.observed, d.expected, causes, explanation.terms
+            ),
+            issue_ids=finding.issue_ids,
+            series=d.series,
+            issue_label=label,
+        )
+
+    # -- reading -------------------------------------------------------------
+
+    def list(self, query: AnomalyQuery) -> AnomalyPage:
+        if not 0 <= query.page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument(
+                [FieldViolation("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")]
+            )
+        query = replace(query, page_size=query.page_size or 50)
+        with self._engine.connect() as conn:
+            found, total = query_anomalies(conn, query)
+            last = last_scan(conn, query.tenant_id)
+        labels = self._models.labels(query.tenant_id)
+        page = [_labelled(a, labels) for a in found]
+        nxt = query.offset + len(page)
+        return AnomalyPage(page, total, nxt if nxt < total else None, last[0] if last else None)
+
+    def get(self, tenant_id: str, anomaly_id: int) -> Anomaly:
+        with self._engine.connect() as conn:
+            found = get_anomaly(conn, tenant_id, anomaly_id)
+        if found is None:
+            raise NotFound(f"anomaly {anomaly_id} not found in tenant {tenant_id!r}")
+        return _labelled(found, self._models.labels(tenant_id))
+
+    def tickets_filter(self, tenant_id: str, flt: TicketFilter) -> TicketFilter:
+        """`flt` narrowed to its anomaly's issue and window (an empty window when the
+        rest of the filter excludes the anomaly's tickets)."""
+        if flt.anomaly_id is None:
+            return flt
+        a = self.get(tenant_id, flt.anomaly_id)
+        start = a.start if flt.start_time is None else max(a.start, flt.start_time)
+        end = a.end if flt.end_time is None else min(a.end or flt.end_time, flt.end_time)
+        issues = flt.issue_ids
+        if a.issue_id is not None:
+            issues = (a.issue_id,) if not issues or a.issue_id in issues else ()
+            if not issues or (end is not None and end <= start):
+                end = start
+        narrowed = replace(flt, start_time=start, end_time=end, anomaly_id=None)
+        return replace(narrowed, issue_ids=issues)
+
+    def active(self, tenant_id: str) -> list[Anomaly]:
+        """The tenant's open and ongoing anomalies, cached for the ingest path."""
+        cached = self._active.get(tenant_id)
+        if cached is not None and time.monotonic() - cached[0] < ACTIVE_REFRESH_SECONDS:
+            return cached[1]
+        with self._engine.connect() as conn:
+            found = _by_severity(active_anomalies(conn, tenant_id))
+        self._active[tenant_id] = (time.monotonic(), found)
+        return found
+
+    def of_issue(
+        self, tenant_id: str, issue_id: int, start: datetime | None, end: datetime | None
+    ) -> list[Anomaly]:
+        """The issue's anomalies overlapping a window, newest first (at most 500)."""
+        query = AnomalyQuery(
+            tenant_id, start, end, issue_ids=(issue_id,), page_size=MAX_PAGE_SIZE
+        )
+        return self.list(query).anomalies
+
+    def for_ingested(self, ticket: Ticket, issue: IssueAssignment | None) -> list[ActiveAnomaly]:
+        """Active anomalies of the ticket's issue and of the whole tenant, with whether
+        the ticket matches each one's top root cause."""
+        issue_id = issue.issue_id if issue is not None and issue.issue_id else None
+        values = dict(ticket.attributes)
+        values["channel"] = ticket.channel
+        if issue_id:
+            values["issue"] = str(issue_id)
+        out = []
+        for a in self.active(ticket.tenant_id):
+            if a.issue_id is not None and a.issue_id != issue_id:
+                continue
+            top = a.root_causes[0].dims if a.root_causes else ()
+            matches = bool(top) and all(values.get(k) == v for k, v in top)
+            out.append(ActiveAnomaly(a, matches, top if matches else ()))
+        return out
+
+
+def _moved(a: Anomaly, d: Detection) -> bool:
+    """Whether a continued anomaly needs rewriting (an unchanged, ended one does not)."""
+    return a.status.active or d.end != a.end or d.start < a.start
+
+
+def _labelled(a: Anomaly, labels: Mapping[int, str]) -> Anomaly:
+    if a.issue_id is None:
+        return a
+    return replace(a, issue_label=labels.get(a.issue_id, a.issue_label))
+
+
+def _by_severity(found: list[Anomaly]) -> list[Anomaly]:
+    return sorted(found, key=lambda a: (-int(a.severity), -a.score, a.anomaly_id))

@@ -1,0 +1,193 @@
+"""Why an anomaly happened: root-cause candidates, over-represented words, evidence.
+
+Every ticket becomes a leaf of the attribute cube. For a volume anomaly the
+anomaly-window tickets are the observed counts and the trailing-baseline tickets,
+scaled to the detector's expectation, are the expected ones; for a KPI anomaly the
+"bad" tickets (not resolved at first contact, slow, negative...) are observed and
+the baseline's bad rate times each leaf's tickets is expected. One localiser then
+ranks the attribute combinations for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ticketminer.anomalies.hourly import DAY_US
+from ticketminer.anomalies.rootcause import RootCause, RootCauseLocalizer
+from ticketminer.anomalies.terms import term_lifts
+from ticketminer.domain.anomalies import (
+    VOLUME,
+    TermLift,
+)
+from ticketminer.domain.timeutil import to_us
+from ticketminer.metrics.facts_table import Categorical
+from ticketminer.services.anomaly_scan import Finding, ScanInput, _event_us
+
+EVIDENCE = 12
+TERM_SAMPLE = 400
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Cube:
+    """The dimensions a root cause may name, as code columns over the facts rows."""
+
+    names: list[str]
+    columns: list[np.ndarray]
+    categories: list[tuple[str, ...]]
+
+    def codes(self, rows: np.ndarray) -> np.ndarray:
+        if not self.columns:
+            return np.zeros((len(rows), 0), dtype=np.int64)
+        return np.column_stack([c[rows] for c in self.columns]).astype(np.int64)
+
+    def matches(self, rows: np.ndarray, dims: Sequence[tuple[str, str]]) -> np.ndarray:
+        ok = np.ones(len(rows), dtype=bool)
+        for key, value in dims:
+            j = self.names.index(key)
+            try:
+                code = self.categories[j].index(value)
+            except ValueError:
+                return np.zeros(len(rows), dtype=bool)
+            ok &= self.columns[j][rows] == code
+        return ok
+
+
+def build_cube(
+    data: ScanInput, attribute_keys: Sequence[str], attribute: Callable[[str], Categorical]
+) -> Cube:
+    facts = data.facts
+    names, columns, categories = ["channel"], [facts.channel.codes], [facts.channel.values]
+    for key in attribute_keys:
+        cat = attribute(key)
+        names.append(key)
+        columns.append(cat.codes)
+        categories.append(cat.values)
+    issues = data.issue_column.astype(np.int64)
+    values = tuple(str(i) for i in range(int(issues.max()) + 1 if len(issues) else 1))
+    # Unassigned tickets (0) have no issue to blame.
+    names.append("issue")
+    columns.append(np.where(issues > 0, issues, -1))
+    categories.append(values)
+    return Cube(names, columns, categories)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    root_causes: tuple[RootCause, ...]
+    terms: tuple[TermLift, ...]
+    evidence_pks: tuple[int, ...]
+    candidate_pks: tuple[tuple[int, ...], ...]
+
+
+class Explainer:
+    def __init__(
+        self,
+        data: ScanInput,
+        cube: Cube,
+        tokens_of: Callable[[list[int]], dict[int, str]],
+        trailing_days: int = 28,
+    ) -> None:
+        self._data = data
+        self._cube = cube
+        self._tokens_of = tokens_of
+        self._trailing_us = trailing_days * DAY_US
+        self._times: dict[str, np.ndarray] = {}
+
+    def _time(self, which: str) -> np.ndarray:
+        if which not in self._times:
+            self._times[which] = _event_us(self._data.facts, which)
+        return self._times[which]
+
+    def _rows(self, finding: Finding, lo_us: int, hi_us: int, scoped: bool = True) -> np.ndarray:
+        t = self._time(finding.event_time)
+        mask = (t >= lo_us) & (t < hi_us)
+        issue = finding.detection.issue_id
+        if scoped and issue is not None:
+            mask &= self._data.issue_column == issue
+        return np.flatnonzero(mask)
+
+    def explain(self, finding: Finding) -> Explanation:
+        d = finding.detection
+        start = to_us(d.start)
+        end = to_us(d.end) if d.end is not None else self._data.grid.end_us
+        window = self._rows(finding, start, end)
+        baseline = self._rows(finding, start - self._trailing_us, start)
+        if d.metric == VOLUME and len(baseline) == 0:
+            # A brand-new issue has no past of its own: compare with the tenant's mix.
+            baseline = self._rows(finding, start - self._trailing_us, start, scoped=False)
+        rows, observed, expected, focus = self._leaves(finding, window, baseline)
+        cube = self._cube if d.issue_id is None else _without(self._cube, "issue")
+        found = _localise(cube, rows, observed, expected)
+        candidate_pks = tuple(self._evidence(cube, window, focus, c.dims) for c in found)
+        evidence = self._evidence(cube, window, focus, found[0].dims if found else ())
+        terms = self._terms(window, baseline)
+        return Explanation(tuple(found), terms, evidence, candidate_pks)
+
+    def _leaves(self, finding: Finding, window: np.ndarray, baseline: np.ndarray):
+        d = finding.detection
+        if finding.bad is None:
+            rows = np.concatenate([window, baseline])
+            observed = np.concatenate([np.ones(len(window)), np.zeros(len(baseline))])
+            scale = d.expected / len(baseline) if len(baseline) else 0.0
+            expected = np.concatenate([np.zeros(len(window)), np.full(len(baseline), scale)])
+            return rows, observed, expected, np.ones(len(window), dtype=bool)
+        bad_now = finding.bad(window)
+        base_rate = float(finding.bad(baseline).mean()) if len(baseline) else 0.0
+        observed = bad_now.astype(float)
+        expected = np.full(len(window), base_rate)
+        return window, observed, expected, bad_now
+
+    def _evidence(
+        self, cube: Cube, window: np.ndarray, focus: np.ndarray, dims: Sequence[tuple[str, str]]
+    ) -> tuple[int, ...]:
+        """Newest tickets of the window that match the dims (and are "bad" for a KPI)."""
+        pks = self._data.facts.pk
+        created = self._data.facts.created_us
+        chosen = window[focus & cube.matches(window, dims)]
+        order = np.lexsort((-pks[chosen], -created[chosen]))
+        return tuple(int(p) for p in pks[chosen[order[:EVIDENCE]]])
+
+    def _terms(self, window: np.ndarray, baseline: np.ndarray) -> tuple[TermLift, ...]:
+        pks = self._data.facts.pk
+        a, b = _spread(pks[window], TERM_SAMPLE), _spread(pks[baseline], TERM_SAMPLE)
+        tokens = self._tokens_of([*a, *b])
+        docs_a = [tokens[p] for p in a if p in tokens]
+        docs_b = [tokens[p] for p in b if p in tokens]
+        return tuple(term_lifts(docs_a, docs_b))
+
+
+def _spread(values: np.ndarray, k: int) -> list[int]:
+    """k evenly spaced values: a deterministic sample across the whole window."""
+    if len(values) <= k:
+        return [int(v) for v in values]
+    idx = np.linspace(0, len(values) - 1, k).round().astype(int)
+    return [int(v) for v in values[idx]]
+
+
+def _without(cube: Cube, name: str) -> Cube:
+    keep = [i for i, n in enumerate(cube.names) if n != name]
+    return Cube(
+        [cube.names[i] for i in keep],
+        [cube.columns[i] for i in keep],
+        [cube.categories[i] for i in keep],
+    )
+
+
+def _localise(
+    cube: Cube, rows: np.ndarray, observed: np.ndarray, expected: np.ndarray
+) -> list[RootCause]:
+    if len(rows) == 0 or not cube.names or observed.sum() <= expected.sum():
+        return []
+    model = RootCauseLocalizer(max_candidates=MAX_CANDIDATES)
+    model.fit(
+        cube.codes(rows),
+        observed,
+        expected,
+        feature_names=cube.names,
+        categories=cube.categories,
+    )
+    return list(model.candidates_)

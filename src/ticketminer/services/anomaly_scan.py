@@ -1,0 +1,312 @@
+"""One anomaly scan of one tenant: hourly series from the facts, every detector,
+and the folding of findings that describe the same incident twice.
+
+Series 0 is the whole tenant, series 1.. are its issues. Each metric is indexed by
+the hour its value became known (created for volume and sentiment, the first reply
+for first response time, the last solve for FCR, reopen and CSAT), so a recent hour
+is never judged on the few tickets that happened to finish early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ticketminer.anomalies.emerging import EmergingDetector
+from ticketminer.anomalies.hourly import HourGrid, count_matrix
+from ticketminer.anomalies.lifecycle import OPEN_END
+from ticketminer.anomalies.shift import DurationShiftDetector, ProportionShiftDetector
+from ticketminer.anomalies.surge import SurgeDetector
+from ticketminer.domain.anomalies import (
+    FCR,
+    FIRST_RESPONSE_TIME,
+    LOW_CSAT_SHARE,
+    NEGATIVE_SHARE,
+    REOPEN_RATE,
+    VOLUME,
+    AnomalyKind,
+    AnomalyPoint,
+    Detection,
+)
+from ticketminer.metrics.facts_table import FactsTable
+
+SECOND_US = 1_000_000
+SERIES_CONTEXT_BEFORE = 72  # hours of series kept before an anomaly, for GetAnomaly
+SERIES_CONTEXT_AFTER = 24
+RARE_PER_DAY = 0.25  # an issue quieter than this before a surge is "emerging"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput:
+    facts: FactsTable
+    issue_column: np.ndarray  # issue id per facts row (0: unassigned)
+    negative: np.ndarray  # int8 per facts row: 1 negative, 0 not, -1 unknown
+    grid: HourGrid
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A detection plus what the explainer needs to find its tickets."""
+
+    detection: Detection
+    event_time: str  # which per-ticket time the metric is indexed by
+    bad: Callable[[np.ndarray], np.ndarray] | None  # KPI: which rows count as "bad"
+    issue_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class _Metric:
+    name: str
+    kind: AnomalyKind
+    event_time: str
+    direction: str
+
+
+def _event_us(facts: FactsTable, which: str) -> np.ndarray:
+    """Per row, when the metric's value became known (int64 us; huge if never)."""
+    created = facts.created_us
+    if which == "created":
+        return created
+    seconds = facts.first_response_s if which == "responded" else facts.full_resolution_s
+    later = created + np.nan_to_num(seconds * SECOND_US, nan=np.inf).clip(max=2**62)
+    return np.where(np.isnan(seconds), np.iinfo(np.int64).max, later.astype(np.int64))
+
+
+class SeriesIndex:
+    """Maps issue ids to series rows (0 is the tenant)."""
+
+    def __init__(self, issue_column: np.ndarray) -> None:
+        ids = np.unique(issue_column)
+        self.issue_ids = [int(i) for i in ids if i > 0]
+        size = (int(ids.max()) + 1) if len(ids) else 1
+        self._row = np.full(size, -1, dtype=np.int64)
+        self._row[self.issue_ids] = np.arange(1, len(self.issue_ids) + 1)
+        self.of_rows = self._row[issue_column] if len(issue_column) else issue_column
+        self.n = len(self.issue_ids) + 1
+
+    def issue_of(self, series: int) -> int | None:
+        return None if series == 0 else self.issue_ids[series - 1]
+
+
+def _with_tenant(per_issue: np.ndarray) -> np.ndarray:
+    out = per_issue.copy()
+    out[0] = per_issue[1:].sum(axis=0) + per_issue[0]
+    return out
+
+
+class Scan:
+    """Runs every detector over one tenant's grid; `findings` is the result."""
+
+    def __init__(self, data: ScanInput, *, trailing_days: int = 28) -> None:
+        self.data = data
+        self.trailing_days = trailing_days
+        self.index = SeriesIndex(data.issue_column)
+        self.series: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.findings: list[Finding] = []
+
+    def _steps(self, which: str) -> np.ndarray:
+        return self.data.grid.step_of(_event_us(self.data.facts, which))
+
+    def _matrix(self, steps: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        # Row 0 collects nothing per issue; _with_tenant then adds every row into it.
+        rows = np.where(self.index.of_rows > 0, self.index.of_rows, 0)
+        grid = self.data.grid
+        return _with_tenant(count_matrix(rows, steps, self.index.n, grid.n_steps, weights))
+
+    def run(self) -> list[Finding]:
+        self._volume()
+        self._proportions()
+        self._first_response()
+        self.findings = _fold(self.findings)
+        return self.findings
+
+    def _detection(self, kind: AnomalyKind, metric: str, event, n: int, view) -> Detection:
+        grid = self.data.grid
+        lo = max(0, event.start - SERIES_CONTEXT_BEFORE)
+        hi = min(grid.n_steps, event.end + SERIES_CONTEXT_AFTER)
+        obs, exp, count = view
+        points = tuple(
+            AnomalyPoint(grid.time_of(t), float(obs[t]), float(exp[t]), int(count[t]))
+            for t in range(lo, hi)
+        )
+        return Detection(
+            kind=kind,
+            metric=metric,
+            issue_id=self.index.issue_of(event.series),
+            start=grid.time_of(event.start),
+            detected_at=grid.time_of(event.detected),
+            end=None if event.ongoing else grid.time_of(event.end),
+            observed=float(event.observed),
+            expected=float(event.expected),
+            pvalue=float(event.pvalue),
+            score=float(event.score),
+            tickets=n,
+            series=points,
+        )
+
+    def _volume(self) -> None:
+        counts = self._matrix(self._steps("created"))
+        surge = SurgeDetector(trailing_days=self.trailing_days).fit(
+            counts, self.data.grid.hour_of_week()
+        )
+        for e in surge.events_:
+            s = e.series
+            before = counts[s, max(0, e.start - self.trailing_days * 24) : e.start]
+            rare = s > 0 and before.sum() < RARE_PER_DAY * self.trailing_days
+            kind = AnomalyKind.EMERGING_ISSUE if rare else AnomalyKind.VOLUME_SURGE
+            view = (counts[s], surge.expected_[s], counts[s])
+            self._add(kind, VOLUME, e, int(e.observed), view, "created", None)
+        emerging = EmergingDetector().fit(counts[1:])
+        for e in emerging.events_:
+            e = _shift_series(e, 1)
+            floor = np.full(counts.shape[1], e.expected / max(e.end - e.start, 1))
+            view = (counts[e.series], floor, counts[e.series])
+            self._add(AnomalyKind.EMERGING_ISSUE, VOLUME, e, int(e.observed), view, "created", None)
+
+    def _proportions(self) -> None:
+        f = self.data.facts
+        specs = (
+            (_Metric(FCR, AnomalyKind.KPI_DEGRADATION, "solved", "down"), f.fcr >= 0, f.fcr == 1),
+            (
+                _Metric(REOPEN_RATE, AnomalyKind.KPI_DEGRADATION, "solved", "up"),
+                f.ever_solved.astype(bool),
+                f.reopened.astype(bool),
+            ),
+            (
+                _Metric(LOW_CSAT_SHARE, AnomalyKind.KPI_DEGRADATION, "solved", "up"),
+                f.csat > 0,
+                (f.csat > 0) & (f.csat <= 2),
+            ),
+            (
+                _Metric(NEGATIVE_SHARE, AnomalyKind.SENTIMENT_SURGE, "created", "up"),
+                self.data.negative >= 0,
+                self.data.negative == 1,
+            ),
+        )
+        for metric, trial, success in specs:
+            steps = self._steps(metric.event_time)
+            trials = self._matrix(steps, trial.astype(float))
+            hits = self._matrix(steps, (trial & success).astype(float))
+            det = ProportionShiftDetector(
+                direction=metric.direction, trailing_days=self.trailing_days
+            ).fit(hits, trials)
+            bad_is_success = metric.direction == "up"
+            for e in det.events_:
+                rate = np.divide(hits[e.series], trials[e.series], where=trials[e.series] > 0)
+                rate = np.where(trials[e.series] > 0, rate, np.nan)
+                view = (rate, det.expected_[e.series], trials[e.series])
+                bad = _bad_rows(trial, success, bad_is_success)
+                self._add(metric.kind, metric.name, e, int(e.n), view, metric.event_time, bad)
+
+    def _first_response(self) -> None:
+        f = self.data.facts
+        steps = self._steps("responded")
+        values = f.first_response_s
+        known = ~np.isnan(values) & (steps >= 0)
+        rows = np.where(self.index.of_rows > 0, self.index.of_rows, 0)
+        # Every response counts for its issue and for the tenant (series 0).
+        series = np.concatenate([rows[known], np.zeros(int(known.sum()), dtype=np.int64)])
+        step = np.concatenate([steps[known], steps[known]])
+        vals = np.concatenate([values[known], values[known]])
+        grid = self.data.grid
+        det = DurationShiftDetector(direction="up", trailing_days=self.trailing_days).fit(
+            vals, series, step, self.index.n, grid.n_steps, grid.hour_of_week()
+        )
+        n = count_matrix(series, step, self.index.n, grid.n_steps)
+        total = count_matrix(series, step, self.index.n, grid.n_steps, vals)
+        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        for e in det.events_:
+            view = (mean[e.series], det.expected_[e.series], n[e.series])
+            bad = _slow_rows(values, e.expected)
+            kind = AnomalyKind.KPI_DEGRADATION
+            self._add(kind, FIRST_RESPONSE_TIME, e, int(e.n), view, "responded", bad)
+
+    def _add(self, kind, metric, event, n, view, event_time, bad) -> None:
+        detection = self._detection(kind, metric, event, n, view)
+        self.findings.append(Finding(detection, event_time, bad))
+
+
+def _shift_series(e, by: int):
+    return replace(e, series=e.series + by)
+
+
+def _bad_rows(trial: np.ndarray, success: np.ndarray, bad_is_success: bool):
+    bad = trial & (success if bad_is_success else ~success)
+    return lambda rows: bad[rows]
+
+
+def _slow_rows(values: np.ndarray, typical: float):
+    """A response is "slow" when it took over twice the baseline's typical time."""
+    limit = 2.0 * typical
+    return lambda rows: np.nan_to_num(values[rows], nan=0.0) > limit
+
+
+def _overlap(a: Detection, b: Detection) -> bool:
+    return a.start < (b.end or OPEN_END) and b.start < (a.end or OPEN_END)
+
+
+def _fold(findings: list[Finding]) -> list[Finding]:
+    """Keep the most specific account of each incident.
+
+    - Same key twice (e.g. the emerging rule and a surge on a new issue): one, the
+      earliest start.
+    - Volume is additive: a tenant-wide surge that an issue-level surge at the same
+      time explains (half its excess or more) is that issue's surge, reported once.
+    - KPIs are not additive: a tenant-wide regression (a slow channel) shows up in
+      every issue; the issue-level copies fold into it and are listed as its issues.
+    """
+    findings = _dedupe(findings)
+    tenant = [f for f in findings if f.detection.issue_id is None]
+    issue = [f for f in findings if f.detection.issue_id is not None]
+    kept_tenant = []
+    for t in tenant:
+        d = t.detection
+        if d.metric == VOLUME:
+            excess = d.observed - d.expected
+            covered = sum(
+                f.detection.observed - f.detection.expected
+                for f in issue
+                if f.detection.metric == VOLUME and _overlap(f.detection, d)
+            )
+            if excess <= 0 or covered >= 0.5 * excess:
+                continue
+        kept_tenant.append(t)
+    kept_issue, folded = [], {id(t): [] for t in kept_tenant}
+    for f in issue:
+        host = next(
+            (
+                t
+                for t in kept_tenant
+                if t.detection.metric == f.detection.metric
+                and t.detection.metric != VOLUME
+                and _overlap(t.detection, f.detection)
+            ),
+            None,
+        )
+        if host is None:
+            kept_issue.append(f)
+        else:
+            folded[id(host)].append(f.detection.issue_id)
+    out = [
+        Finding(t.detection, t.event_time, t.bad, tuple(sorted(set(folded[id(t)]))))
+        for t in kept_tenant
+    ]
+    return out + kept_issue
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.detection.start, -f.detection.score)):
+        twin = next(
+            (
+                o
+                for o in out
+                if o.detection.key == f.detection.key and _overlap(o.detection, f.detection)
+            ),
+            None,
+        )
+        if twin is None:
+            out.append(f)
+    return out
