@@ -41,6 +41,7 @@ BENCHES = (
     Bench("quality", 2400),
     Bench("tokenizer_throughput", 300),
     Bench("recluster", 1800),
+    Bench("anomaly", 3600),
 )
 
 

@@ -36,7 +36,14 @@ def _rates(
 
 
 def _rate_series(
-    per_day: float, rate: float, shifted: float, onset: int, end: int, *, seed: int, n_series=10
+    per_day: float,
+    rate: float,
+    shifted: float,
+    onset: int,
+    end: int,
+    *,
+    seed: int,
+    n_series: int = 10,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binomial successes with the rate `shifted` over steps [onset, end) of 60 days."""
     rng = np.random.default_rng(seed)
@@ -46,8 +53,21 @@ def _rate_series(
     return rng.binomial(trials, p), trials
 
 
+def _tickets_of(trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(series, step) of every ticket behind (n_series, n_steps) hourly counts."""
+    series, step = np.nonzero(trials)
+    counts = trials[series, step]
+    return np.repeat(series, counts), np.repeat(step, counts)
+
+
 def _frt_tickets(
-    n_series: int, days: int, per_day: float, *, seed: int, factor: float = 1.0, shift=(0, 0)
+    n_series: int,
+    days: int,
+    per_day: float,
+    *,
+    seed: int,
+    factor: float = 1.0,
+    shift: tuple[int, int] = (0, 0),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-ticket first response times: log-normal around a per-series median, slower at
     night (x3) and at weekends (x2), with hour-level (queue) and day-level noise, multiplied
@@ -65,9 +85,7 @@ def _frt_tickets(
         + np.repeat(rng.normal(0, 0.1, (n_series, days)), DAY, axis=1)
     )
     level[:, shift[0] : shift[1]] += np.log(factor)
-    series, step = np.nonzero(trials)
-    counts = trials[series, step]
-    series, step = np.repeat(series, counts), np.repeat(step, counts)
+    series, step = _tickets_of(trials)
     values = np.exp(level[series, step] + rng.normal(0, 1.0, len(series)))
     return values, series, step, hour_of_week
 
@@ -76,7 +94,7 @@ def _events_of(events: list[ShiftEvent], series: int) -> list[ShiftEvent]:
     return [event for event in events if event.series == series]
 
 
-def _false_alarms_per_ten_issue_months(events: list[ShiftEvent], n_series: int, days: int):
+def _false_alarms_per_ten_issue_months(events: list[ShiftEvent], n_series: int, days: int) -> float:
     return 10 * len(events) / (n_series * days / ISSUE_MONTH_DAYS)
 
 
@@ -100,7 +118,7 @@ def test_fcr_drop_is_caught_within_a_day_as_one_event():
         assert event.score == pytest.approx(-np.log10(event.pvalue))
     # At 100 a day the first day's sample rate varies by +-5 points: about one series in
     # twenty needs a few more hours (median delay ~10 h over 100 simulated series).
-    assert 0 <= min(delays) and np.median(delays) <= 12
+    assert min(delays) >= 0 and np.median(delays) <= 12
     assert sum(delay <= DAY for delay in delays) >= 9 and max(delays) <= 36
 
 
@@ -113,7 +131,7 @@ def test_negative_share_jump_is_caught_within_hours():
         delays.append(event.detected - ONSET)
         assert event.observed == pytest.approx(0.37, abs=0.07)
     assert max(delays) <= 6
-    assert 0 <= min(delays)
+    assert min(delays) >= 0
 
 
 def test_frt_tripling_is_caught_on_fifty_tickets_a_day():
@@ -129,15 +147,12 @@ def test_frt_tripling_is_caught_on_fifty_tickets_a_day():
         assert abs(event.start - ONSET) <= 12
         assert abs(event.end - shift[1]) <= 12
         assert 2.0 <= event.observed / event.expected <= 4.5
-    assert 0 <= min(delays) and np.median(delays) <= 12 and max(delays) <= 36
+    assert min(delays) >= 0 and np.median(delays) <= 12 and max(delays) <= 36
 
 
 def test_csat_mean_drop_on_linear_scale():
     rng = np.random.default_rng(4)
-    trials = _trials(rng, 5, 60, 40)
-    series, step = np.nonzero(trials)
-    counts = trials[series, step]
-    series, step = np.repeat(series, counts), np.repeat(step, counts)
+    series, step = _tickets_of(_trials(rng, 5, 60, 40))
     drop = (step >= ONSET) & (step < ONSET + 3 * DAY)
     csat = np.clip(np.round(rng.normal(np.where(drop, 3.2, 4.4), 0.8)), 1, 5)
     detector = DurationShiftDetector(direction="down", log_scale=False, min_effect=0.5)
@@ -152,9 +167,7 @@ def test_csat_mean_drop_on_linear_scale():
     ("per_day", "rate", "direction"),
     [(5, 0.02, "up"), (30, 0.1, "up"), (100, 0.65, "down"), (500, 0.3, "down"), (500, 0.02, "up")],
 )
-def test_no_shift_rates_stay_under_one_false_alarm_per_ten_issue_months(
-    per_day, rate, direction
-):
+def test_no_shift_rates_stay_under_one_false_alarm_per_ten_issue_months(per_day, rate, direction):
     rng = np.random.default_rng(per_day)
     trials = _trials(rng, 30, 90, per_day)
     successes = rng.binomial(trials, _rates(rng, 30, 90, rate, concentration=500))
@@ -234,7 +247,9 @@ def test_learned_arrays_are_consistent():
 
 
 def test_fit_is_deterministic():
-    values, series, step, hour_of_week = _frt_tickets(5, 40, 50, seed=12, factor=3, shift=(700, 760))
+    values, series, step, hour_of_week = _frt_tickets(
+        5, 40, 50, seed=12, factor=3, shift=(700, 760)
+    )
     first = DurationShiftDetector().fit(values, series, step, 5, 40 * DAY, hour_of_week)
     second = DurationShiftDetector().fit(values, series, step, 5, 40 * DAY, hour_of_week)
     np.testing.assert_array_equal(first.pvalue_, second.pvalue_)

@@ -29,6 +29,9 @@ DAYS_PER_WEEK = 7
 # is blended with this prior (a 22 % relative error), worth this many days of data.
 PRIOR_DISPERSION = 0.05
 PRIOR_DISPERSION_DAYS = 3.0
+# Out-of-sample errors beyond this many standard deviations are outbreaks (or data faults),
+# not noise, and do not count toward the dispersion.
+REJECT_Z = 3.5
 
 
 def cumsum_time(values: np.ndarray) -> np.ndarray:
@@ -149,9 +152,7 @@ class SeasonalBaseline:
     def _dispersion(
         self, counts: np.ndarray, expected: np.ndarray, length: int, mature_day: np.ndarray
     ) -> np.ndarray:
-        return window_dispersion(
-            counts, expected, length, self.trailing_days, mature_day, self.outbreak_z
-        )
+        return window_dispersion(counts, expected, length, self.trailing_days, mature_day)
 
     def rates(self, counts: np.ndarray, birth_day: np.ndarray) -> np.ndarray:
         """Expected count per (day, slot, series), each day fitted on the days before it.
@@ -263,17 +264,18 @@ def window_dispersion(
     length: int,
     trailing_days: int,
     mature_day: np.ndarray,
-    cap_z: float,
 ) -> np.ndarray:
     """NB2 dispersion alpha of `length`-slot sums, per (day, series): Var = E + alpha E^2.
 
     Moment estimator on the trailing window's out-of-sample errors, E[(Y - E)^2 - E] =
-    alpha E^2, pooled as sum / sum so that busy hours dominate. It is made robust the Huber
-    way: a squared error counts at most cap_z^2 times the variance the model had for it, so
-    an outbreak cannot inflate alpha (which would mask the next one). That cap uses the
-    alpha of its own day, hence the loop over days. Errors of predictions made before a
-    series had `min_history_days` of history are left out (they overstate the mature
-    error), and alpha is blended with PRIOR_DISPERSION while a series has few such days."""
+    alpha E^2, pooled as sum / sum so that busy hours dominate. Windows off by more than
+    REJECT_Z standard deviations (under the alpha of their own day, hence the loop over
+    days) are left out: a capped contribution would still count c^2 / E in alpha units and
+    let a surge of a few tickets a day inflate alpha and mask the next one. The cut is far
+    enough out to keep genuinely heavy-tailed noise (it trims 0.05 % of normal windows).
+    Errors of predictions made before a series had `min_history_days` of history are left
+    out too (they overstate the mature error), and alpha is blended with PRIOR_DISPERSION
+    while a series has few days of errors."""
     windows = _Windows.of(counts, length)
     mean = windows.sums(expected)
     squared = windows.sums(counts) - mean
@@ -281,8 +283,7 @@ def window_dispersion(
     n_days, n_series = windows.n_days, counts.shape[2]
     ends = np.searchsorted(windows.day(np.arange(windows.count), last=True), np.arange(n_days + 1))
     used = (np.arange(n_days)[:, None] >= mature_day[None, :]).astype(float)
-    scale = windows.per_day(np.square(mean)) * used
-    excess = np.zeros((n_days, n_series))
+    excess, scale = np.zeros((n_days, n_series)), np.zeros((n_days, n_series))
     alpha = np.empty((n_days, n_series))
     num, den, used_days = np.zeros(n_series), np.zeros(n_series), np.zeros(n_series)
     for d in range(n_days):
@@ -293,13 +294,12 @@ def window_dispersion(
         estimate /= used_days + PRIOR_DISPERSION_DAYS
         alpha[d] = estimate
         mu, err = mean[ends[d] : ends[d + 1]], squared[ends[d] : ends[d + 1]]
-        cap = estimate * mu
-        cap += 1.0
-        cap *= mu
-        cap *= cap_z * cap_z
-        np.minimum(cap, err, out=cap)
-        cap -= mu
-        excess[d] = cap.sum(axis=0) * used[d]
+        variance = estimate * mu
+        variance += 1.0
+        variance *= mu
+        kept = err <= REJECT_Z**2 * variance
+        excess[d] = np.sum(err - mu, axis=0, where=kept) * used[d]
+        scale[d] = np.sum(mu * mu, axis=0, where=kept) * used[d]
         num += excess[d]
         den += scale[d]
         used_days += used[d]
@@ -308,14 +308,6 @@ def window_dispersion(
             den -= scale[d - trailing_days]
             used_days -= used[d - trailing_days]
     return alpha
-
-
-def _trailing_days(per_day: np.ndarray, n_days: int) -> np.ndarray:
-    """out[d] = per_day[d - n_days : d].sum(0)."""
-    total = np.zeros((per_day.shape[0] + 1, per_day.shape[1]))
-    np.cumsum(per_day, axis=0, out=total[1:])
-    days = np.arange(per_day.shape[0])
-    return total[days] - total[np.maximum(days - n_days, 0)]
 
 
 def downweight_outbreaks(

@@ -254,12 +254,18 @@ class _Search:
         return rs.gaussian_llr(sums["b"], sums["c"], direction)
 
     def _calibrate(self) -> float:
-        """Global dispersion from the combinations that moved against the anomaly."""
+        """Global dispersion from the combinations that moved against the anomaly, in the
+        finest cuboids: their combinations are disjoint, so nearly independent."""
         clean = self._raw_scores(self.sums, -self.direction)
-        telling = clean > 0
-        if self.count:
-            telling &= self.sums["e"] >= rs.MIN_EXPECTED_FOR_DISPERSION
-        return rs.calibration(clean[telling])
+        depth = np.array([len(c) for c in self.lattice.cuboids])[self.lattice.cuboid_of]
+        telling = (clean > 0) & (depth == depth.max(initial=0))
+        if not self.count:
+            return rs.calibration(clean[telling], np.ones(int(telling.sum())))
+        exp = self.sums["e"] + self.prior
+        telling &= exp >= rs.MIN_EXPECTED_FOR_CALIBRATION
+        return rs.calibration(
+            clean[telling], rs.poisson_clean_reference(exp[telling], -self.direction)
+        )
 
     def scores(self) -> np.ndarray:
         return self._raw_scores(self.sums, self.direction) / self.inflation
@@ -282,7 +288,10 @@ class _Search:
         if self.pvalue(combo, sums) > self.threshold:
             return False
         inside = {k: float(v[combo]) for k, v in sums.items()}
-        outside = {k: totals[k] - v for k, v in inside.items()}
+        return self._contrast(inside, {k: totals[k] - v for k, v in inside.items()})
+
+    def _contrast(self, inside: dict[str, float], outside: dict[str, float]) -> bool:
+        """Did `inside` move significantly more than `outside`, in the anomaly's direction?"""
         if self.count:
             phi = max(self._phi(inside["e"], inside["e2"]), self._phi(outside["e"], outside["e2"]))
             p = rs.count_contrast_pvalue(
@@ -316,16 +325,18 @@ class _Search:
         return [causes[c] for c in kept], [causes[c] for c in ranked][: self.model.max_candidates]
 
     def _greedy(self) -> list[tuple[int, float]]:
-        """Best acceptable combination, remove its leaves, again; (combo, excess) pairs."""
+        """Best acceptable combination, remove its leaves, again; (combo, excess) pairs.
+        A pick that is an ancestor of earlier picks absorbs them."""
         active = np.ones(len(self.codes), dtype=bool)
         chosen: list[tuple[int, float]] = []
         for _ in range(MAX_ROUNDS):
             pick = self._next_cause(active, sum(excess for _, excess in chosen))
             if pick is None:
                 break
-            chosen.append(
-                (pick, self.direction * float(self.sums["o"][pick] - self.sums["e"][pick]))
-            )
+            excess = self.direction * float(self.sums["o"][pick] - self.sums["e"][pick])
+            absorbed = [(c, x) for c, x in chosen if self._is_ancestor(pick, c)]
+            chosen = [(c, x) for c, x in chosen if (c, x) not in absorbed]
+            chosen.append((pick, excess + sum(x for _, x in absorbed)))
             rows = np.flatnonzero(self.lattice.leaves(pick) & active)
             active[rows] = False
             for k, w in self.weights.items():
@@ -334,18 +345,35 @@ class _Search:
         return chosen
 
     def _next_cause(self, active: np.ndarray, explained: float) -> int | None:
-        """The best-scoring acceptable combination, or its coarsest acceptable ancestor:
-        noise can favour a child of the true cause, never make an impure parent pure."""
+        """The best-scoring acceptable combination, or its coarsest acceptable ancestor
+        within which it did not move significantly more than the rest: noise can favour
+        a child of the true cause (succinctness)."""
         scores = self.scores()
         eligible = self._eligible(scores, self.sums, explained)
         ranked = np.flatnonzero(eligible)
         for combo in ranked[np.lexsort((ranked, -scores[ranked]))][:MAX_EXAMINED]:
-            if self._acceptable(int(combo), active):
-                for ancestor in self._ancestors(int(combo), scores):
-                    if eligible[ancestor] and self._acceptable(ancestor, active):
-                        return ancestor
-                return int(combo)
+            if not self._acceptable(int(combo), active):
+                continue
+            inside = {k: float(v[combo]) for k, v in self.sums.items()}
+            for ancestor in self._ancestors(int(combo), scores):
+                rest = {k: float(v[ancestor]) - inside[k] for k, v in self.sums.items()}
+                if (
+                    eligible[ancestor]
+                    and not self._contrast(inside, rest)
+                    and self._acceptable(ancestor, active)
+                ):
+                    return ancestor
+            return int(combo)
         return None
+
+    def _is_ancestor(self, ancestor: int, combo: int) -> bool:
+        coarse = self.lattice.cuboids[self.lattice.cuboid_of[ancestor]]
+        fine = self.lattice.cuboids[self.lattice.cuboid_of[combo]]
+        if len(coarse) >= len(fine) or not set(coarse) <= set(fine):
+            return False
+        return (
+            self.lattice.member[self.lattice.leaf_of[combo], self.lattice.index[coarse]] == ancestor
+        )
 
     def _ancestors(self, combo: int, scores: np.ndarray) -> list[int]:
         """Proper ancestors of a combination, coarsest first, then best score."""

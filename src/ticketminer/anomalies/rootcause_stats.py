@@ -20,6 +20,8 @@ MAX_BINS = 10
 # Below this expected count Poisson residuals are too discrete and skewed for a median-based
 # scale, and the Poisson term dominates the variance anyway.
 MIN_EXPECTED_FOR_DISPERSION = 10.0
+# The Poisson deviance is close enough to chi-square(1) from about this expected count.
+MIN_EXPECTED_FOR_CALIBRATION = 5.0
 TINY = 1e-12
 
 
@@ -108,13 +110,39 @@ def gaussian_llr(b: np.ndarray, c: np.ndarray, direction: int) -> np.ndarray:
     return np.where((c > 0) & (direction * (b - c) > 0), llr, 0.0)
 
 
-def calibration(clean_llr: np.ndarray) -> float:
-    """Dispersion >= 1 that brings the median of clean-side scan statistics to that of a
-    squared half-normal: noise the leaf model misses (a baseline that is itself a noisy
-    count, forecast errors shared by leaves) widens every combination alike."""
+def calibration(clean_llr: np.ndarray, reference: np.ndarray) -> float:
+    """Dispersion >= 1: the lower 95 % bound of the mean of clean-side scan statistics over
+    their mean under the leaf model. Noise the leaf model misses (a baseline that is a noisy
+    count itself, forecast errors shared by leaves) widens every combination alike; the
+    lower bound keeps chance from costing power when there is none."""
     if len(clean_llr) < MIN_LEAVES_PER_BIN:
         return 1.0
-    return max(1.0, float(np.median(clean_llr)) / HALF_NORMAL_MEDIAN**2)
+    ratio = clean_llr / reference
+    bound = ratio.mean() - 1.645 * ratio.std(ddof=1) / np.sqrt(len(ratio))
+    return max(1.0, float(bound))
+
+
+def _one_sided_deviance_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean Poisson deviance given X < E and given X > E, on a log grid of E: discreteness
+    keeps them well above 1 at small E."""
+    grid = np.geomspace(MIN_EXPECTED_FOR_CALIBRATION, 2000.0, 64)
+    below, above = [], []
+    for e in grid:
+        x = np.arange(0.0, np.ceil(e + 12.0 * np.sqrt(e) + 12.0))
+        pmf = stats.poisson.pmf(x, e)
+        deviance = 2.0 * (xlogy(x, x / e) - (x - e))
+        for side, out in ((x < e, below), (x > e, above)):
+            out.append(float((pmf * deviance)[side].sum() / pmf[side].sum()))
+    return np.log(grid), np.asarray(below), np.asarray(above)
+
+
+_DEVIANCE_TABLE = _one_sided_deviance_table()
+
+
+def poisson_clean_reference(exp: np.ndarray, clean_side: int) -> np.ndarray:
+    """Mean deviance of a Poisson count with mean `exp` given it fell on `clean_side`."""
+    log_grid, below, above = _DEVIANCE_TABLE
+    return np.interp(np.log(exp), log_grid, below if clean_side < 0 else above)
 
 
 def dispersion(alpha: float, exp: np.ndarray, exp_sq: np.ndarray) -> np.ndarray:

@@ -2,15 +2,25 @@
 share) or a duration (first response time, or CSAT means) moving away from its own trailing
 baseline.
 
-Each step (hour) tests the last 6 h, 24 h, 72 h and 168 h against a 28-day baseline that
+Each step (hour) tests the last 6, 12, 24, 72 and 168 hours against a 28-day baseline that
 ends before the longest window starts and in which alarmed hours count one tenth, so an
 outbreak neither hides itself nor becomes normal within days. A window alarms only when it
-is both significant (Bonferroni over the windows) and material (a minimum effect size).
-Its noise is sampling noise plus hour-to-hour and day-to-day variation that each series'
-baseline measures (a busy hour slows every ticket in it; some days are simply worse), so
+has enough tickets, is significant (Bonferroni over the windows), material (a minimum
+effect size) and still current (its last quarter shows at least half that effect). Its
+noise is sampling noise plus the hour-to-hour and day-to-day variation that each series'
+baseline shows (a busy hour slows every ticket in it; some days are simply worse), so
 volume alone cannot make noise significant: 5 tickets a day do not alarm on a bad day,
-while 500 a day alarm within hours of a real shift. Consecutive alarm hours, short gaps
-allowed, form one event.
+while hundreds a day alarm within hours of a real shift.
+
+Alarm hours with gaps of at most `max_gap` form one event, whose start and end are the
+change points that make the excess over the baseline most significant; a later run of
+alarms whose shift began before the previous event ended (the long windows still holding
+it) extends that event instead of opening another.
+
+Learned attributes, all (n_series, n_steps): `expected_` the baseline KPI (NaN until
+`min_history_days` of baseline exist), `pvalue_` the Bonferroni-adjusted p-value (1 where
+no window qualified), `score_` = -log10(pvalue_), `alarm_` = pvalue_ < alpha; and
+`events_`, a list of `ShiftEvent` ordered by series, then time.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from ticketminer.anomalies.shift_engine import (
 
 HOURS_PER_WEEK = 168
 DEFAULT_WINDOWS = (6, 12, 24, 72, 168)
+DEFAULT_MIN_HISTORY_DAYS = 7  # baseline days needed before testing (capped at trailing_days)
 _MIN_PVALUE = 1e-300  # keeps score_ finite where the normal tail underflows
 _PROFILE_SHRINK = 20.0  # tickets of pseudo-count pulling a thin hour-of-week bin to zero
 _MIN_VARIANCE = 1e-12  # a constant baseline still yields finite z-scores
@@ -61,7 +72,7 @@ class ShiftEvent:
 
 @dataclass(frozen=True, slots=True)
 class _Dispersion:
-    """Variance of hour and day effects, in units of one ticket's variance, per step."""
+    """Variance of hour and day effects, in units of one ticket's variance, per series."""
 
     hour: np.ndarray  # (n_series,)
     day: np.ndarray  # (n_series,)
@@ -98,7 +109,7 @@ class _ShiftDetector:
         *,
         direction: str,
         trailing_days: int,
-        min_history_days: int,
+        min_history_days: int | None,
         windows: tuple[int, ...],
         alpha: float,
         min_overdispersion: float,
@@ -107,6 +118,8 @@ class _ShiftDetector:
     ) -> None:
         _require(direction in ("up", "down"), "direction must be 'up' or 'down'")
         _require(trailing_days >= 1, "trailing_days must be >= 1")
+        if min_history_days is None:
+            min_history_days = min(DEFAULT_MIN_HISTORY_DAYS, trailing_days)
         _require(0 <= min_history_days <= trailing_days, "need 0 <= min_history_days <= trailing")
         _require(len(windows) > 0 and min(windows) >= 1, "windows must be positive hour counts")
         _require(0 < alpha < 1, "alpha must be in (0, 1)")
@@ -310,7 +323,7 @@ class ProportionShiftDetector(_ShiftDetector):
         *,
         direction: str = "up",
         trailing_days: int = 28,
-        min_history_days: int = 7,
+        min_history_days: int | None = None,
         windows: tuple[int, ...] = DEFAULT_WINDOWS,
         alpha: float = 1e-4,
         min_trials: int = 20,
@@ -389,8 +402,7 @@ class ProportionShiftDetector(_ShiftDetector):
 
     def _summary(self, series: int, start: int, end: int, ref: int) -> tuple[float, float, int]:
         x, n = self._cells(series, start, end).sum(axis=-1)
-        observed = x / n if n > 0 else math.nan
-        return float(observed), float(self.expected_[series, ref]), int(n)
+        return float(x / n), float(self.expected_[series, ref]), int(n)
 
 
 def _in_range(index: np.ndarray, bound: int) -> bool:
@@ -420,10 +432,12 @@ class DurationShiftDetector(_ShiftDetector):
     Values are compared as log1p(seconds), where a ratio is a shift and the spread is
     roughly normal; `min_effect` is then a ratio of geometric means (1.5 = 50 % slower),
     otherwise a difference in value units. With `hour_of_week`, each value is first
-    adjusted by its hour of the week's pooled offset, so night and weekend hours compare
-    like with like. `min_overdispersion` is the least day-to-day variance of the mean
-    assumed, as a fraction of one value's variance; each series' own hour and day effects
-    (a busy queue slows every ticket in the hour) are estimated from its baseline.
+    adjusted by its hour of the week's offset, pooled over all series and the fitted
+    history (staffing patterns are shared and stable; one issue's outbreak barely moves
+    it), so night and weekend hours compare like with like. `min_overdispersion` is the
+    least day-to-day variance of the mean assumed, as a fraction of one value's variance;
+    each series' own hour and day effects (a busy queue slows every ticket in the hour) are
+    estimated from its baseline.
     Observed/expected are geometric means in seconds on the log scale (close to medians),
     plain means otherwise.
     """
@@ -433,10 +447,10 @@ class DurationShiftDetector(_ShiftDetector):
         *,
         direction: str = "up",
         trailing_days: int = 28,
-        min_history_days: int = 7,
+        min_history_days: int | None = None,
         windows: tuple[int, ...] = DEFAULT_WINDOWS,
         alpha: float = 1e-4,
-        min_count: int = 10,
+        min_count: int = 20,
         min_baseline_count: int = 50,
         log_scale: bool = True,
         min_effect: float = 1.5,
@@ -477,12 +491,13 @@ class DurationShiftDetector(_ShiftDetector):
         seasonal adjustment."""
         values, series, step = self._checked(values, series, step, n_series, n_steps)
         y = np.log(values + 1.0) if self.log_scale else values  # log1p, but twice as fast
-        cell = series * n_steps + step
+        cell = series * n_steps
+        cell += step
+        size = n_series * n_steps
         total, n, squares = (
-            np.bincount(cell, w, minlength=n_series * n_steps).reshape(n_series, n_steps)
+            np.bincount(cell, w, minlength=size).astype(float, copy=False).reshape(n_series, -1)
             for w in (y, None, y * y)
         )
-        n = n.astype(np.float64)
         self._offset = np.zeros(n_steps)
         if hour_of_week is not None:
             hour_of_week = np.asarray(hour_of_week)
@@ -512,8 +527,9 @@ class DurationShiftDetector(_ShiftDetector):
             kept = ~missing
             values, series, step = values[kept], series[kept], step[kept]
         if values.size:
-            _require(not np.isinf(values).any(), "values must be finite or NaN")
-            _require(not self.log_scale or values.min() >= 0, "values must be >= 0")
+            low, high = values.min(), values.max()
+            _require(bool(np.isfinite([low, high]).all()), "values must be finite or NaN")
+            _require(not self.log_scale or low >= 0, "values must be >= 0")
         return values, series.astype(np.int64, copy=False), step.astype(np.int64, copy=False)
 
     def _reference(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -564,8 +580,6 @@ class DurationShiftDetector(_ShiftDetector):
         total, n, _ = self._cells(series, start, end)
         count = n.sum()
         mean, _ = self._baseline_at(series, ref)
-        if count == 0:
-            return math.nan, float(self._inverse(mean)), 0
         offset = float(n @ self._offset[start:end]) / count
         observed = self._inverse((total.sum() + offset * count) / count)
         return float(observed), float(self._inverse(mean + offset)), int(count)

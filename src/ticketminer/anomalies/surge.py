@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ticketminer.anomalies.baseline import DayGrid, SeasonalBaseline, cumsum_time
+from ticketminer.anomalies.baseline import DayGrid, SeasonalBaseline
 from ticketminer.anomalies.surge_stats import (
     ScanInputs,
     cusum_statistic,
@@ -118,7 +118,7 @@ class SurgeDetector:
         fit = self._baseline().fit(grid.to_grid(y), birth, windows)
         expected = grid.to_steps(fit.expected)
         first_valid = np.searchsorted(grid.day_of_step, birth + self.min_history_days)
-        inputs = ScanInputs(cumsum_time(y), cumsum_time(expected), first_valid, self.min_count)
+        inputs = ScanInputs.build(y, expected, first_valid, self.min_count)
         best = np.zeros_like(y)
         for length in windows:
             raise_to_scan_score(best, inputs, length, fit.dispersion[length][grid.day_of_step])

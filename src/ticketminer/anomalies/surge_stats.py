@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ticketminer.anomalies.baseline import excess_bound
+from ticketminer.anomalies.baseline import cumsum_time, excess_bound
 
 LN10 = np.log(10.0)
 MAX_SCORE = 300.0  # tail probabilities below 1e-300 are all "certain"
@@ -48,8 +48,25 @@ def upper_tail_score(observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray) 
 class ScanInputs:
     counts_cum: np.ndarray  # (n_steps + 1, n_series) prefix sums of the counts
     expected_cum: np.ndarray  # same, of the expectations
+    expected_keys: np.ndarray  # expected_cum series-major, offset per series: one sorted array
     first_valid: np.ndarray  # (n_series,) first step allowed to alarm
     min_count: float
+
+    @classmethod
+    def build(
+        cls, counts: np.ndarray, expected: np.ndarray, first_valid: np.ndarray, min_count: float
+    ) -> ScanInputs:
+        counts_cum, expected_cum = cumsum_time(counts), cumsum_time(expected)
+        keys = expected_cum.T + (expected_cum[-1].max() + 1.0) * np.arange(counts.shape[1])[:, None]
+        return cls(counts_cum, expected_cum, keys.ravel(), first_valid, float(min_count))
+
+    def recent_start(self, rows: np.ndarray, cols: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """Latest step u such that the expected count over steps [u, row] is >= share."""
+        n_rows = self.expected_cum.shape[0]
+        offset = cols * n_rows
+        target = self.expected_keys[offset + rows + 1] - share
+        found = np.searchsorted(self.expected_keys, target, side="right") - 1 - offset
+        return np.clip(found, 0, rows)
 
     def trailing(self, cum: np.ndarray, length: int) -> np.ndarray:
         """Sum over the `length` steps ending at each step (shorter at the start)."""
@@ -64,8 +81,9 @@ def raise_to_scan_score(
 ) -> None:
     """best = max(best, score of the trailing `length`-step window) at every step.
 
-    A window counts only while its most recent quarter is better explained by the window's
-    own surge ratio R than by the baseline (log-likelihood ratio y log R - (R - 1) e > 0)."""
+    A window counts only while its most recent quarter (by expected count, so that a night
+    is not judged on its own) is better explained by the window's own surge ratio R than by
+    the baseline (log-likelihood ratio y log R - (R - 1) e > 0)."""
     observed = inputs.trailing(inputs.counts_cum, length)
     mean = inputs.trailing(inputs.expected_cum, length)
     observed -= 0.5  # continuity correction of the screen only
@@ -75,7 +93,7 @@ def raise_to_scan_score(
     keep = (rows >= inputs.first_valid[cols]) & (y >= inputs.min_count)
     rows, cols, y = rows[keep], cols[keep], y[keep]
     mu, a = mean[rows, cols], alpha[rows, cols]
-    lo = np.maximum(rows + 1 - max(1, length // 4), 0)
+    lo = inputs.recent_start(rows, cols, 0.25 * mu)
     y_recent = inputs.counts_cum[rows + 1, cols] - inputs.counts_cum[lo, cols]
     mu_recent = inputs.expected_cum[rows + 1, cols] - inputs.expected_cum[lo, cols]
     ratio = y / mu

@@ -190,4 +190,24 @@ def _localise(
         feature_names=cube.names,
         categories=cube.categories,
     )
-    return list(model.candidates_)
+    return coarsest_first(list(model.candidates_))
+
+
+def coarsest_first(candidates: list[RootCause], tolerance: float = 0.05) -> list[RootCause]:
+    """Succinctness: a coarser combination (a subset of the dims) that explains about as
+    much of the excess goes before its refinement; "carrier=SF ∧ region=华南" is the
+    cause, not the same plus "segment=consumer" because most customers are consumers."""
+    out = list(candidates)
+    moved = True
+    while moved:
+        moved = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                fine, coarse = set(out[i].dims), set(out[j].dims)
+                if coarse < fine and out[j].explained_share >= out[i].explained_share - tolerance:
+                    out.insert(i, out.pop(j))
+                    moved = True
+                    break
+            if moved:
+                break
+    return out

@@ -194,8 +194,8 @@ class Scan:
             ).fit(hits, trials)
             bad_is_success = metric.direction == "up"
             for e in det.events_:
-                rate = np.divide(hits[e.series], trials[e.series], where=trials[e.series] > 0)
-                rate = np.where(trials[e.series] > 0, rate, np.nan)
+                rate = np.full(trials.shape[1], np.nan)
+                np.divide(hits[e.series], trials[e.series], out=rate, where=trials[e.series] > 0)
                 view = (rate, det.expected_[e.series], trials[e.series])
                 bad = _bad_rows(trial, success, bad_is_success)
                 self._add(metric.kind, metric.name, e, int(e.n), view, metric.event_time, bad)

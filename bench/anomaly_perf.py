@@ -1,0 +1,150 @@
+"""Anomaly performance: a full scan over 500 issues x 365 days of hourly history, and
+root-cause analysis of one anomaly over 100,000 tickets with 8 attributes.
+
+Both run the service's own code (`Scan`, `Explainer`) on in-memory facts, so they time
+detection and localisation, not the database read (the facts cache holds the columns).
+
+Run: `python -m bench.anomaly_perf` (writes artifacts/bench/anomaly_perf.json).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from statistics import median
+
+import numpy as np
+
+from bench.common import ARTIFACTS
+from ticketminer.anomalies.hourly import DAY_US, HOUR_US, grid_for
+from ticketminer.domain.anomalies import VOLUME, AnomalyKind, Detection
+from ticketminer.domain.timeutil import to_us
+from ticketminer.metrics.facts_table import Categorical, FactsTable
+from ticketminer.services.anomaly_explain import Explainer, build_cube
+from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
+
+END = datetime(2026, 11, 16, tzinfo=UTC)
+SCAN_ISSUES, SCAN_DAYS, SCAN_PER_ISSUE_DAY = 500, 365, 6
+RCA_TICKETS, RCA_ATTRS = 100_000, 8
+REPEATS = 3
+
+
+def _facts(n: int, days: int, rng: np.random.Generator, attrs: int = 0) -> FactsTable:
+    end_us = to_us(END)
+    created = np.sort(end_us - rng.integers(1, days * DAY_US, n))
+    solved = rng.random(n) < 0.8
+    fcr = np.where(solved, rng.random(n) < 0.65, -1).astype(np.int8)
+    frt = rng.lognormal(8, 1, n)
+    table = FactsTable(
+        pk=np.arange(1, n + 1, dtype=np.int64),
+        numeric={
+            "version": np.arange(1, n + 1, dtype=np.int64),
+            "created_us": created,
+            "status": np.full(n, 5, np.int8),
+            "csat": np.where(rng.random(n) < 0.3, rng.integers(1, 6, n), 0).astype(np.int8),
+            "first_response_s": frt,
+            "resolution_s": frt * 3,
+            "full_resolution_s": frt * 3,
+            "solved": solved,
+            "ever_solved": solved,
+            "reopened": solved & (rng.random(n) < 0.06),
+            "fcr": fcr,
+            "fcr_no_followup": fcr,
+        },
+        channel=Categorical(rng.integers(0, 5, n).astype(np.int32), tuple("abcde")),
+        customer_id=Categorical(np.zeros(n, np.int32), ("",)),
+    )
+    sizes = (3, 5, 6, 8, 10, 12, 20, 50)
+    for j in range(attrs):
+        k = sizes[j % len(sizes)]
+        values = tuple(f"v{i}" for i in range(k))
+        table.attributes[f"attr{j}"] = Categorical(rng.integers(0, k, n).astype(np.int32), values)
+    return table
+
+
+def _input(facts: FactsTable, issues: np.ndarray, days: int) -> ScanInput:
+    end_us = to_us(END)
+    grid = grid_for(int(facts.created_us.min()), end_us + HOUR_US, days, "Asia/Shanghai")
+    negative = (np.random.default_rng(5).random(len(facts)) < 0.05).astype(np.int8)
+    return ScanInput(facts, issues, negative, grid)
+
+
+def time_scan() -> dict:
+    rng = np.random.default_rng(1)
+    n = SCAN_ISSUES * SCAN_DAYS * SCAN_PER_ISSUE_DAY
+    facts = _facts(n, SCAN_DAYS, rng)
+    issues = rng.integers(1, SCAN_ISSUES + 1, n)
+    data = _input(facts, issues, SCAN_DAYS + 1)
+    times, found = [], 0
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        found = len(Scan(data).run())
+        times.append(time.perf_counter() - started)
+    return {
+        "issues": SCAN_ISSUES,
+        "days": SCAN_DAYS,
+        "tickets": n,
+        "series": SCAN_ISSUES + 1,
+        "hours": data.grid.n_steps,
+        "findings": found,
+        "seconds_median": median(times),
+        "seconds_all": times,
+        "target_seconds": 2.0,
+    }
+
+
+def time_root_cause() -> dict:
+    rng = np.random.default_rng(2)
+    facts = _facts(RCA_TICKETS, 56, rng, attrs=RCA_ATTRS)
+    issues = np.ones(RCA_TICKETS, dtype=np.int64)
+    # The last 3 days are the anomaly; attr0=v1 and attr1=v2 carry a surge.
+    surge = facts.created_us >= to_us(END) - 3 * DAY_US
+    a0, a1 = facts.attributes["attr0"].codes, facts.attributes["attr1"].codes
+    boost = surge & (a0 == 1) & (a1 == 2)
+    facts.numeric["created_us"] = np.where(
+        ~surge & (rng.random(RCA_TICKETS) < 0.5) & (a0 == 1) & (a1 == 2),
+        to_us(END) - DAY_US,
+        facts.created_us,
+    )
+    data = _input(facts, issues, 57)
+    cube = build_cube(data, sorted(facts.attributes), lambda k: facts.attributes[k])
+    start = END - timedelta(days=3)
+    window = int((facts.created_us >= to_us(start)).sum())
+    detection = Detection(
+        AnomalyKind.VOLUME_SURGE, VOLUME, 1, start, start, None, window, window / 1.4, 1e-9, 9.0,
+        window,
+    )  # fmt: skip
+    finding = Finding(detection, "created", None)
+    explainer = Explainer(data, cube, lambda _pks: {})
+    times, top = [], ()
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        explanation = explainer.explain(finding)
+        times.append(time.perf_counter() - started)
+        top = explanation.root_causes[0].dims if explanation.root_causes else ()
+    return {
+        "tickets": RCA_TICKETS,
+        "attributes": RCA_ATTRS + 2,  # plus channel and issue
+        "window_tickets": window,
+        "boosted": int(boost.sum()),
+        "top_candidate": [list(d) for d in top],
+        "seconds_median": median(times),
+        "seconds_all": times,
+        "target_seconds": 1.0,
+    }
+
+
+def run() -> dict:
+    return {"scan": time_scan(), "root_cause": time_root_cause()}
+
+
+def main() -> None:
+    result = run()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "anomaly_perf.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Anomalies end to end: `ticketminer synth` writes a history with a known shipping
+surge; the tickets go into the real server with the real grpcurl; a re-cluster and
+a scan later, ListAnomalies shows the surge with its true root cause first, and a
+history without incidents shows nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from server_process import ServerProcess, grpcurl
+
+pytestmark = [pytest.mark.e2e]
+
+SVC = "ticketminer.v1.TicketMiner"
+FLAGS = (
+    "--recluster-min-tickets",
+    "1000000000",
+    "--anomaly-scan-seconds",
+    "0",
+    "--anomaly-time-zone",
+    "Asia/Shanghai",
+)
+SYNTH = ("--weeks", "6", "--tickets-per-day", "60", "--seed", "3")
+
+
+def call(server: ServerProcess, method: str, data: dict | str, timeout: float = 120) -> dict:
+    code, out, err = grpcurl(
+        "-plaintext", "-d", "@", server.address, f"{SVC}/{method}", data=data, timeout=timeout
+    )
+    assert code == 0, err
+    return json.loads(out)
+
+
+def synth(tmp_path: Path, preset: str, tenant: str) -> tuple[str, dict]:
+    out, truth = tmp_path / f"{tenant}.jsonl", tmp_path / f"{tenant}.truth.json"
+    args = ("--preset", preset, "--tenant", tenant, "--out", str(out), "--truth", str(truth))
+    subprocess.run(
+        [sys.executable, "-m", "ticketminer.cli", "synth", *SYNTH, *args],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    stream = "\n".join(
+        json.dumps({"ticket": json.loads(line)}, ensure_ascii=False)
+        for line in out.read_text(encoding="utf-8").splitlines()
+    )
+    return stream, json.loads(truth.read_text(encoding="utf-8"))
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _dims(candidate: dict) -> tuple[tuple[str, str], ...]:
+    """The candidate's dims without the issue (a tenant-wide anomaly may name one)."""
+    return tuple(
+        sorted((d["key"], d["value"]) for d in candidate["dimensions"] if d["key"] != "issue")
+    )
+
+
+def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp_path):
+    storm, truth = synth(tmp_path, "shipping", "shop")
+    quiet, _ = synth(tmp_path, "none", "quiet")
+    (incident,) = truth["incidents"]
+    start, end = _time(incident["start"]), _time(incident["end"])
+    expected_dims = tuple(sorted(tuple(d) for d in incident["dims"]))
+    with ServerProcess(tmp_path / "anomalies.db", extra_args=FLAGS) as server:
+        for stream in (storm, quiet):
+            assert call(server, "IngestTickets", stream).get("rejected", 0) == 0
+        for tenant in ("shop", "quiet"):
+            call(server, "ReclusterIssues", {"tenant_id": tenant}, timeout=300)
+            scan = call(server, "ScanAnomalies", {"tenant_id": tenant})
+            assert int(scan["hours"]) > 24 * 7 * 5
+        found = call(server, "ListAnomalies", {"tenant_id": "shop", "page_size": 100})
+        quiet_found = call(server, "ListAnomalies", {"tenant_id": "quiet"})
+
+        assert quiet_found.get("anomalies", []) == []
+        during = [
+            a
+            for a in found["anomalies"]
+            if _time(a["start_time"]) < end + timedelta(hours=24)
+            and _time(a.get("end_time", "9999-01-01T00:00:00Z")) > start
+            and a["metric"] == "volume"
+        ]
+        assert during, found
+        best = max(during, key=lambda a: float(a["observed"]) - float(a["expected"]))
+        assert _dims(best["root_causes"][0]) == expected_dims, best["summary"]
+        assert best["root_causes"][0]["explained_share"] > 0.5
+        assert best["summary"] and best["evidence_ticket_ids"]
+        # Nothing outside the incident is flagged as a surge.
+        assert len(during) == len([a for a in found["anomalies"] if a["metric"] == "volume"])
+
+        # The evidence opens with ListTickets and GetAnomaly shows the series.
+        flt = {"anomaly_id": best["anomaly_id"], "attributes": dict(expected_dims)}
+        listed = call(server, "ListTickets", {"tenant_id": "shop", "filter": flt})
+        assert int(listed["total_size"]) >= 0.5 * float(best["root_causes"][0]["observed"])
+        detail = call(
+            server, "GetAnomaly", {"tenant_id": "shop", "anomaly_id": best["anomaly_id"]}
+        )
+        assert len(detail["series"]) > 72
+        code, _, err = grpcurl(
+            "-plaintext", "-d", '{"anomaly_id": "x"}', server.address, f"{SVC}/GetAnomaly"
+        )
+        assert code == 64 + 3 and "anomaly_id" in err
