@@ -141,12 +141,14 @@ def test_coarser_cause_that_explains_as_much_goes_first() -> None:
     from ticketminer.anomalies.rootcause import RootCause
     from ticketminer.services.anomaly_explain import coarsest_first
 
-    def cause(dims, share):
-        return RootCause(tuple(dims), 10, 1, share, 5.0, 0.5, 1e-6, share)
+    def cause(dims, share, lift=20.0):
+        return RootCause(tuple(dims), 10, 1, share, lift, 0.5, 1e-6, share)
 
     fine = cause([("carrier", "SF"), ("region", "华南"), ("segment", "consumer")], 0.73)
-    pair = cause([("carrier", "SF"), ("region", "华南")], 0.91)
+    pair = cause([("carrier", "SF"), ("region", "华南")], 0.91, lift=18.0)
     other = cause([("carrier", "JD")], 0.2)
     assert coarsest_first([fine, other, pair]) == [pair, fine, other]
     weak = cause([("carrier", "SF")], 0.3)  # coarser but explains far less: stays behind
     assert coarsest_first([pair, weak]) == [pair, weak]
+    diluted = cause([("region", "华南")], 0.95, lift=3.0)  # holds the excess, but blurred
+    assert coarsest_first([pair, diluted]) == [pair, diluted]

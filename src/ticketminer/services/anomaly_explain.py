@@ -193,10 +193,14 @@ def _localise(
     return coarsest_first(list(model.candidates_))
 
 
-def coarsest_first(candidates: list[RootCause], tolerance: float = 0.05) -> list[RootCause]:
+def coarsest_first(
+    candidates: list[RootCause], tolerance: float = 0.05, min_lift_ratio: float = 0.7
+) -> list[RootCause]:
     """Succinctness: a coarser combination (a subset of the dims) that explains about as
-    much of the excess goes before its refinement; "carrier=SF ∧ region=华南" is the
-    cause, not the same plus "segment=consumer" because most customers are consumers."""
+    much of the excess, about as sharply (lift), goes before its refinement.
+    "carrier=SF ∧ region=华南" is the cause, not the same plus "segment=consumer"
+    because most customers are consumers; nor is it "region=华南" alone, which holds
+    the excess too but dilutes it with every other carrier's normal tickets."""
     out = list(candidates)
     moved = True
     while moved:
@@ -204,7 +208,11 @@ def coarsest_first(candidates: list[RootCause], tolerance: float = 0.05) -> list
         for i in range(len(out)):
             for j in range(i + 1, len(out)):
                 fine, coarse = set(out[i].dims), set(out[j].dims)
-                if coarse < fine and out[j].explained_share >= out[i].explained_share - tolerance:
+                similar = (
+                    out[j].explained_share >= out[i].explained_share - tolerance
+                    and out[j].lift >= min_lift_ratio * out[i].lift
+                )
+                if coarse < fine and similar:
                     out.insert(i, out.pop(j))
                     moved = True
                     break

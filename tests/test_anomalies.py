@@ -1,0 +1,121 @@
+"""The anomaly service on a small generated history whose shipping surge is still
+going on at the end: one open anomaly with its root cause, the tickets behind it,
+the ingest answer that names it, the issue view, and the read filters."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from ticketminer.app import App
+from ticketminer.config import Settings
+from ticketminer.domain.anomalies import (
+    VOLUME,
+    AnomalyKind,
+    AnomalyQuery,
+    AnomalyStatus,
+    Severity,
+)
+from ticketminer.domain.errors import InvalidArgument, NotFound
+from ticketminer.domain.filters import TicketFilter
+from ticketminer.synth import Incident, Scenario, generate
+
+DIMS = (("carrier", "SF"), ("region", "华南"))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    base = Scenario(weeks=5, tickets_per_day=40, seed=5, topic_volume={"shipping_delay": 15})
+    surge = Incident(
+        id="storm",
+        kind="volume_surge",
+        topic="shipping_delay",
+        start=base.at(base.days - 2, 0),
+        end=base.at(base.days, 0),
+        multiplier=6.0,
+        dims=DIMS,
+    )
+    result = generate(replace(base, incidents=(surge,)))
+    db = tmp_path_factory.mktemp("anomalies") / "a.db"
+    app = App.open(
+        Settings(db_url=str(db), recluster_min_tickets=10**9, anomaly_time_zone="Asia/Shanghai")
+    )
+    assert app.tickets.ingest_bulk(iter(result.tickets)).rejected == 0
+    app.issues.recluster("default")
+    report = app.anomalies.scan("default")
+    yield app, result, report
+    app.close()
+
+
+def _surges(app: App):
+    page = app.anomalies.list(AnomalyQuery("default", page_size=500))
+    return [a for a in page.anomalies if a.metric == VOLUME]
+
+
+def test_the_ongoing_surge_is_one_open_anomaly_with_its_cause(loaded) -> None:
+    app, result, report = loaded
+    assert report.opened >= 1 and report.active
+    surges = _surges(app)
+    assert surges
+    top = max(surges, key=lambda a: a.observed - a.expected)
+    assert top.status == AnomalyStatus.OPEN and top.end is None
+    assert top.kind in (AnomalyKind.VOLUME_SURGE, AnomalyKind.EMERGING_ISSUE)
+    assert top.root_causes[0].dims == DIMS or set(DIMS) <= set(top.root_causes[0].dims)
+    assert top.severity >= Severity.MEDIUM and top.summary
+    assert top.start >= result.truth[0].start - timedelta(hours=12)
+    # A second scan over the same tickets changes nothing and opens nothing.
+    again = app.anomalies.scan("default")
+    assert again.opened == 0
+    ids = {a.anomaly_id for a in _surges(app)}
+    assert ids == {a.anomaly_id for a in surges}
+    assert all(a.status == AnomalyStatus.ONGOING for a in _surges(app) if a.end is None)
+
+
+def test_tickets_behind_the_anomaly_and_the_ingest_answer(loaded) -> None:
+    app, result, _ = loaded
+    top = max(_surges(app), key=lambda a: a.observed - a.expected)
+    page = app.tickets.list("default", TicketFilter(anomaly_id=top.anomaly_id), page_size=1000)
+    assert page.total_size >= top.observed * 0.9
+    assert all(t.ticket.created_at >= top.start for t in page.tickets)
+    if top.issue_id is not None:
+        assert all(t.issue.issue_id == top.issue_id for t in page.tickets if t.issue)
+    # Re-sending an evidence ticket (matching the cause) names the anomaly.
+    by_id = {t.external_id: t for t in result.tickets}
+    ticket = by_id[top.evidence_ticket_ids[0]]
+    ticket.updated_at = (ticket.updated_at or ticket.created_at) + timedelta(minutes=1)
+    answer = app.tickets.ingest(ticket)
+    named = [f for f in answer.anomalies if f.anomaly.anomaly_id == top.anomaly_id]
+    assert named and named[0].matches_root_cause and named[0].matched_dims
+
+
+def test_issue_view_lists_its_anomalies_and_hourly_series(loaded) -> None:
+    app, _, _ = loaded
+    top = next(a for a in _surges(app) if a.issue_id is not None)
+    detail = app.issues.get_issue("default", top.issue_id, None, None)
+    assert top.anomaly_id in {a.anomaly_id for a in detail.anomalies}
+    assert 24 * 6 <= len(detail.hourly) <= 24 * 7 + 1
+    assert detail.summary.trend.last_28d >= detail.summary.trend.last_7d > 0
+
+
+def test_filters_and_errors(loaded) -> None:
+    app, _, _ = loaded
+    everything = app.anomalies.list(AnomalyQuery("default", page_size=500))
+    kinds = app.anomalies.list(
+        AnomalyQuery("default", kinds=(AnomalyKind.KPI_DEGRADATION,), page_size=500)
+    )
+    assert all(a.kind == AnomalyKind.KPI_DEGRADATION for a in kinds.anomalies)
+    severe = app.anomalies.list(AnomalyQuery("default", min_severity=Severity.HIGH))
+    assert all(a.severity >= Severity.HIGH for a in severe.anomalies)
+    one = app.anomalies.list(AnomalyQuery("default", page_size=1))
+    assert len(one.anomalies) == min(1, everything.total)
+    if everything.total > 1:
+        assert one.next_offset == 1
+    assert app.anomalies.list(AnomalyQuery("other")).total == 0
+    with pytest.raises(NotFound):
+        app.anomalies.get("default", 10**9)
+    with pytest.raises(NotFound):
+        app.anomalies.get("other", everything.anomalies[0].anomaly_id)
+    with pytest.raises(InvalidArgument):
+        app.anomalies.list(AnomalyQuery("default", page_size=501))
