@@ -308,9 +308,7 @@ class AnomalyService:
         self, tenant_id: str, issue_id: int, start: datetime | None, end: datetime | None
     ) -> list[Anomaly]:
         """The issue's anomalies overlapping a window, newest first (at most 500)."""
-        query = AnomalyQuery(
-            tenant_id, start, end, issue_ids=(issue_id,), page_size=MAX_PAGE_SIZE
-        )
+        query = AnomalyQuery(tenant_id, start, end, issue_ids=(issue_id,), page_size=MAX_PAGE_SIZE)
         return self.list(query).anomalies
 
     def for_ingested(self, ticket: Ticket, issue: IssueAssignment | None) -> list[ActiveAnomaly]:

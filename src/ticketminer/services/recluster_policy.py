@@ -3,13 +3,10 @@ has enough tickets. Runs in one background thread, so it never delays a request.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 
 from ticketminer.services.issues import IssueService
-
-log = logging.getLogger(__name__)
+from ticketminer.services.tenant_loop import TenantLoop
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,40 +26,17 @@ class ReclusterPolicy:
         )
 
 
-class ReclusterScheduler:
+class ReclusterScheduler(TenantLoop):
     def __init__(self, issues: IssueService, tenants, policy: ReclusterPolicy) -> None:
-        self._issues = issues
-        self._tenants = tenants  # () -> iterable of tenant ids
-        self._policy = policy
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="recluster", daemon=True)
+        def due(tenant: str) -> bool:
+            status = issues.fit_status(tenant)
+            return policy.due(status.has_model, status.new_tickets, status.model_age_seconds)
 
-    def start(self) -> ReclusterScheduler:
-        if self._policy.after_tickets or self._policy.interval_seconds:
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def run_once(self) -> list[str]:
-        """Re-cluster every tenant that is due; returns their ids."""
-        ran = []
-        for tenant in list(self._tenants()):
-            if self._stop.is_set():
-                break
-            status = self._issues.fit_status(tenant)
-            if self._policy.due(status.has_model, status.new_tickets, status.model_age_seconds):
-                try:
-                    self._issues.recluster(tenant)
-                    ran.append(tenant)
-                except Exception:
-                    log.exception("scheduled re-cluster failed for tenant %s", tenant)
-        return ran
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._policy.poll_seconds):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("re-cluster scheduler round failed")
+        super().__init__(
+            "recluster",
+            tenants,
+            due,
+            issues.recluster,
+            policy.poll_seconds,
+            enabled=bool(policy.after_tickets or policy.interval_seconds),
+        )
