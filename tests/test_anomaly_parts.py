@@ -87,6 +87,13 @@ def _stored(anomaly_id: int, start_h: int, end_h: int | None, status: AnomalySta
     )  # fmt: skip
 
 
+def test_a_renamed_incident_is_still_the_same_anomaly() -> None:
+    stored = [_stored(7, 100, None, AnomalyStatus.OPEN)]
+    renamed = _detection(100, None, kind=AnomalyKind.EMERGING_ISSUE)
+    plan = reconcile([renamed], stored, T0)
+    assert [a.anomaly_id for a, _ in plan.continued] == [7] and plan.new == []
+
+
 def test_one_incident_stays_one_anomaly_across_scans() -> None:
     stored = [_stored(7, 100, None, AnomalyStatus.OPEN)]
     plan = reconcile([_detection(98, None)], stored, T0)
@@ -102,9 +109,8 @@ def test_a_later_incident_and_another_issue_are_new() -> None:
     stored = [_stored(7, 100, 120, AnomalyStatus.RESOLVED)]
     later = _detection(200, None)
     other_issue = _detection(100, 120, issue=4)
-    other_kind = _detection(100, 120, kind=AnomalyKind.EMERGING_ISSUE)
-    plan = reconcile([later, other_issue, other_kind], stored, T0)
-    assert len(plan.new) == 3 and plan.continued == []
+    plan = reconcile([later, other_issue], stored, T0)
+    assert len(plan.new) == 2 and plan.continued == []
     assert next_status(None, later) == AnomalyStatus.OPEN
 
 

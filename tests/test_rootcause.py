@@ -177,6 +177,18 @@ def test_drop_in_a_float_kpi_with_relative_noise() -> None:
     assert model.noise_ is not None and not model.noise_.count
 
 
+def test_one_outlier_leaf_in_a_float_kpi_names_no_combination() -> None:
+    """A single leaf x3: its parents did not move, and a leaf is finer than max_dims."""
+    rng = np.random.default_rng(11)
+    X = np.array(list(itertools.product(*(range(len(c)) for c in CATEGORIES))))
+    expected = rng.lognormal(6.0, 2.0, len(X))
+    observed = expected * (1 + 0.01 * rng.standard_normal(len(X)))
+    observed[123] *= 3.0
+    model = fit(X, observed, expected)
+    assert model.root_cause_set_ == []
+    assert model.candidates_ == []
+
+
 def test_rejects_malformed_input() -> None:
     X, observed, expected = ticket_cube(10)
     with pytest.raises(ValueError, match="non-negative"):

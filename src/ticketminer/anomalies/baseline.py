@@ -130,6 +130,7 @@ class SeasonalBaseline:
     a day they are negligible."""
 
     trailing_days: int = 28
+    season_days: int = 84
     min_history_days: int = 7
     steps_per_hour: int = 1
     seasonal_prior: float = 2.0
@@ -157,31 +158,42 @@ class SeasonalBaseline:
     def rates(self, counts: np.ndarray, birth_day: np.ndarray) -> np.ndarray:
         """Expected count per (day, slot, series), each day fitted on the days before it.
 
-        Closed-form main effects (exact for the complete weeks of a full window), with
-        gamma-prior shrinkage: factor = (observed + prior) / (expected + prior)."""
+        Level from the last `trailing_days`; weekly shape (weekday, hour and hour-of-week
+        factors) from the last `season_days`, because the shape is stabler than the level
+        and a few tickets a day need months to show it. Closed-form main effects (exact
+        for complete weeks), with gamma-prior shrinkage:
+        factor = (observed + prior) / (expected + prior)."""
         n_days, slots, _ = counts.shape
-        weeks = self.trailing_days // DAYS_PER_WEEK
+        season_days = max(self.season_days, self.trailing_days)
+        weeks = season_days // DAYS_PER_WEEK
         days = np.arange(n_days)[:, None]
         birth = birth_day[None, :]
-        n_window = np.clip(days - np.maximum(birth, days - self.trailing_days), 0, None)
+        n_level = np.clip(days - np.maximum(birth, days - self.trailing_days), 0, None)
+        n_season = np.clip(days - np.maximum(birth, days - season_days), 0, None)
         n_weekday = np.clip((days - birth) // DAYS_PER_WEEK, 0, weeks)
-        by_slot = _trailing_sum(counts, self.trailing_days)
+        recent = _trailing_sum(counts.sum(axis=1), self.trailing_days)
+        by_slot = _trailing_sum(counts, season_days)
         by_cell = _trailing_weekday_sum(counts, weeks)
-        total = by_slot.sum(axis=1)
-        level = np.divide(total, n_window * slots, out=np.zeros_like(total), where=n_window > 0)
+        level = _safe_ratio(recent, n_level * slots)
+        season_level = _safe_ratio(by_slot.sum(axis=1), n_season * slots)
         a = self.seasonal_prior
-        day_factor = (by_cell.sum(axis=1) + a) / (level * n_weekday * slots + a)
+        day_factor = (by_cell.sum(axis=1) + a) / (season_level * n_weekday * slots + a)
         main = by_slot  # reused in place: hour factor, then main effects
         main += a
-        main /= (level * n_window)[:, None, :] + a
-        main *= (level * day_factor)[:, None, :]
+        main /= (season_level * n_season)[:, None, :] + a
+        main *= (season_level * day_factor)[:, None, :]
         b = self.interaction_prior
         rate = by_cell  # reused in place: cell factor, then the rate
         rate += b
         rate /= main * n_weekday[:, None, :] + b
         rate *= main
+        rate *= _safe_ratio(level, season_level)[:, None, :]
         floor = self.floor_per_day / (HOURS_PER_DAY * self.steps_per_hour)
         return np.maximum(rate, floor, out=rate)
+
+
+def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
 def _trailing_sum(grid: np.ndarray, n_days: int) -> np.ndarray:
@@ -234,28 +246,22 @@ class _Windows:
         """Local day of a window's last (or first) slot."""
         return ((window + int(last)) * self.length - int(last)) // self.slots_per_day
 
-    def per_day(self, values: np.ndarray) -> np.ndarray:
-        """(n_days, n_series) sums of per-window values over the windows ending on each day."""
-        if self.slots_per_day % self.length == 0:
-            return values.reshape(self.n_days, -1, values.shape[1]).sum(axis=1)
-        out = np.zeros((self.n_days, values.shape[1]))
-        np.add.at(out, self.day(np.arange(self.count), last=True), values)
-        return out
 
-
-def excess_bound(
-    observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray, z: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(observed - mean, mask of excess > z * NB standard deviation), in few array passes:
+def exceeds(
+    observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray, z: float, offset: float = 0.0
+) -> np.ndarray:
+    """Mask of observed - mean - offset > z * NB standard deviation, in few array passes:
     the cheap screen before exact residuals or tail probabilities on the few candidates."""
-    excess = observed - mean
     bound = alpha * mean
     bound += 1.0
     bound *= mean
     bound *= z * z
+    excess = observed - mean
+    if offset:
+        excess -= offset
     squared = np.abs(excess)
     squared *= excess
-    return excess, squared > bound
+    return squared > bound
 
 
 def window_dispersion(
@@ -269,13 +275,13 @@ def window_dispersion(
 
     Moment estimator on the trailing window's out-of-sample errors, E[(Y - E)^2 - E] =
     alpha E^2, pooled as sum / sum so that busy hours dominate. Windows off by more than
-    REJECT_Z standard deviations (under the alpha of their own day, hence the loop over
-    days) are left out: a capped contribution would still count c^2 / E in alpha units and
-    let a surge of a few tickets a day inflate alpha and mask the next one. The cut is far
-    enough out to keep genuinely heavy-tailed noise (it trims 0.05 % of normal windows).
-    Errors of predictions made before a series had `min_history_days` of history are left
-    out too (they overstate the mature error), and alpha is blended with PRIOR_DISPERSION
-    while a series has few days of errors."""
+    REJECT_Z standard deviations (under the alpha known at the start of their week, hence
+    the loop over weeks) are left out: a capped contribution would still count c^2 / E in
+    alpha units and let a surge of a few tickets a day inflate alpha and mask the next one.
+    The cut is far enough out to keep genuinely heavy-tailed noise (it trims 0.05 % of
+    normal windows). Errors of predictions made before a series had `min_history_days` of
+    history are left out too (they overstate the mature error), and alpha is blended with
+    PRIOR_DISPERSION while a series has few such days."""
     windows = _Windows.of(counts, length)
     mean = windows.sums(expected)
     squared = windows.sums(counts) - mean
@@ -284,30 +290,46 @@ def window_dispersion(
     ends = np.searchsorted(windows.day(np.arange(windows.count), last=True), np.arange(n_days + 1))
     used = (np.arange(n_days)[:, None] >= mature_day[None, :]).astype(float)
     excess, scale = np.zeros((n_days, n_series)), np.zeros((n_days, n_series))
-    alpha = np.empty((n_days, n_series))
-    num, den, used_days = np.zeros(n_series), np.zeros(n_series), np.zeros(n_series)
-    for d in range(n_days):
-        estimate = np.divide(num, den, out=np.zeros(n_series), where=den > 0)
-        np.maximum(estimate, 0.0, out=estimate)
-        estimate *= used_days
-        estimate += PRIOR_DISPERSION_DAYS * PRIOR_DISPERSION
-        estimate /= used_days + PRIOR_DISPERSION_DAYS
-        alpha[d] = estimate
-        mu, err = mean[ends[d] : ends[d + 1]], squared[ends[d] : ends[d + 1]]
-        variance = estimate * mu
+    for d0 in range(0, n_days, DAYS_PER_WEEK):
+        d1 = min(d0 + DAYS_PER_WEEK, n_days)
+        past = slice(max(0, d0 - trailing_days), d0)
+        alpha = _blend(excess[past].sum(0), scale[past].sum(0), used[past].sum(0))
+        mu, err = mean[ends[d0] : ends[d1]], squared[ends[d0] : ends[d1]]
+        variance = alpha * mu
         variance += 1.0
         variance *= mu
         kept = err <= REJECT_Z**2 * variance
-        excess[d] = np.sum(err - mu, axis=0, where=kept) * used[d]
-        scale[d] = np.sum(mu * mu, axis=0, where=kept) * used[d]
-        num += excess[d]
-        den += scale[d]
-        used_days += used[d]
-        if d >= trailing_days:
-            num -= excess[d - trailing_days]
-            den -= scale[d - trailing_days]
-            used_days -= used[d - trailing_days]
+        bounds = ends[d0 : d1 + 1] - ends[d0]
+        excess[d0:d1] = _sum_by_day(np.where(kept, err - mu, 0.0), bounds) * used[d0:d1]
+        scale[d0:d1] = _sum_by_day(np.where(kept, mu * mu, 0.0), bounds) * used[d0:d1]
+    return _blend(*(_trailing_days(x, trailing_days) for x in (excess, scale, used)))
+
+
+def _blend(excess: np.ndarray, scale: np.ndarray, used_days: np.ndarray) -> np.ndarray:
+    """Moment estimate max(0, excess / scale), blended with the prior by days of data."""
+    alpha = np.divide(excess, scale, out=np.zeros_like(excess), where=scale > 0)
+    np.maximum(alpha, 0.0, out=alpha)
+    alpha *= used_days
+    alpha += PRIOR_DISPERSION_DAYS * PRIOR_DISPERSION
+    alpha /= used_days + PRIOR_DISPERSION_DAYS
     return alpha
+
+
+def _sum_by_day(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sums of rows [bounds[i], bounds[i + 1]) (0 for empty ranges)."""
+    out = np.zeros((bounds.size - 1, values.shape[1]))
+    filled = bounds[1:] > bounds[:-1]
+    if filled.any():
+        out[filled] = np.add.reduceat(values, bounds[:-1][filled], axis=0)
+    return out
+
+
+def _trailing_days(per_day: np.ndarray, n_days: int) -> np.ndarray:
+    """out[d] = per_day[d - n_days : d].sum(0)."""
+    total = np.zeros((per_day.shape[0] + 1, per_day.shape[1]))
+    np.cumsum(per_day, axis=0, out=total[1:])
+    days = np.arange(per_day.shape[0])
+    return total[days] - total[np.maximum(days - n_days, 0)]
 
 
 def downweight_outbreaks(
@@ -330,8 +352,7 @@ def downweight_outbreaks(
         observed, mean = windows.sums(counts), windows.sums(expected)
         alpha_w = alpha[windows.day(np.arange(windows.count), last=True)]
         # Pearson >= Anscombe above the mean, so the Pearson screen keeps every candidate.
-        _, candidate = excess_bound(observed, mean, alpha_w, z0)
-        rows, cols = np.nonzero(candidate)
+        rows, cols = np.nonzero(exceeds(observed, mean, alpha_w, z0))
         mature = windows.day(rows, last=False) >= mature_day[cols]
         rows, cols = rows[mature], cols[mature]
         y, mu = observed[rows, cols], mean[rows, cols]

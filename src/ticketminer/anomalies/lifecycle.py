@@ -44,11 +44,12 @@ def reconcile(
     scanned_from: datetime,
     gap: timedelta = MERGE_GAP,
 ) -> Reconciled:
-    """Pair detections with stored anomalies. `scanned_from` is where the scan's
+    """Pair detections with stored anomalies (same metric and scope, windows
+    overlapping or within `gap`). `scanned_from` is where the scan's
     evidence starts: stored anomalies that ended before it are out of its sight."""
     by_key: dict[tuple, list[Anomaly]] = {}
     for a in sorted(stored, key=lambda a: (a.start, a.anomaly_id)):
-        by_key.setdefault((int(a.kind), a.metric, a.issue_id), []).append(a)
+        by_key.setdefault((a.metric, a.issue_id), []).append(a)
     used: set[int] = set()
     new, continued = [], []
     for d in sorted(detections, key=lambda d: (d.start, d.key)):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 from scipy.optimize import nnls
-from scipy.special import expit, xlogy
+from scipy.special import betainc, expit, gammainc, gammaincc, xlogy
 
 HALF_NORMAL_MEDIAN = 0.6744897501960817
 MIN_LEAVES_PER_BIN = 20
@@ -20,6 +20,7 @@ MAX_BINS = 10
 # Below this expected count Poisson residuals are too discrete and skewed for a median-based
 # scale, and the Poisson term dominates the variance anyway.
 MIN_EXPECTED_FOR_DISPERSION = 10.0
+MIN_CALIBRATION_COMBOS = 20
 # The Poisson deviance is close enough to chi-square(1) from about this expected count.
 MIN_EXPECTED_FOR_CALIBRATION = 5.0
 TINY = 1e-12
@@ -115,7 +116,7 @@ def calibration(clean_llr: np.ndarray, reference: np.ndarray) -> float:
     their mean under the leaf model. Noise the leaf model misses (a baseline that is a noisy
     count itself, forecast errors shared by leaves) widens every combination alike; the
     lower bound keeps chance from costing power when there is none."""
-    if len(clean_llr) < MIN_LEAVES_PER_BIN:
+    if len(clean_llr) < MIN_CALIBRATION_COMBOS:
         return 1.0
     ratio = clean_llr / reference
     bound = ratio.mean() - 1.645 * ratio.std(ddof=1) / np.sqrt(len(ratio))
@@ -155,11 +156,14 @@ def count_pvalue(obs: float, exp: float, phi: float, direction: int) -> float:
     phi = 1): P(X >= obs) for a surge, P(X <= obs) for a drop."""
     if exp <= 0:
         return 0.0 if direction * obs > 0 else 1.0
+    if direction > 0 and obs <= 0:
+        return 1.0
     if phi <= 1.0 + 1e-9:
-        dist = stats.poisson(exp)
+        tail = gammainc(obs, exp) if direction > 0 else gammaincc(obs + 1.0, exp)
     else:
-        dist = stats.nbinom(exp / (phi - 1.0), 1.0 / phi)
-    return float(dist.sf(obs - 1) if direction > 0 else dist.cdf(obs))
+        size, p = exp / (phi - 1.0), 1.0 / phi
+        tail = betainc(obs, size, 1.0 - p) if direction > 0 else betainc(size, obs + 1.0, p)
+    return float(tail)
 
 
 def count_contrast_pvalue(

@@ -11,10 +11,10 @@ Method, per series and all series at once:
 3. CUSUM per ratio in `cusum_ratios` on quasi-Poisson log-likelihood-ratio increments, for
    sustained moderate rises; scored as exp(-S), a bound on its stationary tail.
 4. Bonferroni over the windows and CUSUMs: pvalue = n_tests x the smallest tail probability,
-   score = -log10(pvalue); a step alarms when score >= `threshold` and the series has
-   `min_history_days` of history.
-5. Alarm steps closer than `max_gap_hours` form one event, whose start is the CUSUM's change
-   point estimate (its last zero before the detection).
+   score = -log10(pvalue). An event starts when score >= `threshold` (once the series has
+   `min_history_days` of history) and goes on while score >= `continue_threshold`, with
+   gaps up to `max_gap_hours`; its start is the maximum-likelihood change point within the
+   week before the detection.
 
 History starts on the local day of a series' first ticket (leading zeros are "not yet
 existing", as for a new issue). Until `min_history_days` later nothing alarms, and before
@@ -38,6 +38,7 @@ from ticketminer.anomalies.surge_stats import (
 )
 
 HOURS_PER_WEEK = 168
+ONSET_DAYS = 7  # how far before a detection its onset is searched
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +58,23 @@ class SurgeDetector:
     """Seasonal, count-aware surge detector; see the module docstring for the method.
 
     Parameters (defaults chosen for hourly ticket counts, not tuned on any benchmark):
-        trailing_days: baseline window, in local days (4 weeks: 4 samples per hour of week).
+        trailing_days: window of the baseline's level, in local days.
+        season_days: window of its weekly shape (weekday, hour of day, hour of week), longer
+            because the shape is stabler than the level and needs more tickets to show.
         min_history_days: days of history before a series may alarm (a full week, so that
             every weekday has been seen once).
         windows_hours: scan windows (1 h for big series, 6 h, 24 h for a few tickets a day).
-        cusum_ratios: surge ratios the CUSUMs are designed for (sustained x1.5 and x2).
+        cusum_ratios: surge ratios the CUSUMs are designed for (a sustained x1.5).
         threshold: alarm when -log10(corrected p) >= threshold. 5 is a per-step false-alarm
             probability of 1e-5, about 0.07 per 10 issue-months of hourly steps if the model
             were exact: the margin absorbs its imperfection.
+        continue_threshold: an event, once detected, goes on while the score stays at least
+            this (hysteresis: at a few tickets a day the evidence of an ongoing surge wavers
+            around the alarm threshold, and one surge must stay one event).
         min_count: a window needs at least this many tickets to alarm (Farrington's rule
             against alarms on one or two tickets where almost none are expected).
-        max_gap_hours: alarm steps at most this far apart belong to one event.
+        max_gap_hours: alarm steps at most this far apart belong to one event (a quiet
+            night inside a surge of a few tickets a day must not split it).
         outbreak_z: standardised Anscombe residual above which past points are down-weighted.
         seasonal_prior, interaction_prior: shrinkage pseudo-counts of the seasonal factors.
         floor_per_day: smallest expected volume (tickets per day), and the expectation of a
@@ -80,12 +87,14 @@ class SurgeDetector:
         self,
         *,
         trailing_days: int = 28,
+        season_days: int = 84,
         min_history_days: int = 7,
         windows_hours: Sequence[int] = (1, 6, 24),
-        cusum_ratios: Sequence[float] = (1.5, 2.0),
+        cusum_ratios: Sequence[float] = (1.5,),
         threshold: float = 5.0,
+        continue_threshold: float = 3.0,
         min_count: int = 5,
-        max_gap_hours: int = 6,
+        max_gap_hours: int = 12,
         outbreak_z: float = 2.58,
         seasonal_prior: float = 2.0,
         interaction_prior: float = 10.0,
@@ -93,10 +102,12 @@ class SurgeDetector:
         steps_per_hour: int = 1,
     ) -> None:
         self.trailing_days = trailing_days
+        self.season_days = season_days
         self.min_history_days = min_history_days
         self.windows_hours = windows_hours
         self.cusum_ratios = cusum_ratios
         self.threshold = threshold
+        self.continue_threshold = continue_threshold
         self.min_count = min_count
         self.max_gap_hours = max_gap_hours
         self.outbreak_z = outbreak_z
@@ -121,23 +132,18 @@ class SurgeDetector:
         inputs = ScanInputs.build(y, expected, first_valid, self.min_count)
         best = np.zeros_like(y)
         for length in windows:
-            raise_to_scan_score(best, inputs, length, fit.dispersion[length][grid.day_of_step])
-        longest = max(windows)
-        day_mean = inputs.trailing(inputs.expected_cum, longest)
-        inflation = 1.0 + fit.dispersion[longest][grid.day_of_step] * day_mean
-        n_tests = len(windows) + len(self.cusum_ratios)
-        restart = (self.threshold + np.log10(n_tests)) * np.log(10.0)
-        cusums = [
-            cusum_statistic(y, expected, inflation, r, first_valid, restart)
-            for r in self.cusum_ratios
-        ]
-        for statistic in cusums:  # exp(-S) bounds the stationary tail of S
-            np.maximum(best, statistic / np.log(10.0), out=best)
-        score = np.maximum(best - np.log10(n_tests), 0.0)
+            alpha = fit.dispersion[length].astype(np.float32)[grid.day_of_step]
+            raise_to_scan_score(best, inputs, length, alpha)
+        day_alpha = fit.dispersion[max(windows)][grid.day_of_step]
+        self._add_cusum_scores(best, y, expected, inputs, day_alpha)
+        best -= np.log10(len(windows) + len(self.cusum_ratios))  # Bonferroni
+        score = np.maximum(best, 0.0, out=best)
         pvalue = np.exp(score * -np.log(10.0))
-        alarm = score >= self.threshold
+        active = score >= self.continue_threshold
         for s in np.flatnonzero(first_valid > 0):
-            alarm[: first_valid[s], s] = False
+            active[: first_valid[s], s] = False
+        events = _Events(inputs, score, pvalue, self.max_gap_hours * sph, ONSET_DAYS * 24 * sph)
+        self.events_, alarm = events.find(active, self.threshold)
 
         self.expected_ = expected.T
         self.pvalue_ = pvalue.T
@@ -145,13 +151,41 @@ class SurgeDetector:
         self.alarm_ = alarm.T
         self.history_start_ = np.searchsorted(grid.day_of_step, birth)
         self.dispersion_ = np.stack([fit.dispersion[w][-1] for w in windows])
-        gap = self.max_gap_hours * sph
-        self.events_ = _Events(inputs, cusums, restart, score, pvalue, gap).find(alarm)
         return self
+
+    def _add_cusum_scores(
+        self,
+        best: np.ndarray,
+        counts: np.ndarray,
+        expected: np.ndarray,
+        inputs: ScanInputs,
+        day_alpha: np.ndarray,
+    ) -> None:
+        """best = max(best, S / ln 10) where a CUSUM reaches its decision level (exp(-S)
+        bounds its stationary tail). Below that level it adds nothing: at a few tickets a
+        day S decays for weeks after a surge, and whether a surge goes on is for the scan
+        windows to say.
+
+        Increments are divided by the variance inflation of the longest window's sum
+        (1 + alpha E), so that a day that is merely busy does not accumulate as a surge."""
+        longest = max(self.windows_hours) * self.steps_per_hour
+        inflation = inputs.trailing(inputs.expected_cum, longest)
+        inflation *= day_alpha
+        inflation += 1.0
+        n_tests = len(self.windows_hours) + len(self.cusum_ratios)
+        restart = (self.threshold + np.log10(n_tests)) * np.log(10.0)
+        for ratio in self.cusum_ratios:
+            statistic = cusum_statistic(
+                counts, expected, inflation, ratio, inputs.first_valid, restart
+            )
+            crossed = statistic >= restart
+            statistic *= 1.0 / np.log(10.0)
+            np.maximum(best, statistic, out=best, where=crossed)
 
     def _baseline(self) -> SeasonalBaseline:
         return SeasonalBaseline(
             trailing_days=self.trailing_days,
+            season_days=self.season_days,
             min_history_days=self.min_history_days,
             steps_per_hour=self.steps_per_hour,
             seasonal_prior=self.seasonal_prior,
@@ -167,7 +201,9 @@ class SurgeDetector:
             "windows_hours must be positive": len(self.windows_hours) > 0
             and min(self.windows_hours) >= 1,
             "cusum_ratios must be above 1": all(r > 1 for r in self.cusum_ratios),
-            "threshold must be positive": self.threshold > 0,
+            "need 0 < continue_threshold <= threshold": 0
+            < self.continue_threshold
+            <= self.threshold,
             "max_gap_hours must be non-negative": self.max_gap_hours >= 0,
             "priors and floor_per_day must be positive": min(
                 self.seasonal_prior, self.interaction_prior, self.floor_per_day
@@ -211,30 +247,43 @@ def _birth_day(counts: np.ndarray, grid: DayGrid) -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class _Events:
     inputs: ScanInputs
-    cusums: list[np.ndarray]  # (n_steps, n_series) CUSUM statistics, to date onsets
-    restart: float  # CUSUM level after which it restarts from 0
     score: np.ndarray
     pvalue: np.ndarray
     gap: int  # steps
+    lookback: int  # steps searched for the onset before the detection
 
-    def find(self, alarm: np.ndarray) -> list[SurgeEvent]:
-        series, steps = np.nonzero(alarm.T)
-        if series.size == 0:
-            return []
+    def find(self, active: np.ndarray, threshold: float) -> tuple[list[SurgeEvent], np.ndarray]:
+        """Runs of active steps (gaps up to `gap` allowed) that reach `threshold` somewhere;
+        each is an event from its first step at `threshold` to its last active step.
+        Returns the events and the alarm mask (active steps inside events)."""
+        steps, series = np.nonzero(active)
+        order = np.lexsort((steps, series))
+        steps, series = steps[order], series[order]
+        alarm = np.zeros_like(active)
+        if steps.size == 0:
+            return [], alarm
         new = np.ones(series.size, dtype=bool)
         new[1:] = (series[1:] != series[:-1]) | (steps[1:] - steps[:-1] > self.gap + 1)
         firsts = np.flatnonzero(new)
         lasts = np.append(firsts[1:], series.size) - 1
-        return [
-            self._event(int(series[i]), int(steps[i]), int(steps[j]))
-            for i, j in zip(firsts, lasts, strict=True)
-        ]
+        strong = self.score[steps, series] >= threshold
+        position = np.where(strong, np.arange(series.size), series.size)
+        detections = np.minimum.reduceat(position, firsts)
+        events: list[SurgeEvent] = []
+        for first, last in zip(
+            detections[detections < series.size], lasts[detections < series.size], strict=True
+        ):
+            s, detected, last_step = int(series[first]), int(steps[first]), int(steps[last])
+            earliest = events[-1].end if events and events[-1].series == s else 0
+            events.append(self._event(s, detected, last_step, earliest))
+            alarm[detected : last_step + 1, s] = active[detected : last_step + 1, s]
+        return events, alarm
 
-    def _event(self, s: int, detected: int, last: int) -> SurgeEvent:
+    def _event(self, s: int, detected: int, last: int, earliest: int) -> SurgeEvent:
         n_steps = self.score.shape[0]
         ongoing = last >= n_steps - 1 - self.gap
         end = n_steps if ongoing else last + 1
-        start = self._onset(s, detected)
+        start = self._onset(s, detected, max(earliest, self.inputs.first_valid[s]))
         cy, cm = self.inputs.counts_cum, self.inputs.expected_cum
         return SurgeEvent(
             series=s,
@@ -248,13 +297,11 @@ class _Events:
             score=float(self.score[detected : last + 1, s].max()),
         )
 
-    def _onset(self, s: int, detected: int) -> int:
-        """Step after the last (re)start of the most significant CUSUM: its change-point
-        estimate."""
-        if not self.cusums:
-            return detected
-        statistic = max(self.cusums, key=lambda c: c[detected, s])[: detected + 1, s]
-        if statistic[-1] <= 0:
-            return detected
-        starts = np.flatnonzero((statistic[:-1] <= 0) | (statistic[:-1] >= self.restart))
-        return int(starts[-1]) + 1 if starts.size else 0
+    def _onset(self, s: int, detected: int, earliest: int) -> int:
+        """Maximum-likelihood change point: the start u maximising the Poisson log-likelihood
+        ratio of "rate R x baseline since u" (R fitted) over the steps up to detection."""
+        starts = np.arange(max(earliest, detected - self.lookback, 0), detected + 1)
+        y = self.inputs.counts_cum[detected + 1, s] - self.inputs.counts_cum[starts, s]
+        mu = self.inputs.expected_cum[detected + 1, s] - self.inputs.expected_cum[starts, s]
+        llr = np.where(y > mu, y * np.log(np.maximum(y, 1e-300) / mu) - (y - mu), 0.0)
+        return int(starts[np.argmax(llr)]) if llr.max() > 0 else detected

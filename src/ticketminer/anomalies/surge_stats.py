@@ -21,14 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ticketminer.anomalies.baseline import cumsum_time, excess_bound
+from ticketminer.anomalies.baseline import cumsum_time, exceeds
 
 LN10 = np.log(10.0)
 MAX_SCORE = 300.0  # tail probabilities below 1e-300 are all "certain"
-# Only windows whose normal-approximation upper tail is below 1 % get an exact tail
-# probability; the NB/Poisson right tail is heavier than the normal one, so no window that
-# could reach an alarm threshold is skipped.
-SCREEN_Z = 2.326
+# Only windows whose normal-approximation upper tail is below 1e-3 get an exact tail
+# probability (others score 0, p = 1): the NB/Poisson right tail is heavier than the normal
+# one, so no window that could reach an alarm threshold is skipped.
+SCREEN_Z = 3.09
 
 
 def upper_tail_score(observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -48,7 +48,6 @@ def upper_tail_score(observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray) 
 class ScanInputs:
     counts_cum: np.ndarray  # (n_steps + 1, n_series) prefix sums of the counts
     expected_cum: np.ndarray  # same, of the expectations
-    expected_keys: np.ndarray  # expected_cum series-major, offset per series: one sorted array
     first_valid: np.ndarray  # (n_series,) first step allowed to alarm
     min_count: float
 
@@ -56,24 +55,20 @@ class ScanInputs:
     def build(
         cls, counts: np.ndarray, expected: np.ndarray, first_valid: np.ndarray, min_count: float
     ) -> ScanInputs:
-        counts_cum, expected_cum = cumsum_time(counts), cumsum_time(expected)
-        keys = expected_cum.T + (expected_cum[-1].max() + 1.0) * np.arange(counts.shape[1])[:, None]
-        return cls(counts_cum, expected_cum, keys.ravel(), first_valid, float(min_count))
+        return cls(cumsum_time(counts), cumsum_time(expected), first_valid, float(min_count))
 
-    def recent_start(self, rows: np.ndarray, cols: np.ndarray, share: np.ndarray) -> np.ndarray:
-        """Latest step u such that the expected count over steps [u, row] is >= share."""
-        n_rows = self.expected_cum.shape[0]
-        offset = cols * n_rows
-        target = self.expected_keys[offset + rows + 1] - share
-        found = np.searchsorted(self.expected_keys, target, side="right") - 1 - offset
-        return np.clip(found, 0, rows)
-
-    def trailing(self, cum: np.ndarray, length: int) -> np.ndarray:
+    def trailing(self, cum: np.ndarray, length: int, dtype: type = np.float64) -> np.ndarray:
         """Sum over the `length` steps ending at each step (shorter at the start)."""
-        out = np.empty((cum.shape[0] - 1, cum.shape[1]))
+        out = np.empty((cum.shape[0] - 1, cum.shape[1]), dtype=dtype)
         out[:length] = cum[1 : length + 1]
         np.subtract(cum[length + 1 :], cum[1 : cum.shape[0] - length], out=out[length:])
         return out
+
+    def window_at(
+        self, cum: np.ndarray, rows: np.ndarray, cols: np.ndarray, length: int
+    ) -> np.ndarray:
+        """Exact trailing `length`-step sums at (rows, cols)."""
+        return cum[rows + 1, cols] - cum[np.maximum(rows + 1 - length, 0), cols]
 
 
 def raise_to_scan_score(
@@ -81,25 +76,26 @@ def raise_to_scan_score(
 ) -> None:
     """best = max(best, score of the trailing `length`-step window) at every step.
 
-    A window counts only while its most recent quarter (by expected count, so that a night
-    is not judged on its own) is better explained by the window's own surge ratio R than by
-    the baseline (log-likelihood ratio y log R - (R - 1) e > 0)."""
-    observed = inputs.trailing(inputs.counts_cum, length)
-    mean = inputs.trailing(inputs.expected_cum, length)
-    observed -= 0.5  # continuity correction of the screen only
-    _, candidate = excess_bound(observed, mean, alpha, SCREEN_Z)
-    rows, cols = np.nonzero(candidate)
-    y = observed[rows, cols] + 0.5
+    alpha: (n_steps, n_series) float32 dispersion. The screen runs in float32 (half the
+    memory traffic); candidates are then recomputed exactly. A window counts only while its
+    most recent quarter is better explained by the window's own surge ratio R than by the
+    baseline (log-likelihood ratio y log R - (R - 1) e > 0), so that a surge that has left
+    the last hours does not keep the long windows alarming for a day."""
+    observed = inputs.trailing(inputs.counts_cum, length, np.float32)
+    mean = inputs.trailing(inputs.expected_cum, length, np.float32)
+    rows, cols = np.nonzero(exceeds(observed, mean, alpha, SCREEN_Z, offset=0.5))
+    del observed, mean
+    y = inputs.window_at(inputs.counts_cum, rows, cols, length)
     keep = (rows >= inputs.first_valid[cols]) & (y >= inputs.min_count)
     rows, cols, y = rows[keep], cols[keep], y[keep]
-    mu, a = mean[rows, cols], alpha[rows, cols]
-    lo = inputs.recent_start(rows, cols, 0.25 * mu)
+    mu = inputs.window_at(inputs.expected_cum, rows, cols, length)
+    lo = np.maximum(rows + 1 - max(1, length // 4), 0)
     y_recent = inputs.counts_cum[rows + 1, cols] - inputs.counts_cum[lo, cols]
     mu_recent = inputs.expected_cum[rows + 1, cols] - inputs.expected_cum[lo, cols]
     ratio = y / mu
     rising = y_recent * np.log(ratio) > (ratio - 1.0) * mu_recent
     rows, cols = rows[rising], cols[rising]
-    score = upper_tail_score(y[rising], mu[rising], a[rising])
+    score = upper_tail_score(y[rising], mu[rising], alpha[rows, cols].astype(float))
     best[rows, cols] = np.maximum(best[rows, cols], score)
 
 

@@ -94,8 +94,11 @@ class Detection:
     series: tuple[AnomalyPoint, ...] = ()
 
     @property
-    def key(self) -> tuple[int, str, int | None]:
-        return (int(self.kind), self.metric, self.issue_id)
+    def key(self) -> tuple[str, int | None]:
+        """What makes two detections the same incident's: the metric and the scope. The
+        kind is not part of it: a new issue's surge may be called a surge by one
+        detector and emerging by another, or change as its history grows."""
+        return (self.metric, self.issue_id)
 
 
 @dataclass(frozen=True, slots=True)

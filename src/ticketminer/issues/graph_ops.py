@@ -139,11 +139,16 @@ def cosine_silhouette(z: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(s))
 
 
-def choose_k(z: np.ndarray, k_max: int, seed: int) -> int:
-    """The k in [2, k_max] with the best cosine silhouette of k-means on `z`.
+def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> int:
+    """The smallest k in [2, k_max] whose cosine silhouette of k-means on `z` is within
+    `tolerance` of the best.
 
-    A coarse geometric grid, then a few bisection rounds around the best value: about
-    15 k-means runs whatever the range."""
+    Parsimony, because on tickets the silhouette often climbs again at very large k:
+    near-identical form tickets make tiny, tight clusters. Taking the smallest k on
+    the plateau keeps one issue per problem instead of one per template.
+
+    A coarse geometric grid, then a few bisection rounds: about 15 k-means runs
+    whatever the range."""
     k_max = max(2, min(k_max, len(z) - 1))
     seeds = kmeans_plus_plus(z, k_max, np.random.default_rng(seed))
     cache: dict[int, float] = {}
@@ -154,18 +159,22 @@ def choose_k(z: np.ndarray, k_max: int, seed: int) -> int:
             cache[k] = cosine_silhouette(z, labels)
         return cache[k]
 
+    def chosen() -> int:
+        best = max(cache.values())
+        return min(k for k, v in cache.items() if v >= best - tolerance)
+
     grid = sorted({round(2 * 1.5**i) for i in range(40) if 2 * 1.5**i <= k_max} | {k_max})
     for k in grid:
         score(k)
-    for _ in range(3):  # narrow down between the best value and its evaluated neighbours
+    for _ in range(3):  # narrow down between the chosen value and its evaluated neighbours
         tried = sorted(cache)
-        best = max(tried, key=lambda k: (cache[k], -k))
-        i = tried.index(best)
+        pick = chosen()
+        i = tried.index(pick)
         lo, hi = tried[max(i - 1, 0)], tried[min(i + 1, len(tried) - 1)]
-        for mid in sorted({(lo + best) // 2, (best + hi + 1) // 2}):
+        for mid in sorted({(lo + pick) // 2, (pick + hi + 1) // 2}):
             if lo < mid < hi:
                 score(mid)
-    return max(cache, key=lambda k: (cache[k], -k))
+    return chosen()
 
 
 def spherical_refine(

@@ -226,6 +226,7 @@ class AnomalyService:
         )
         label = labels.get(d.issue_id, "") if d.issue_id is not None else ""
         scope = f"of '{label}'" if label else ("tenant-wide" if d.issue_id is None else "")
+        scope = finding.scope or scope
         start = d.start if previous is None else min(previous.start, d.start)
         return Anomaly(
             anomaly_id=0 if previous is None else previous.anomaly_id,

@@ -29,6 +29,7 @@ from ticketminer.services.anomaly_scan import Finding, ScanInput, _event_us
 EVIDENCE = 12
 TERM_SAMPLE = 400
 MAX_CANDIDATES = 5
+MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +117,8 @@ class Explainer:
         end = to_us(d.end) if d.end is not None else self._data.grid.end_us
         window = self._rows(finding, start, end)
         baseline = self._rows(finding, start - self._trailing_us, start)
-        if d.metric == VOLUME and len(baseline) == 0:
-            # A brand-new issue has no past of its own: compare with the tenant's mix.
+        if d.metric == VOLUME and len(baseline) < MIN_BASELINE_TICKETS:
+            # A new issue has (almost) no past of its own: compare with the tenant's mix.
             baseline = self._rows(finding, start - self._trailing_us, start, scoped=False)
         rows, observed, expected, focus = self._leaves(finding, window, baseline)
         cube = self._cube if d.issue_id is None else _without(self._cube, "issue")

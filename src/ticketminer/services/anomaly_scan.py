@@ -36,6 +36,7 @@ SECOND_US = 1_000_000
 SERIES_CONTEXT_BEFORE = 72  # hours of series kept before an anomaly, for GetAnomaly
 SERIES_CONTEXT_AFTER = 24
 RARE_PER_DAY = 0.25  # an issue quieter than this before a surge is "emerging"
+MIN_EXCESS_TICKETS = 3  # a "surge" of one or two tickets is noise to a reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Finding:
     event_time: str  # which per-ticket time the metric is indexed by
     bad: Callable[[np.ndarray], np.ndarray] | None  # KPI: which rows count as "bad"
     issue_ids: tuple[int, ...] = field(default_factory=tuple)
+    scope: str = ""  # e.g. "in channel 'email'" for a channel's series
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +77,11 @@ def _event_us(facts: FactsTable, which: str) -> np.ndarray:
 
 
 class SeriesIndex:
-    """Maps issue ids to series rows (0 is the tenant)."""
+    """Maps issue ids to series rows: 0 is the tenant, then one row per issue; KPI
+    matrices add one row per channel after those (`n` rows), because a regression in
+    one channel (slow e-mail replies) is diluted in every issue and in the tenant."""
 
-    def __init__(self, issue_column: np.ndarray) -> None:
+    def __init__(self, issue_column: np.ndarray, channels: tuple[str, ...] = ()) -> None:
         ids = np.unique(issue_column)
         self.issue_ids = [int(i) for i in ids if i > 0]
         size = (int(ids.max()) + 1) if len(ids) else 1
@@ -85,9 +89,14 @@ class SeriesIndex:
         self._row[self.issue_ids] = np.arange(1, len(self.issue_ids) + 1)
         self.of_rows = self._row[issue_column] if len(issue_column) else issue_column
         self.n = len(self.issue_ids) + 1
+        self.channels = channels
 
     def issue_of(self, series: int) -> int | None:
-        return None if series == 0 else self.issue_ids[series - 1]
+        return None if series == 0 or series >= self.n else self.issue_ids[series - 1]
+
+    def scope_of(self, series: int) -> str:
+        """How a summary names a channel row's scope ("" for the tenant and issues)."""
+        return f"in channel '{self.channels[series - self.n]}'" if series >= self.n else ""
 
 
 def _with_tenant(per_issue: np.ndarray) -> np.ndarray:
@@ -102,7 +111,7 @@ class Scan:
     def __init__(self, data: ScanInput, *, trailing_days: int = 28) -> None:
         self.data = data
         self.trailing_days = trailing_days
-        self.index = SeriesIndex(data.issue_column)
+        self.index = SeriesIndex(data.issue_column, data.facts.channel.values)
         self.series: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.findings: list[Finding] = []
 
@@ -114,6 +123,13 @@ class Scan:
         rows = np.where(self.index.of_rows > 0, self.index.of_rows, 0)
         grid = self.data.grid
         return _with_tenant(count_matrix(rows, steps, self.index.n, grid.n_steps, weights))
+
+    def _kpi_matrix(self, steps: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """`_matrix` plus one row per channel."""
+        grid = self.data.grid
+        codes = self.data.facts.channel.codes.astype(np.int64)
+        per_channel = count_matrix(codes, steps, len(self.index.channels), grid.n_steps, weights)
+        return np.vstack([self._matrix(steps, weights), per_channel])
 
     def run(self) -> list[Finding]:
         self._volume()
@@ -152,6 +168,8 @@ class Scan:
             counts, self.data.grid.hour_of_week()
         )
         for e in surge.events_:
+            if e.observed - e.expected < MIN_EXCESS_TICKETS:
+                continue
             s = e.series
             before = counts[s, max(0, e.start - self.trailing_days * 24) : e.start]
             rare = s > 0 and before.sum() < RARE_PER_DAY * self.trailing_days
@@ -187,8 +205,8 @@ class Scan:
         )
         for metric, trial, success in specs:
             steps = self._steps(metric.event_time)
-            trials = self._matrix(steps, trial.astype(float))
-            hits = self._matrix(steps, (trial & success).astype(float))
+            trials = self._kpi_matrix(steps, trial.astype(float))
+            hits = self._kpi_matrix(steps, (trial & success).astype(float))
             det = ProportionShiftDetector(
                 direction=metric.direction, trailing_days=self.trailing_days
             ).fit(hits, trials)
@@ -206,16 +224,20 @@ class Scan:
         values = f.first_response_s
         known = ~np.isnan(values) & (steps >= 0)
         rows = np.where(self.index.of_rows > 0, self.index.of_rows, 0)
-        # Every response counts for its issue and for the tenant (series 0).
-        series = np.concatenate([rows[known], np.zeros(int(known.sum()), dtype=np.int64)])
-        step = np.concatenate([steps[known], steps[known]])
-        vals = np.concatenate([values[known], values[known]])
-        grid = self.data.grid
-        det = DurationShiftDetector(direction="up", trailing_days=self.trailing_days).fit(
-            vals, series, step, self.index.n, grid.n_steps, grid.hour_of_week()
+        channel_rows = self.index.n + f.channel.codes.astype(np.int64)
+        # Every response counts for its issue, the tenant (series 0) and its channel.
+        series = np.concatenate(
+            [rows[known], np.zeros(int(known.sum()), dtype=np.int64), channel_rows[known]]
         )
-        n = count_matrix(series, step, self.index.n, grid.n_steps)
-        total = count_matrix(series, step, self.index.n, grid.n_steps, vals)
+        step = np.tile(steps[known], 3)
+        vals = np.tile(values[known], 3)
+        grid = self.data.grid
+        n_series = self.index.n + len(self.index.channels)
+        det = DurationShiftDetector(direction="up", trailing_days=self.trailing_days).fit(
+            vals, series, step, n_series, grid.n_steps, grid.hour_of_week()
+        )
+        n = count_matrix(series, step, n_series, grid.n_steps)
+        total = count_matrix(series, step, n_series, grid.n_steps, vals)
         mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
         for e in det.events_:
             view = (mean[e.series], det.expected_[e.series], n[e.series])
@@ -225,7 +247,8 @@ class Scan:
 
     def _add(self, kind, metric, event, n, view, event_time, bad) -> None:
         detection = self._detection(kind, metric, event, n, view)
-        self.findings.append(Finding(detection, event_time, bad))
+        scope = self.index.scope_of(event.series)
+        self.findings.append(Finding(detection, event_time, bad, scope=scope))
 
 
 def _shift_series(e, by: int):
@@ -250,8 +273,8 @@ def _overlap(a: Detection, b: Detection) -> bool:
 def _fold(findings: list[Finding]) -> list[Finding]:
     """Keep the most specific account of each incident.
 
-    - Same key twice (e.g. the emerging rule and a surge on a new issue): one, the
-      earliest start.
+    - Same metric and scope twice (e.g. the emerging rule and a surge on a new
+      issue): one, the earliest start; "emerging" wins over "surge" for a new issue.
     - Volume is additive: a tenant-wide surge that an issue-level surge at the same
       time explains (half its excess or more) is that issue's surge, reported once.
     - KPIs are not additive: a tenant-wide regression (a slow channel) shows up in
@@ -290,7 +313,7 @@ def _fold(findings: list[Finding]) -> list[Finding]:
         else:
             folded[id(host)].append(f.detection.issue_id)
     out = [
-        Finding(t.detection, t.event_time, t.bad, tuple(sorted(set(folded[id(t)]))))
+        replace(t, issue_ids=tuple(sorted(set(folded[id(t)]))))
         for t in kept_tenant
     ]
     return out + kept_issue
@@ -309,4 +332,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         )
         if twin is None:
             out.append(f)
+        elif f.detection.kind == AnomalyKind.EMERGING_ISSUE:
+            # The incident's first report stands; only its name changes.
+            kept = replace(twin.detection, kind=AnomalyKind.EMERGING_ISSUE)
+            out[out.index(twin)] = replace(twin, detection=kept)
     return out
