@@ -7,8 +7,10 @@ snapshots each (21,600 leaves = a(6) x b(36) x c(10) x d(10), columns real,predi
 with the injected root-cause sets in injection_info.csv. Scoring as in the Squeeze and
 RiskLoc papers: an element counts only when predicted verbatim (attr=value parts sorted;
 no credit for a parent or a child); TP/FP/FN summed over snapshots, micro-F1 =
-2TP / (2TP + FP + FN). recall@k: true elements among the first k of `candidates_`.
-Seconds per snapshot time `fit` only (not CSV parsing). Default parameters throughout.
+2TP / (2TP + FP + FN). recall@k: true elements among the first k of `candidates_`, over
+all true elements (so at most k / N with N elements per snapshot). A label listing the
+same element twice counts it once. Seconds per snapshot time `fit` only (not CSV
+parsing). Default parameters throughout; none was tuned per setting.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ DATA = ROOT.parent / "shared" / "data" / "squeeze_b0_subset"
 RECALL_AT = (1, 3, 5)
 TIMING_TICKETS = 100_000
 TIMING_TARGET_S = 1.0
+TIMING_NAMES = ["channel", "carrier", "region", "product", "tier", "city", "sku", "order_id"]
+TIMING_CARDINALITIES = [3, 5, 8, 12, 20, 30, 50]
 
 
 def normalise(element: str) -> str:
@@ -123,42 +127,38 @@ def evaluate(data_dir: Path) -> dict[str, Any]:
 
 
 def synthetic_tickets(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
-    """One row per ticket: 8 attributes (3..50 values and a near-unique order id); the
-    anomaly window (observed 1) against a baseline window (observed 0, expected weight),
-    with carrier 2 x region 5 surging x4 in the window."""
+    """One row per ticket over 8 attributes (3..50 values, plus a near-unique order id):
+    a ticket falls in the anomaly window (observed 1) or in a 4x longer baseline (observed
+    0, expected 1/4); carrier2 x region5 is 4x as likely to fall in the window."""
     rng = np.random.default_rng(seed)
-    cards = [3, 5, 8, 12, 20, 30, 50]
-    names = ["channel", "carrier", "region", "product", "tier", "city", "sku", "order_id"]
-    base = np.column_stack([rng.integers(0, c, n) for c in cards])
-    in_window = rng.random(n) < 0.5
-    hot = (base[:, 1] == 2) & (base[:, 2] == 5)
-    in_window |= hot & (rng.random(n) < 0.6)
-    order_id = rng.permutation(n)
-    X = np.column_stack([base, order_id])
+    X = np.column_stack(
+        [rng.integers(0, c, n) for c in TIMING_CARDINALITIES] + [rng.permutation(n)]
+    )
+    hot = (X[:, 1] == 2) & (X[:, 2] == 5)
+    in_window = rng.random(n) < np.where(hot, 0.5, 0.2)
     observed = in_window.astype(float)
-    expected = np.where(in_window, 0.0, 1.0)  # the two windows are equally likely
-    categories = [[f"{name}{i}" for i in range(c)] for name, c in zip(names, [*cards, n])]
+    expected = np.where(in_window, 0.0, 0.25)
+    cards = [*TIMING_CARDINALITIES, n]
+    categories = [[f"{a}{i}" for i in range(c)] for a, c in zip(TIMING_NAMES, cards, strict=True)]
     return X, observed, expected, categories
 
 
 def timing_check(repeats: int = 3) -> dict[str, Any]:
     X, observed, expected, categories = synthetic_tickets(TIMING_TICKETS)
-    names = ["channel", "carrier", "region", "product", "tier", "city", "sku", "order_id"]
     seconds = []
     model = RootCauseLocalizer()
     for _ in range(repeats):
         started = time.perf_counter()
-        model.fit(X, observed, expected, feature_names=names, categories=categories)
+        model.fit(X, observed, expected, feature_names=TIMING_NAMES, categories=categories)
         seconds.append(time.perf_counter() - started)
     best = min(seconds)
     return {
         "tickets": TIMING_TICKETS,
-        "attributes": len(names),
+        "attributes": len(TIMING_NAMES),
         "seconds": [round(s, 3) for s in seconds],
         "best_seconds": round(best, 3),
         "target_seconds": TIMING_TARGET_S,
         "pass": best <= TIMING_TARGET_S,
-        "top1": element_name(model.candidates_[0]) if model.candidates_ else None,
         "root_cause_set": [element_name(c) for c in model.root_cause_set_],
         "skipped_features": model.skipped_features_,
     }

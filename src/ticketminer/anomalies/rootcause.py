@@ -2,8 +2,9 @@
 `max_dims` attributes) explain why observed moved away from expected.
 
 1. Leaves are summed per distinct attribute vector. An attribute with more distinct
-   values than `max_cardinality_ratio` x leaves (an order id...) is dropped first: a value
-   held by about one leaf can neither be told from noise nor name a population.
+   values than `max_cardinality_ratio` x leaves (an order id...) is dropped first, unless
+   no other attribute varies: a value held by about one leaf can neither be told from
+   noise nor name a population, and it costs every other combination power.
 2. Noise: v(e) = beta e + alpha e^2 per leaf (beta = 1 for integer counts), fitted on the
    residuals on the side the anomaly is not on (RiskLoc), then one global dispersion
    calibrated on the combinations that moved against the anomaly.
@@ -78,7 +79,8 @@ class RootCauseLocalizer:
         min_purity: least share of a combination's mass that must have moved with it along
             every finer split (combinations of `max_dims` attributes have none).
         max_cardinality_ratio: attributes with more distinct values than this times the
-            number of distinct leaves are skipped.
+            number of distinct leaves are skipped (unless no other attribute varies), as
+            are attributes with a single value.
         direction: "up" (surge), "down" (drop) or "auto" (whichever is stronger).
         family: "count" (Poisson floor), "continuous", or "auto" (count when every
             observed value is an integer).
