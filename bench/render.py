@@ -666,14 +666,20 @@ def _anomaly(r: dict[str, Any]) -> list[str]:
         *_table(
             ["what", "size", "median s", "target s", "met"],
             [
-                [
-                    "full anomaly scan (every detector)",
-                    f"{scan['series']} series x {scan['hours']:,} hours, "
-                    f"{scan['tickets']:,} tickets",
-                    f"{scan['seconds_median']:.2f}",
-                    f"{scan['target_seconds']:.0f}",
-                    _ok(scan["seconds_median"] <= scan["target_seconds"]),
-                ],
+                *(
+                    [
+                        f"{label} anomaly scan, every detector, of {scan['issues']} issues "
+                        f"with {scan['days']} days of history ({scan['tickets']:,} tickets)",
+                        f"{part['series']} series x {part['hours']:,} hours read",
+                        f"{part['seconds_median']:.2f}",
+                        f"{scan['target_seconds']:.0f}",
+                        _ok(part["seconds_median"] <= scan["target_seconds"]),
+                    ]
+                    for label, part in (
+                        ("first (full-history)", scan["full"]),
+                        ("later (incremental)", scan["incremental"]),
+                    )
+                ),
                 [
                     "root-cause analysis of one anomaly",
                     f"{rca['tickets']:,} tickets, {rca['attributes']} dimensions",

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Engine
@@ -34,7 +34,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
-from ticketminer.domain.timeutil import from_us, utc_now
+from ticketminer.domain.timeutil import utc_now
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
 from ticketminer.services.facts_cache import FactsCache
@@ -58,6 +58,8 @@ from ticketminer.store.sentiment_repo import load_sentiment
 MAX_PAGE_SIZE = 500
 ACTIVE_REFRESH_SECONDS = 5.0
 MAX_DISTINCT_SHARE = 0.5
+RESCAN_WINDOW = timedelta(days=14)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Complaints read negative by nature; a sentiment surge is about angry tickets, the
 # strongly negative ones.
 STRONGLY_NEGATIVE = -0.8
@@ -117,11 +119,22 @@ class AnomalyService:
             self._active.pop(tenant_id, None)
             return replace(report, seconds=time.perf_counter() - started)
 
+    def _days(self, tenant_id: str) -> int:
+        """History a scan reads: all of `history_days` the first time (or after a long
+        pause), then only the baselines plus the recent weeks; older incidents are
+        stored already and stay as they were."""
+        with self._engine.connect() as conn:
+            last = last_scan(conn, tenant_id)
+        if last is not None and utc_now() - last[0] < RESCAN_WINDOW:
+            return min(self._history_days, self._trailing_days + RESCAN_WINDOW.days)
+        return self._history_days
+
     def _input(self, tenant_id: str, facts) -> ScanInput:
         created = facts.created_us
         end_us = int(created.max()) + 1
         end_us += -end_us % HOUR_US  # the newest ticket's hour, whole
-        grid = grid_for(int(created.min()), end_us, self._history_days, self._time_zone)
+        days = self._days(tenant_id)
+        grid = grid_for(int(created.min()), end_us, days, self._time_zone)
         with self._engine.connect() as conn:
             pks, scores = load_sentiment(conn, tenant_id, grid.start_us)
         negative = np.full(len(facts), -1, dtype=np.int8)
@@ -134,10 +147,10 @@ class AnomalyService:
 
     def _store(self, tenant_id: str, data: ScanInput, findings: list[Finding]) -> ScanReport:
         now = utc_now()
-        grid_start = from_us(data.grid.start_us)
         with self._engine.connect() as conn:
             stored = recent_anomalies(conn, tenant_id, data.grid.start_us)
-        plan = reconcile([f.detection for f in findings], stored, grid_start)
+        # Any active anomaly the scan no longer sees has ended, however old its start.
+        plan = reconcile([f.detection for f in findings], stored, EPOCH)
         by_detection = {id(f.detection): f for f in findings}
         changed = [(None, d) for d in plan.new] + [
             (a, d) for a, d in plan.continued if _moved(a, d)
