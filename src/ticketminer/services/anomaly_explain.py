@@ -29,6 +29,7 @@ from ticketminer.services.anomaly_scan import Finding, ScanInput, _event_us
 EVIDENCE = 12
 TERM_SAMPLE = 400
 MAX_CANDIDATES = 5
+PRIOR_SHARE = 0.1
 MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
 
 
@@ -133,8 +134,13 @@ class Explainer:
         if finding.bad is None:
             rows = np.concatenate([window, baseline])
             observed = np.concatenate([np.ones(len(window)), np.zeros(len(baseline))])
-            scale = d.expected / len(baseline) if len(baseline) else 0.0
-            expected = np.concatenate([np.zeros(len(window)), np.full(len(baseline), scale)])
+            # The baseline is a finite sample: a pseudo-count share of the expectation
+            # follows the window's own mix, so a combination the baseline happened not
+            # to contain is rare, not impossible (no infinite lift for a new value).
+            prior = PRIOR_SHARE if len(window) else 0.0
+            scale = (1 - prior) * d.expected / len(baseline) if len(baseline) else 0.0
+            own = prior * d.expected / len(window) if len(window) else 0.0
+            expected = np.concatenate([np.full(len(window), own), np.full(len(baseline), scale)])
             return rows, observed, expected, np.ones(len(window), dtype=bool)
         bad_now = finding.bad(window)
         base_rate = float(finding.bad(baseline).mean()) if len(baseline) else 0.0
