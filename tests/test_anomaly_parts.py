@@ -87,6 +87,11 @@ def _stored(anomaly_id: int, start_h: int, end_h: int | None, status: AnomalySta
     )  # fmt: skip
 
 
+def test_tenant_wide_and_issue_detections_at_the_same_time_are_both_new() -> None:
+    plan = reconcile([_detection(100, None, issue=None), _detection(100, None)], [], T0)
+    assert len(plan.new) == 2
+
+
 def test_a_renamed_incident_is_still_the_same_anomaly() -> None:
     stored = [_stored(7, 100, None, AnomalyStatus.OPEN)]
     renamed = _detection(100, None, kind=AnomalyKind.EMERGING_ISSUE)

@@ -52,7 +52,8 @@ def reconcile(
         by_key.setdefault((a.metric, a.issue_id), []).append(a)
     used: set[int] = set()
     new, continued = [], []
-    for d in sorted(detections, key=lambda d: (d.start, d.key)):
+    order = sorted(detections, key=lambda d: (d.start, d.metric, d.issue_id or 0))
+    for d in order:
         match = next(
             (a for a in by_key.get(d.key, []) if a.anomaly_id not in used and _overlaps(a, d, gap)),
             None,

@@ -36,7 +36,9 @@ SECOND_US = 1_000_000
 SERIES_CONTEXT_BEFORE = 72  # hours of series kept before an anomaly, for GetAnomaly
 SERIES_CONTEXT_AFTER = 24
 RARE_PER_DAY = 0.25  # an issue quieter than this before a surge is "emerging"
-MIN_EXCESS_TICKETS = 3  # a "surge" of one or two tickets is noise to a reader
+# A surge must bring at least this many extra tickets: a handful of tickets in an
+# hour can be statistically odd on a quiet issue, yet nobody should be paged for it.
+MIN_EXCESS_TICKETS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,8 @@ class Scan:
             self._add(kind, VOLUME, e, int(e.observed), view, "created", None)
         emerging = EmergingDetector().fit(counts[1:])
         for e in emerging.events_:
+            if e.observed - e.expected < MIN_EXCESS_TICKETS:
+                continue
             e = _shift_series(e, 1)
             floor = np.full(counts.shape[1], e.expected / max(e.end - e.start, 1))
             view = (counts[e.series], floor, counts[e.series])
