@@ -209,7 +209,10 @@ def changed_posterior(
     if count:
         obs, exp = children["o"], children["e"]
         log_ratio = xlogy(obs, moved) - xlogy(obs, still) - (moved - still) * exp
-        information = exp * (xlogy(moved, moved) - xlogy(moved, still) - moved + still)
+        with np.errstate(invalid="ignore"):
+            per_unit = xlogy(moved, moved) - xlogy(moved, still) - moved + still
+            # A child with nothing expected tells nothing (0 x inf is not a number).
+            information = np.where(exp > 0, exp * per_unit, 0.0)
     else:
         b, c = children["b"], children["c"]
         log_ratio = (moved - still) * (b - 0.5 * (moved + still) * c)
