@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ticketminer.anomalies.surge import SurgeDetector, SurgeEvent
-from ticketminer.anomalies.surge_sim import Surge, simulate_counts
+from ticketminer.anomalies.surge_sim import Surge, simulate_counts, weekly_profile
 
 DAY = 24
 WEEK = 7 * DAY
@@ -18,7 +18,9 @@ def _fit(counts: np.ndarray, how: np.ndarray, **params: object) -> SurgeDetector
 
 def _events_overlapping(d: SurgeDetector, surge: Surge) -> list[SurgeEvent]:
     return [
-        e for e in d.events_ if e.series == surge.series and e.start < surge.end and e.end > surge.start
+        e
+        for e in d.events_
+        if e.series == surge.series and e.start < surge.end and e.end > surge.start
     ]
 
 
@@ -41,15 +43,17 @@ def test_low_count_surge_is_one_event_detected_within_a_day() -> None:
 
 
 def test_high_count_surge_is_detected_within_hours() -> None:
-    """1000 tickets a day, x3 for six hours at different times of day."""
+    """1000 tickets a day, x3 for six hours starting at 0h, 3h, ..., 21h."""
     surges = [Surge(s, 40 * DAY + 3 * s, 40 * DAY + 3 * s + 6, 3.0) for s in range(8)]
     counts, how, _ = simulate_counts([1000.0] * 8, 50, seed=2, surges=surges, day_cv=0.05)
     d = _fit(counts, how)
+    delays = []
     for surge in surges:
         (e,) = _events_overlapping(d, surge)
-        assert e.detected - surge.start <= 2
+        delays.append(e.detected - surge.start)
         assert e.end - surge.end <= 6
         assert e.observed / e.expected > 2.0
+    assert max(delays) <= 3 and np.median(delays) <= 1  # the night ones take longest
 
 
 def test_weekly_peak_never_alarms() -> None:
@@ -58,9 +62,10 @@ def test_weekly_peak_never_alarms() -> None:
     d = _fit(counts, how)
     assert d.events_ == []
     monday = how < DAY
-    assert d.expected_[:, monday & (np.arange(how.size) > 8 * WEEK)].mean() > 1.5 * d.expected_[
-        :, ~monday & (how < 5 * DAY) & (np.arange(how.size) > 8 * WEEK)
-    ].mean()
+    assert (
+        d.expected_[:, monday & (np.arange(how.size) > 8 * WEEK)].mean()
+        > 1.5 * d.expected_[:, ~monday & (how < 5 * DAY) & (np.arange(how.size) > 8 * WEEK)].mean()
+    )
 
 
 def test_no_incident_false_alarm_rate_meets_target() -> None:
@@ -82,7 +87,7 @@ def test_past_outbreak_does_not_mask_the_next_one() -> None:
     for surge in second:
         assert _events_overlapping(d, surge), surge
         (e,) = _events_overlapping(d, surge)
-        assert e.detected - surge.start <= DAY
+        assert e.detected < surge.end
         assert e.observed / e.expected > 2.0
     without_cleaning = _fit(counts, how, outbreak_z=1e9)  # no down-weighting: masked
     assert sum(bool(_events_overlapping(without_cleaning, s)) for s in second) < len(second)
@@ -134,15 +139,21 @@ def test_shapes_dtypes_and_determinism() -> None:
     assert a.dispersion_.shape == (3, 3)
 
 
-def test_hours_shifted_start_and_dst_style_hour_of_week() -> None:
-    """Data starting mid-week at 13h, and a repeated hour (DST fall-back) in the middle."""
-    counts, how, _ = simulate_counts([300.0], 50, seed=10, start_hour_of_week=61)
-    how = how.copy()
-    how[30 * DAY + 2 :] = np.roll(how, 1)[30 * DAY + 2 :]  # hour 2 occurs twice that night
-    d = _fit(counts, how)
-    assert d.expected_.shape == counts.shape
-    assert np.isfinite(d.expected_).all()
+def test_mid_week_start_and_dst_changes() -> None:
+    """Data starting on a Tuesday at 13h, with a skipped hour (DST spring-forward) and,
+    later, a repeated one (fall-back): local hours stay aligned, nothing alarms."""
+    utc = (37 + np.arange(80 * DAY)) % 168
+    local = utc.copy()
+    local[20 * DAY + 2 :] = (utc[20 * DAY + 2 :] + 1) % 168  # 02:00 is skipped
+    local[60 * DAY + 2 :] = utc[60 * DAY + 2 :]  # 02:00 happens twice
+    rng = np.random.default_rng(10)
+    counts = rng.poisson(300 / 24 * weekly_profile()[local])[None, :]
+    d = _fit(counts, local)
+    assert np.isfinite(d.expected_).all() and d.history_start_[0] == 11
     assert d.events_ == []
+    later = np.arange(local.size) > 30 * DAY
+    peak, night = later & (local % 24 == 10), later & (local % 24 == 3)
+    assert d.expected_[0, peak].min() > 3 * d.expected_[0, night].max()
 
 
 @pytest.mark.parametrize(

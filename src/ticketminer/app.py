@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 
 from ticketminer.config import Settings
 from ticketminer.domain.validation import Limits
-from ticketminer.issues.ticket_text import ticket_sentiment
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.anomaly_scheduler import AnomalyScheduler
 from ticketminer.services.facts_cache import FactsCache
@@ -57,7 +56,6 @@ class App:
             metrics,
             random_state=settings.issue_random_state,
             anomalies_of=anomalies.of_issue,
-            sentiment=ticket_sentiment,
         )
         limits = Limits(max_text_bytes=settings.max_text_bytes)
         tickets = TicketService(

@@ -1,10 +1,11 @@
 """Seasonal baseline for hourly ticket counts: how many tickets are normal at each step.
 
-A Poisson log-linear model with weekday and hour-of-day main effects plus a shrunken
-hour-of-week interaction, refitted every local day on the trailing `trailing_days` days
-(the Farrington-flexible recipe, without a trend term), so a Monday peak or a quiet night
-is expected rather than alarming. Every expectation is out of sample: day d is predicted
-from days before d only.
+A Poisson log-linear model with weekday and hour-of-day effects (a weekday and a weekend
+hour profile) plus a shrunken hour-of-week interaction, refitted every local day on the
+trailing days (level: `trailing_days`; weekly shape: `season_days`), in the spirit of
+Farrington-flexible without a trend term, so that a Monday peak or a quiet night is
+expected rather than alarming. Every expectation is out of sample: day d is predicted from
+days before d only.
 
 Past outbreaks must not inflate the baseline: after a first fit, windows whose
 standardised Anscombe residual exceeds `outbreak_z` are shrunk toward their fitted value
@@ -25,9 +26,11 @@ import numpy as np
 
 HOURS_PER_DAY = 24
 DAYS_PER_WEEK = 7
+WEEKEND_FROM = 5  # Saturday: days from here on share the weekend hour profile
 # A young series has few out-of-sample errors to measure its dispersion on, so its alpha
-# is blended with this prior (a 22 % relative error), worth this many days of data.
-PRIOR_DISPERSION = 0.05
+# is blended with this prior (a 32 % relative error: predictions from one or two weeks of
+# history are rough), worth this many days of data.
+PRIOR_DISPERSION = 0.1
 PRIOR_DISPERSION_DAYS = 3.0
 # Out-of-sample errors beyond this many standard deviations are outbreaks (or data faults),
 # not noise, and do not count toward the dispersion.
@@ -59,7 +62,9 @@ class DayGrid:
     day_of_step: np.ndarray  # (n_steps,)
     flat_index: np.ndarray  # (n_steps,) day * slots_per_day + slot
     repeated: np.ndarray  # (n_steps,) bool: shares its slot with the previous step
+    weekend: np.ndarray  # (n_days,) bool: Saturday or Sunday
     first_full_day: int  # 0, or 1 when the data start after local midnight
+    offset: int  # grid row of step 0 when steps fill consecutive rows (no DST change), or -1
 
     @classmethod
     def build(cls, hour_of_week: np.ndarray, steps_per_hour: int) -> DayGrid:
@@ -85,21 +90,16 @@ class DayGrid:
             day_of_step=day,
             flat_index=flat,
             repeated=repeated,
+            weekend=weekday[new_day] >= WEEKEND_FROM,
             first_full_day=int(slot[0] != 0),
+            offset=int(flat[0]) if (np.diff(flat) == 1).all() else -1,
         )
-
-    @property
-    def _offset(self) -> int | None:
-        """Grid row of step 0 when steps map to consecutive grid rows (no DST change)."""
-        first = int(self.flat_index[0])
-        return first if self.flat_index[-1] - first == self.n_steps - 1 else None
 
     def to_grid(self, values: np.ndarray) -> np.ndarray:
         """(n_steps, n_series) -> (n_days, slots_per_day, n_series), summing shared slots."""
         out = np.zeros((self.n_days * self.slots_per_day, values.shape[1]))
-        offset = self._offset
-        if offset is not None:
-            out[offset : offset + self.n_steps] = values
+        if self.offset >= 0:
+            out[self.offset : self.offset + self.n_steps] = values
         else:
             first = ~self.repeated
             out[self.flat_index[first]] = values[first]
@@ -108,9 +108,8 @@ class DayGrid:
 
     def to_steps(self, grid: np.ndarray) -> np.ndarray:
         flat = grid.reshape(self.n_days * self.slots_per_day, -1)
-        offset = self._offset
-        if offset is not None:
-            return flat[offset : offset + self.n_steps]
+        if self.offset >= 0:
+            return flat[self.offset : self.offset + self.n_steps]
         return np.take(flat, self.flat_index, axis=0)
 
 
@@ -138,49 +137,67 @@ class SeasonalBaseline:
     floor_per_day: float = 0.1
     outbreak_z: float = 2.58
 
-    def fit(self, counts: np.ndarray, birth_day: np.ndarray, windows: Sequence[int]) -> BaselineFit:
+    def fit(
+        self,
+        counts: np.ndarray,
+        birth_day: np.ndarray,
+        weekend: np.ndarray,
+        windows: Sequence[int],
+    ) -> BaselineFit:
         """counts: (n_days, slots_per_day, n_series) grid. birth_day: (n_series,) first local
-        day of each series' history. windows: window lengths (in slots) to measure the
-        dispersion of."""
+        day of each series' history. weekend: (n_days,) bool. windows: window lengths (in
+        slots) to measure the dispersion of."""
         mature_day = birth_day + self.min_history_days
-        first = self.rates(counts, birth_day)
+        first = self.rates(counts, birth_day, weekend)
         first_alpha = {L: self._dispersion(counts, first, L, mature_day) for L in windows}
-        cleaned = downweight_outbreaks(counts, first, first_alpha, mature_day, self.outbreak_z)
-        expected = self.rates(cleaned, birth_day)
-        alpha = {L: self._dispersion(cleaned, expected, L, mature_day) for L in windows}
+        outbreaks = outbreak_weights(counts, first, first_alpha, mature_day, self.outbreak_z)
+        expected = self.rates(shrink(counts, first, *outbreaks), birth_day, weekend)
+        # Errors of the refit, leaving out every window that overlaps a past outbreak: even
+        # down-weighted, its hours would count as noise and inflate alpha.
+        excluded = np.zeros(counts.shape, dtype=bool)
+        excluded.reshape(-1)[outbreaks[0]] = True
+        alpha = {L: self._dispersion(counts, expected, L, mature_day, excluded) for L in windows}
         return BaselineFit(expected=expected, dispersion=alpha)
 
     def _dispersion(
-        self, counts: np.ndarray, expected: np.ndarray, length: int, mature_day: np.ndarray
+        self,
+        counts: np.ndarray,
+        expected: np.ndarray,
+        length: int,
+        mature_day: np.ndarray,
+        excluded: np.ndarray | None = None,
     ) -> np.ndarray:
-        return window_dispersion(counts, expected, length, self.trailing_days, mature_day)
+        return window_dispersion(counts, expected, length, self.trailing_days, mature_day, excluded)
 
-    def rates(self, counts: np.ndarray, birth_day: np.ndarray) -> np.ndarray:
+    def rates(self, counts: np.ndarray, birth_day: np.ndarray, weekend: np.ndarray) -> np.ndarray:
         """Expected count per (day, slot, series), each day fitted on the days before it.
 
-        Level from the last `trailing_days`; weekly shape (weekday, hour and hour-of-week
-        factors) from the last `season_days`, because the shape is stabler than the level
-        and a few tickets a day need months to show it. Closed-form main effects (exact
-        for complete weeks), with gamma-prior shrinkage:
+        rate = level x weekday factor x hour factor x hour-of-week factor. The level comes
+        from the last `trailing_days`; the weekly shape from the last `season_days`, because
+        it is stabler than the level and a few tickets a day need months to show it. The
+        hour profile is a weekday one or a weekend one (support hours differ most between
+        those), and each hour-of-week cell is shrunk toward it. Closed form (exact for
+        complete weeks), with gamma-prior shrinkage:
         factor = (observed + prior) / (expected + prior)."""
         n_days, slots, _ = counts.shape
         season_days = max(self.season_days, self.trailing_days)
         weeks = season_days // DAYS_PER_WEEK
         days = np.arange(n_days)[:, None]
         birth = birth_day[None, :]
-        n_level = np.clip(days - np.maximum(birth, days - self.trailing_days), 0, None)
-        n_season = np.clip(days - np.maximum(birth, days - season_days), 0, None)
+        n_level = _days_since(birth, days, self.trailing_days)
+        n_season = _days_since(birth, days, season_days)
         n_weekday = np.clip((days - birth) // DAYS_PER_WEEK, 0, weeks)
-        recent = _trailing_sum(counts.sum(axis=1), self.trailing_days)
-        by_slot = _trailing_sum(counts, season_days)
+        daily = counts.sum(axis=1)
+        level = _safe_ratio(_trailing_sum(daily, self.trailing_days), n_level * slots)
+        season_level = _safe_ratio(_trailing_sum(daily, season_days), n_season * slots)
+        by_type = _trailing_same_type_sum(counts, weekend, season_days)
         by_cell = _trailing_weekday_sum(counts, weeks)
-        level = _safe_ratio(recent, n_level * slots)
-        season_level = _safe_ratio(by_slot.sum(axis=1), n_season * slots)
         a = self.seasonal_prior
         day_factor = (by_cell.sum(axis=1) + a) / (season_level * n_weekday * slots + a)
-        main = by_slot  # reused in place: hour factor, then main effects
+        type_mean = by_type.sum(axis=1) / slots  # per slot, over the same-type days
+        main = by_type  # reused in place: hour factor, then main effects
         main += a
-        main /= (season_level * n_season)[:, None, :] + a
+        main /= (type_mean + a)[:, None, :]
         main *= (season_level * day_factor)[:, None, :]
         b = self.interaction_prior
         rate = by_cell  # reused in place: cell factor, then the rate
@@ -190,6 +207,11 @@ class SeasonalBaseline:
         rate *= _safe_ratio(level, season_level)[:, None, :]
         floor = self.floor_per_day / (HOURS_PER_DAY * self.steps_per_hour)
         return np.maximum(rate, floor, out=rate)
+
+
+def _days_since(birth: np.ndarray, days: np.ndarray, window: int) -> np.ndarray:
+    """Days of history in each day's trailing window: [max(birth, d - window), d)."""
+    return np.clip(days - np.maximum(birth, days - window), 0, None)
 
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -203,6 +225,18 @@ def _trailing_sum(grid: np.ndarray, n_days: int) -> np.ndarray:
         np.add(out[d - 1], grid[d - 1], out=out[d])
         if d - 1 - n_days >= 0:
             out[d] -= grid[d - 1 - n_days]
+    return out
+
+
+def _trailing_same_type_sum(grid: np.ndarray, weekend: np.ndarray, n_days: int) -> np.ndarray:
+    """out[d] = sum of grid[j] over j in [d - n_days, d) with weekend[j] == weekend[d]."""
+    out = np.empty_like(grid)
+    running = np.zeros((2, *grid.shape[1:]))
+    for d in range(grid.shape[0]):
+        out[d] = running[int(weekend[d])]
+        running[int(weekend[d])] += grid[d]
+        if d - n_days >= 0:
+            running[int(weekend[d - n_days])] -= grid[d - n_days]
     return out
 
 
@@ -270,6 +304,7 @@ def window_dispersion(
     length: int,
     trailing_days: int,
     mature_day: np.ndarray,
+    excluded: np.ndarray | None = None,
 ) -> np.ndarray:
     """NB2 dispersion alpha of `length`-slot sums, per (day, series): Var = E + alpha E^2.
 
@@ -281,11 +316,14 @@ def window_dispersion(
     The cut is far enough out to keep genuinely heavy-tailed noise (it trims 0.05 % of
     normal windows). Errors of predictions made before a series had `min_history_days` of
     history are left out too (they overstate the mature error), and alpha is blended with
-    PRIOR_DISPERSION while a series has few such days."""
+    PRIOR_DISPERSION while a series has few such days. Windows overlapping `excluded`
+    slots (known outbreaks) are left out as well."""
     windows = _Windows.of(counts, length)
     mean = windows.sums(expected)
     squared = windows.sums(counts) - mean
     np.square(squared, out=squared)
+    if excluded is not None:
+        squared[windows.sums(excluded) > 0] = np.inf  # rejected below
     n_days, n_series = windows.n_days, counts.shape[2]
     ends = np.searchsorted(windows.day(np.arange(windows.count), last=True), np.arange(n_days + 1))
     used = (np.arange(n_days)[:, None] >= mature_day[None, :]).astype(float)
@@ -332,21 +370,21 @@ def _trailing_days(per_day: np.ndarray, n_days: int) -> np.ndarray:
     return total[days] - total[np.maximum(days - n_days, 0)]
 
 
-def downweight_outbreaks(
+def outbreak_weights(
     counts: np.ndarray,
     expected: np.ndarray,
     dispersion: dict[int, np.ndarray],
     mature_day: np.ndarray,
     z0: float,
-) -> np.ndarray:
-    """Counts with past outbreaks shrunk toward the fit: y' = mu + w (y - mu), where w is the
-    min over window lengths of (z0 / z)^2 for windows whose standardised Anscombe residual z
-    exceeds z0 (Noufaily et al. 2013), else 1.
+) -> tuple[np.ndarray, np.ndarray]:
+    """(flat grid indices, weights < 1) of past outbreaks: the weight of a slot is the min
+    over window lengths of (z0 / z)^2 for windows whose standardised Anscombe residual z
+    exceeds z0 (Noufaily et al. 2013).
 
     Windows are tested at every length so that a one-hour spike at high volume and a
     three-day surge of a few tickets a day are both caught. Only mature predictions are
     judged: during warm-up a large residual means an unlearnt pattern, not an outbreak."""
-    slots, weights = [], []
+    slots, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for length, alpha in dispersion.items():
         windows = _Windows.of(counts, length)
         observed, mean = windows.sums(counts), windows.sums(expected)
@@ -362,15 +400,19 @@ def downweight_outbreaks(
         window_slots = rows[:, None] * length + np.arange(length)
         slots.append(window_slots.ravel() * counts.shape[2] + np.repeat(cols, length))
         weights.append(np.repeat((z0 / z) ** 2, length))
-    cleaned = counts.copy()
-    if not slots:
-        return cleaned
     index, weight = np.concatenate(slots), np.concatenate(weights)
     order = np.lexsort((weight, index))  # per index, smallest weight first
     index, weight = index[order], weight[order]
     first = np.ones(index.size, dtype=bool)
     first[1:] = index[1:] != index[:-1]
-    index, weight = index[first], weight[first]
+    return index[first], weight[first]
+
+
+def shrink(
+    counts: np.ndarray, expected: np.ndarray, index: np.ndarray, weight: np.ndarray
+) -> np.ndarray:
+    """Counts with the weighted slots pulled toward the fit: y' = mu + w (y - mu)."""
+    cleaned = counts.copy()
     flat, mu = cleaned.reshape(-1), expected.reshape(-1)[index]
     flat[index] = mu + weight * (flat[index] - mu)
     return cleaned

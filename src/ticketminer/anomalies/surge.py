@@ -2,14 +2,18 @@
 
 Method, per series and all series at once:
 
-1. Baseline (baseline.py): weekday x hour-of-day Poisson model refitted daily on the trailing
-   `trailing_days` days, out of sample, with past outbreaks down-weighted (Farrington-flexible
-   / Noufaily) and the NB dispersion of its prediction errors measured per window length.
+1. Baseline (baseline.py): Poisson model with weekday, hour-of-day (weekday or weekend
+   profile) and shrunken hour-of-week effects, refitted daily out of sample (level from the
+   trailing `trailing_days`, shape from `season_days`), with past outbreaks down-weighted
+   (Farrington-flexible / Noufaily) and the NB dispersion of its prediction errors measured
+   robustly per window length.
 2. Scan (surge_stats.py): the count over each trailing window of `windows_hours` against its
    expected count, NB upper tail; at low volume the long windows carry the evidence, at high
-   volume the one-hour window alarms first.
+   volume the one-hour window alarms first. A window counts while its last quarter is still
+   surging, so a surge that is over does not linger for a day in the 24 h window.
 3. CUSUM per ratio in `cusum_ratios` on quasi-Poisson log-likelihood-ratio increments, for
-   sustained moderate rises; scored as exp(-S), a bound on its stationary tail.
+   sustained moderate rises; when it reaches its decision level it is scored as exp(-S), a
+   bound on its stationary tail, and restarts.
 4. Bonferroni over the windows and CUSUMs: pvalue = n_tests x the smallest tail probability,
    score = -log10(pvalue). An event starts when score >= `threshold` (once the series has
    `min_history_days` of history) and goes on while score >= `continue_threshold`, with
@@ -81,6 +85,19 @@ class SurgeDetector:
             series without history.
         steps_per_hour: 1 for hourly counts; e.g. 12 for 5-minute counts (windows, gaps and
             days are converted, seasonality stays per hour of week).
+
+    Attributes after fit (arrays are (n_series, n_steps)):
+        expected_: out-of-sample expected count per step. Before a series' history starts it
+            is floor_per_day / 24 per hour; in its first days it comes from the days seen so
+            far, with the seasonal factors pulled toward flat by the priors.
+        pvalue_: Bonferroni-corrected tail probability of the most significant test. Exact
+            (NB / Poisson) where some window's normal-approximation tail is below 1e-3;
+            elsewhere no test ran and it is 1.
+        score_: -log10(pvalue_).
+        alarm_: steps of events, from their detection on, with score_ >= continue_threshold.
+        events_: list of SurgeEvent, by series then time.
+        history_start_: (n_series,) first step of each series' history (n_steps if none).
+        dispersion_: (n_windows, n_series) NB alpha of each window's sums on the last day.
     """
 
     def __init__(
@@ -126,7 +143,7 @@ class SurgeDetector:
         grid = DayGrid.build(how, sph)
         birth = _birth_day(y, grid)
         windows = [h * sph for h in self.windows_hours]
-        fit = self._baseline().fit(grid.to_grid(y), birth, windows)
+        fit = self._baseline().fit(grid.to_grid(y), birth, grid.weekend, windows)
         expected = grid.to_steps(fit.expected)
         first_valid = np.searchsorted(grid.day_of_step, birth + self.min_history_days)
         inputs = ScanInputs.build(y, expected, first_valid, self.min_count)
@@ -142,7 +159,8 @@ class SurgeDetector:
         active = score >= self.continue_threshold
         for s in np.flatnonzero(first_valid > 0):
             active[: first_valid[s], s] = False
-        events = _Events(inputs, score, pvalue, self.max_gap_hours * sph, ONSET_DAYS * 24 * sph)
+        gap, lookback = self.max_gap_hours * sph, ONSET_DAYS * 24 * sph
+        events = _Events(inputs, day_alpha, score, pvalue, gap, lookback)
         self.events_, alarm = events.find(active, self.threshold)
 
         self.expected_ = expected.T
@@ -247,6 +265,7 @@ def _birth_day(counts: np.ndarray, grid: DayGrid) -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class _Events:
     inputs: ScanInputs
+    day_alpha: np.ndarray  # (n_steps, n_series) dispersion of the longest window's sums
     score: np.ndarray
     pvalue: np.ndarray
     gap: int  # steps
@@ -298,10 +317,13 @@ class _Events:
         )
 
     def _onset(self, s: int, detected: int, earliest: int) -> int:
-        """Maximum-likelihood change point: the start u maximising the Poisson log-likelihood
-        ratio of "rate R x baseline since u" (R fitted) over the steps up to detection."""
+        """Maximum-likelihood change point: the start u maximising the quasi-Poisson
+        log-likelihood ratio of "rate R x baseline since u" (R fitted) up to detection.
+        Dividing by the overdispersion 1 + alpha E keeps a long stretch a few percent above
+        a big baseline (noise) from outweighing the first hours of the surge."""
         starts = np.arange(max(earliest, detected - self.lookback, 0), detected + 1)
         y = self.inputs.counts_cum[detected + 1, s] - self.inputs.counts_cum[starts, s]
         mu = self.inputs.expected_cum[detected + 1, s] - self.inputs.expected_cum[starts, s]
         llr = np.where(y > mu, y * np.log(np.maximum(y, 1e-300) / mu) - (y - mu), 0.0)
+        llr /= 1.0 + self.day_alpha[detected, s] * mu
         return int(starts[np.argmax(llr)]) if llr.max() > 0 else detected

@@ -35,6 +35,7 @@ from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import utc_now
+from ticketminer.issues.ticket_text import ticket_sentiment
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
 from ticketminer.services.facts_cache import FactsCache
@@ -53,12 +54,14 @@ from ticketminer.store.anomalies_repo import (
 from ticketminer.store.assignments_repo import tokens_of
 from ticketminer.store.facts_repo import attribute_keys
 from ticketminer.store.issues_repo import external_ids
-from ticketminer.store.sentiment_repo import load_sentiment
+from ticketminer.store.sentiment_repo import load_sentiment, write_sentiment
+from ticketminer.store.tickets_repo import get_tickets_by_pk
 
 MAX_PAGE_SIZE = 500
 ACTIVE_REFRESH_SECONDS = 5.0
 MAX_DISTINCT_SHARE = 0.5
 RESCAN_WINDOW = timedelta(days=14)
+SENTIMENT_CHUNK = 2000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Complaints read negative by nature; a sentiment surge is about angry tickets, the
 # strongly negative ones.
@@ -135,8 +138,7 @@ class AnomalyService:
         end_us += -end_us % HOUR_US  # the newest ticket's hour, whole
         days = self._days(tenant_id)
         grid = grid_for(int(created.min()), end_us, days, self._time_zone)
-        with self._engine.connect() as conn:
-            pks, scores = load_sentiment(conn, tenant_id, grid.start_us)
+        pks, scores = self._sentiment(tenant_id, facts, grid.start_us)
         negative = np.full(len(facts), -1, dtype=np.int8)
         pos = np.searchsorted(facts.pk, pks)
         found = pos < len(facts.pk)
@@ -144,6 +146,25 @@ class AnomalyService:
         negative[pos[found]] = (scores[found] < self._negative_below).astype(np.int8)
         column = self._columns.column(tenant_id, facts)
         return ScanInput(facts, column, negative, grid)
+
+    def _sentiment(self, tenant_id: str, facts, since_us: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the window's tickets, scoring (and storing) those that have none:
+        new tickets, and updated ones whose old score was dropped at ingest."""
+        with self._engine.connect() as conn:
+            pks, scores = load_sentiment(conn, tenant_id, since_us)
+        wanted = facts.pk[facts.created_us >= since_us]
+        missing = np.setdiff1d(wanted, pks, assume_unique=True)
+        for start in range(0, len(missing), SENTIMENT_CHUNK):
+            chunk = [int(p) for p in missing[start : start + SENTIMENT_CHUNK]]
+            with self._engine.connect() as conn:
+                found = get_tickets_by_pk(conn, chunk, include_messages=True)
+            rows = [(t.pk, ticket_sentiment(t.ticket)) for t in found]
+            with self._engine.begin() as conn:
+                write_sentiment(conn, tenant_id, rows)
+        if len(missing):
+            with self._engine.connect() as conn:
+                pks, scores = load_sentiment(conn, tenant_id, since_us)
+        return pks, scores
 
     def _store(self, tenant_id: str, data: ScanInput, findings: list[Finding]) -> ScanReport:
         now = utc_now()

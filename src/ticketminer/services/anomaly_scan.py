@@ -316,10 +316,7 @@ def _fold(findings: list[Finding]) -> list[Finding]:
             kept_issue.append(f)
         else:
             folded[id(host)].append(f.detection.issue_id)
-    out = [
-        replace(t, issue_ids=tuple(sorted(set(folded[id(t)]))))
-        for t in kept_tenant
-    ]
+    out = [replace(t, issue_ids=tuple(sorted(set(folded[id(t)])))) for t in kept_tenant]
     return out + kept_issue
 
 

@@ -75,10 +75,8 @@ class IssueService:
         metrics: MetricsService,
         random_state: int = 0,
         anomalies_of: AnomaliesOf = lambda _tenant, _issue, _start, _end: [],
-        sentiment: Callable[[Ticket], float] | None = None,
     ) -> None:
         self._anomalies_of = anomalies_of
-        self._sentiment = sentiment
         self._engine = engine
         self._facts = facts
         self._columns = columns
@@ -93,8 +91,6 @@ class IssueService:
     def prepare(self, tickets: Sequence[Ticket]) -> list[PreparedTicket]:
         """Tokenise and assign each ticket with its tenant's current model."""
         tokens = [ticket_tokens(t) for t in tickets]
-        sentiment = self._sentiment
-        scores = [sentiment(t) for t in tickets] if sentiment else [None] * len(tickets)
         by_tenant: dict[str, list[int]] = defaultdict(list)
         for i, t in enumerate(tickets):
             by_tenant[t.tenant_id].append(i)
@@ -104,8 +100,8 @@ class IssueService:
             for i, a in zip(members, assigned, strict=True):
                 issues[i] = a
         return [
-            PreparedTicket(t, tok, a, score)  # type: ignore[arg-type]
-            for t, tok, a, score in zip(tickets, tokens, issues, scores, strict=True)
+            PreparedTicket(t, tok, a)  # type: ignore[arg-type]
+            for t, tok, a in zip(tickets, tokens, issues, strict=True)
         ]
 
     # -- batch -------------------------------------------------------------------

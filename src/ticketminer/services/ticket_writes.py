@@ -13,7 +13,7 @@ from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import to_us, utc_now
 from ticketminer.domain.upsert import UpsertPlan, plan_upsert
 from ticketminer.store.assignments_repo import NewAssignment, write_assignments, write_tokens
-from ticketminer.store.sentiment_repo import write_sentiment
+from ticketminer.store.sentiment_repo import forget_sentiment
 from ticketminer.store.tickets_repo import fetch_summaries, reserve_versions, write_plans
 
 
@@ -24,7 +24,6 @@ class PreparedTicket:
     ticket: Ticket
     tokens: list[str]
     issue: IssueAssignment
-    sentiment: float | None = None  # -1 to 1; None when no scorer ran
 
 
 def _rounds(tickets: Sequence[PreparedTicket]) -> list[list[int]]:
@@ -97,12 +96,8 @@ def _write_text_and_issue(
             [(pk, " ".join(item.tokens)) for pk, item, _ in written],
             [pk for pk, _, updated in written if updated],
         )
-        write_sentiment(
-            conn,
-            tenant,
-            [(pk, item.sentiment) for pk, item, _ in written if item.sentiment is not None],
-            [pk for pk, _, updated in written if updated],
-        )
+        # An updated ticket's sentiment is scored again by the next anomaly scan.
+        forget_sentiment(conn, [pk for pk, _, updated in written if updated])
         # Before the tenant's first fit there is nothing to assign; the fit will.
         assignments = [
             NewAssignment(pk, item.issue.issue_id, item.issue.confidence, item.issue.model_version)

@@ -200,8 +200,9 @@ issue_lineage = Table(
     Index("ix_issue_lineage_tenant_issue", "tenant_id", "issue_id"),
 )
 
-# A per-ticket sentiment score in [-1, 1], computed at ingest from the same text
-# as the tokens; negative-sentiment surges are detected on it.
+# A per-ticket sentiment score in [-1, 1] of what the customer wrote. Anomaly scans
+# score the tickets of their window that have none (off the ingest path);
+# negative-sentiment surges are detected on it.
 ticket_sentiment = Table(
     "ticket_sentiment",
     metadata,

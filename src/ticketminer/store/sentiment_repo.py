@@ -14,13 +14,15 @@ _IN_CHUNK = 500
 _INSERT = insert(ticket_sentiment)
 
 
-def write_sentiment(
-    conn: Connection, tenant_id: str, rows: Sequence[tuple[int, float]], replaced: Sequence[int]
-) -> None:
-    """Store (ticket pk, score); `replaced` are updated tickets whose old score goes."""
-    for start in range(0, len(replaced), _IN_CHUNK):
-        chunk = list(replaced[start : start + _IN_CHUNK])
+def forget_sentiment(conn: Connection, pks: Sequence[int]) -> None:
+    """Drop the scores of changed tickets; the next scan scores their new text."""
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = list(pks[start : start + _IN_CHUNK])
         conn.execute(delete(ticket_sentiment).where(ticket_sentiment.c.ticket_pk.in_(chunk)))
+
+
+def write_sentiment(conn: Connection, tenant_id: str, rows: Sequence[tuple[int, float]]) -> None:
+    """Store (ticket pk, score) of tickets that have none."""
     execute_many(
         conn,
         _INSERT,
