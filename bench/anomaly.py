@@ -22,6 +22,8 @@ def _nab() -> dict:
     except ModuleNotFoundError:
         return {"skipped": "bench/nab_counts.py is not in this tree"}
     result = nab.run()
+    if "skipped" not in result:
+        result["markdown"] = nab.markdown(result)
     result["surge_scan_timing"] = nab.time_scan()
     return result
 

@@ -648,7 +648,19 @@ def _anomaly(r: dict[str, Any]) -> list[str]:
     if "skipped" in nab:
         out += [f"Not run: {nab['skipped']}.", ""]
     else:
-        out += [nab.get("markdown", "(no table)"), ""]
+        out += [
+            "`bench/nab_counts.py`: the 11 count series summed per hour; `surge` is the "
+            "service's SurgeDetector with its defaults (thresholds fixed before scoring); "
+            "`shesd` is S-H-ESD (seasonal hybrid ESD, max_anoms 0.02, positive only) and "
+            "`shesd_nab` the same with NAB's own Twitter ADVec settings, re-implemented and "
+            "run in the same process (it reproduces the published 51.8). A window is caught "
+            "by one alarm inside it; alarms within 12 h outside windows count as one false "
+            "alarm; delay is from the window start. Target: more windows than S-H-ESD at no "
+            "more false alarms.",
+            "",
+            nab["markdown"],
+            "",
+        ]
     out += ["### Squeeze B0 root-cause localisation", ""]
     if "skipped" in b0:
         out += [f"Not run: {b0['skipped']}.", ""]

@@ -100,9 +100,7 @@ def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp
         flt = {"anomaly_id": best["anomaly_id"], "attributes": dict(expected_dims)}
         listed = call(server, "ListTickets", {"tenant_id": "shop", "filter": flt})
         assert int(listed["total_size"]) >= 0.5 * float(best["root_causes"][0]["observed"])
-        detail = call(
-            server, "GetAnomaly", {"tenant_id": "shop", "anomaly_id": best["anomaly_id"]}
-        )
+        detail = call(server, "GetAnomaly", {"tenant_id": "shop", "anomaly_id": best["anomaly_id"]})
         assert len(detail["series"]) > 72
         code, _, err = grpcurl(
             "-plaintext", "-d", '{"anomaly_id": "x"}', server.address, f"{SVC}/GetAnomaly"
