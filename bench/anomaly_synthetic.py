@@ -19,16 +19,10 @@ from collections import defaultdict
 from datetime import timedelta
 from statistics import median
 
-import numpy as np
-
 from bench.common import ARTIFACTS
-from ticketminer.anomalies.hourly import HOUR_US, grid_for
 from ticketminer.domain.anomalies import VOLUME
-from ticketminer.metrics.facts_table import Categorical, FactsTable
-from ticketminer.services.anomaly_explain import Explainer, build_cube
-from ticketminer.services.anomaly_scan import Scan, ScanInput
 from ticketminer.synth import Incident, Scenario, counts_frame
-from ticketminer.synth.frame import SynthFrame
+from ticketminer.synth.detection import scan_frame
 
 TOPIC = "shipping_delay"
 DIMS = (("carrier", "SF"), ("region", "华南"))
@@ -39,49 +33,6 @@ NULL_SEEDS = (11, 12, 13, 14, 15, 16)
 OTHER_TOPICS_PER_DAY = 150.0
 SURGE_DAYS = 3
 LATE_HOURS = 24  # an alarm this long after the surge ended still counts as a hit
-
-
-def facts_of(frame: SynthFrame) -> FactsTable:
-    n = len(frame)
-    solved = frame.solved.astype(bool)
-    fcr = np.where(solved, frame.fcr.astype(np.int8), -1).astype(np.int8)
-    table = FactsTable(
-        pk=np.arange(1, n + 1, dtype=np.int64),
-        numeric={
-            "version": np.arange(1, n + 1, dtype=np.int64),
-            "created_us": frame.created_us,
-            "status": frame.status.astype(np.int8),
-            "csat": frame.csat.astype(np.int8),
-            "first_response_s": frame.first_response_s,
-            "resolution_s": frame.resolution_s,
-            "full_resolution_s": frame.resolution_s,
-            "solved": solved,
-            "ever_solved": solved | frame.reopened.astype(bool),
-            "reopened": frame.reopened.astype(bool),
-            "fcr": fcr,
-            "fcr_no_followup": fcr,
-        },
-        channel=Categorical(frame.channel.astype(np.int32), tuple(frame.channels)),
-        customer_id=Categorical(np.zeros(n, np.int32), ("",)),
-    )
-    for key, values in frame.categories.items():
-        table.attributes[key] = Categorical(frame.attributes[key].astype(np.int32), values)
-    return table
-
-
-def scan_frame(frame: SynthFrame, time_zone: str = "Asia/Shanghai"):
-    """The service's scan and explainer over a frame; (findings, explanations)."""
-    facts = facts_of(frame)
-    created = facts.created_us
-    end_us = int(created.max()) + 1
-    end_us += -end_us % HOUR_US
-    grid = grid_for(int(created.min()), end_us, 120, time_zone)
-    data = ScanInput(facts, frame.topic.astype(np.int64) + 1, frame.negative.astype(np.int8), grid)
-    findings = Scan(data).run()
-    keys = sorted(facts.attributes)
-    cube = build_cube(data, keys, lambda k: facts.attributes[k])
-    explainer = Explainer(data, cube, lambda _pks: {})
-    return findings, [explainer.explain(f) for f in findings]
 
 
 def scenario(baseline: float, multiplier: float | None, seed: int) -> Scenario:

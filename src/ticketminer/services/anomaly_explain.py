@@ -142,11 +142,18 @@ class Explainer:
             own = prior * d.expected / len(window) if len(window) else 0.0
             expected = np.concatenate([np.full(len(window), own), np.full(len(baseline), scale)])
             return rows, observed, expected, np.ones(len(window), dtype=bool)
-        bad_now = finding.bad(window)
-        base_rate = float(finding.bad(baseline).mean()) if len(baseline) else 0.0
-        observed = bad_now.astype(float)
-        expected = np.full(len(window), base_rate)
-        return window, observed, expected, bad_now
+        # A KPI: the window's "bad" tickets against the baseline's bad tickets scaled to
+        # the window's volume, so each leaf is compared with its own past bad rate (a
+        # fast channel is not "better than expected" against a tenant-wide rate).
+        bad_now = finding.bad(window, baseline)
+        bad_before = finding.bad(baseline, baseline)
+        rows = np.concatenate([window[bad_now], baseline[bad_before]])
+        observed = np.concatenate([np.ones(int(bad_now.sum())), np.zeros(int(bad_before.sum()))])
+        scale = len(window) / len(baseline) if len(baseline) else 0.0
+        expected = np.concatenate(
+            [np.zeros(int(bad_now.sum())), np.full(int(bad_before.sum()), scale)]
+        )
+        return rows, observed, expected, bad_now
 
     def _evidence(
         self, cube: Cube, window: np.ndarray, focus: np.ndarray, dims: Sequence[tuple[str, str]]
@@ -189,7 +196,8 @@ def _localise(
 ) -> list[RootCause]:
     if len(rows) == 0 or not cube.names or observed.sum() <= expected.sum():
         return []
-    model = RootCauseLocalizer(max_candidates=MAX_CANDIDATES)
+    # Only rises are explained: more tickets, or more bad ones.
+    model = RootCauseLocalizer(max_candidates=MAX_CANDIDATES, direction="up")
     model.fit(
         cube.codes(rows),
         observed,

@@ -49,13 +49,18 @@ class ScanInput:
     grid: HourGrid
 
 
+# Which of `rows` count as "bad" for a KPI, judged against `reference` rows (the
+# baseline) where the norm depends on them.
+BadRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A detection plus what the explainer needs to find its tickets."""
 
     detection: Detection
     event_time: str  # which per-ticket time the metric is indexed by
-    bad: Callable[[np.ndarray], np.ndarray] | None  # KPI: which rows count as "bad"
+    bad: BadRows | None  # KPI: which rows count as "bad"
     issue_ids: tuple[int, ...] = field(default_factory=tuple)
     scope: str = ""  # e.g. "in channel 'email'" for a channel's series
 
@@ -245,7 +250,7 @@ class Scan:
         mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
         for e in det.events_:
             view = (mean[e.series], det.expected_[e.series], n[e.series])
-            bad = _slow_rows(values, e.expected)
+            bad = _slow_rows(values, f.channel.codes)
             kind = AnomalyKind.KPI_DEGRADATION
             self._add(kind, FIRST_RESPONSE_TIME, e, int(e.n), view, "responded", bad)
 
@@ -259,15 +264,26 @@ def _shift_series(e, by: int):
     return replace(e, series=e.series + by)
 
 
-def _bad_rows(trial: np.ndarray, success: np.ndarray, bad_is_success: bool):
+def _bad_rows(trial: np.ndarray, success: np.ndarray, bad_is_success: bool) -> BadRows:
     bad = trial & (success if bad_is_success else ~success)
-    return lambda rows: bad[rows]
+    return lambda rows, _reference: bad[rows]
 
 
-def _slow_rows(values: np.ndarray, typical: float):
-    """A response is "slow" when it took over twice the baseline's typical time."""
-    limit = 2.0 * typical
-    return lambda rows: np.nan_to_num(values[rows], nan=0.0) > limit
+def _slow_rows(values: np.ndarray, channel: np.ndarray) -> BadRows:
+    """A reply is "slow" when it took over twice the usual time *of its channel* in the
+    reference (baseline) tickets: e-mail is always slower than chat, and that is not
+    the incident."""
+
+    def slow(rows: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        limit = np.full(int(channel.max()) + 1 if len(channel) else 1, np.inf)
+        ref_values = values[reference]
+        for c in np.unique(channel[reference]):
+            known = ref_values[(channel[reference] == c) & ~np.isnan(ref_values)]
+            if len(known):
+                limit[c] = 2.0 * float(np.median(known))
+        return np.nan_to_num(values[rows], nan=-1.0) > limit[channel[rows]]
+
+    return slow
 
 
 def _overlap(a: Detection, b: Detection) -> bool:
