@@ -47,6 +47,7 @@ from scipy import stats
 from bench.common import ROOT, write_result
 from ticketminer.anomalies.surge import SurgeDetector
 from ticketminer.anomalies.surge_sim import Surge, simulate_counts
+from ticketminer.services.anomaly_scan import SURGE_WINDOWS_HOURS
 
 NAME = "nab_counts"
 DATA = ROOT.parent / "shared" / "data" / "nab_counts"
@@ -121,7 +122,7 @@ def surge_alarms(series: Series) -> tuple[np.ndarray, np.ndarray]:
     days = grid.astype("datetime64[D]").astype(int)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
     hour_of_week = weekday * 24 + (grid - grid.astype("datetime64[D]")).astype(int)
-    detector = SurgeDetector().fit(counts[None, :], hour_of_week)
+    detector = SurgeDetector(windows_hours=SURGE_WINDOWS_HOURS).fit(counts[None, :], hour_of_week)
     last_row = np.searchsorted(index, np.arange(counts.size), side="right") - 1
     alarm_rows = last_row[np.flatnonzero(detector.alarm_[0])]
     event_rows = last_row[[e.detected for e in detector.events_]]
@@ -333,7 +334,8 @@ def run(data_dir: Path | None = None, synthetic: bool = True) -> dict[str, Any]:
     }
     result: dict[str, Any] = {
         "config": {
-            "surge": "SurgeDetector() defaults on hourly sums",
+            "surge": "SurgeDetector defaults with the service's windows "
+            f"{SURGE_WINDOWS_HOURS} h, on hourly sums",
             **SHESD_CONFIGS,
             "cluster_gap_hours": int(CLUSTER_GAP / HOUR),
         },
