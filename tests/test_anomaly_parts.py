@@ -60,12 +60,14 @@ def test_emerging_issue_is_found_and_old_issue_is_not() -> None:
     new = _days([0] * 50 + [2, 6, 12, 20, 24, 24])  # born 6 days ago, growing
     old = _days([3] * 56)  # steady for 8 weeks
     tiny = _days([0] * 54 + [1, 2])  # too few tickets to say anything
-    model = EmergingDetector().fit(np.vstack([new, old, tiny]))
-    assert [e.series for e in model.events_] == [0]
-    (event,) = model.events_
+    burst = _days([0] * 20 + [30, 40, 10] + [0] * 33)  # new three weeks ago, then gone
+    model = EmergingDetector().fit(np.vstack([new, old, tiny, burst]))
+    assert [e.series for e in model.events_] == [0, 3]
+    event, past = model.events_
     assert event.ongoing and event.end == len(new)
     assert event.start // 24 == 50 and event.detected // 24 <= 52
     assert event.pvalue < 1e-4 and event.observed == pytest.approx(new.sum())
+    assert not past.ongoing and past.start // 24 == 20 and past.end // 24 <= 23
 
 
 def test_emerging_rejects_bad_input() -> None:

@@ -72,8 +72,10 @@ def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp
     with ServerProcess(tmp_path / "anomalies.db", extra_args=FLAGS) as server:
         for stream in (storm, quiet):
             assert call(server, "IngestTickets", stream).get("rejected", 0) == 0
+        issues = {}
         for tenant in ("shop", "quiet"):
-            call(server, "ReclusterIssues", {"tenant_id": tenant}, timeout=300)
+            fit = call(server, "ReclusterIssues", {"tenant_id": tenant}, timeout=300)
+            issues[tenant] = int(fit["issues"])
             scan = call(server, "ScanAnomalies", {"tenant_id": tenant})
             assert int(scan["hours"]) > 24 * 7 * 5
         found = call(server, "ListAnomalies", {"tenant_id": "shop", "page_size": 100})
@@ -89,12 +91,14 @@ def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp
         ]
         assert during, found
         best = max(during, key=lambda a: float(a["observed"]) - float(a["expected"]))
-        assert _dims(best["root_causes"][0]) == expected_dims, best["summary"]
+        assert _dims(best["root_causes"][0]) == expected_dims, [a["summary"] for a in during]
         assert best["root_causes"][0]["explained_share"] > 0.5
         assert best["summary"] and best["evidence_ticket_ids"]
-        # Nothing outside the incident is flagged as a surge.
+        # Outside the incident, surges are no more frequent than the false-alarm target
+        # (1 per 10 issue-months; alarms are possible after the 28-day baseline).
         others = [a for a in found["anomalies"] if a["metric"] == "volume" and a not in during]
-        assert others == [], [a["summary"] for a in others]
+        issue_months = issues["shop"] * (6 * 7 - 28) / 30.4
+        assert len(others) <= issue_months / 10, [a["summary"] for a in others]
 
         # The evidence opens with ListTickets and GetAnomaly shows the series.
         flt = {"anomaly_id": best["anomaly_id"], "attributes": dict(expected_dims)}

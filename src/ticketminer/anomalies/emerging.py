@@ -27,23 +27,27 @@ class EmergingEvent:
 
 
 class EmergingDetector:
-    """New series (most of their tickets within `max_age_days`) growing past a floor."""
+    """Series that were quiet for `quiet_days` and then grew past a floor within
+    `max_age_days`; found wherever that happened in the history, so a backfilled
+    history shows the issues that were new at the time."""
 
     def __init__(
         self,
         *,
         max_age_days: int = 14,
+        quiet_days: int = 14,
+        quiet_tickets: int = 2,
         min_tickets: int = 15,
         floor_per_day: float = 0.5,
         alpha: float = 1e-4,
-        onset_quantile: float = 0.05,
         active_share: float = 0.25,
     ) -> None:
         self.max_age_days = max_age_days
+        self.quiet_days = quiet_days
+        self.quiet_tickets = quiet_tickets
         self.min_tickets = min_tickets
         self.floor_per_day = floor_per_day
         self.alpha = alpha
-        self.onset_quantile = onset_quantile
         self.active_share = active_share
 
     def fit(self, counts: np.ndarray) -> EmergingDetector:
@@ -55,22 +59,36 @@ class EmergingDetector:
         ]
         return self
 
+    def _onset(self, row: np.ndarray) -> int | None:
+        """The first hour with a ticket that follows `quiet_days` observed days with at
+        most `quiet_tickets` tickets (strays) and starts `min_tickets` within
+        `max_age_days`. A small issue that merely got busier is not new."""
+        quiet, age = self.quiet_days * 24, self.max_age_days * 24
+        cum = np.concatenate([[0.0], np.cumsum(row)])
+        allowed = self.quiet_tickets
+        for t in np.flatnonzero(row):
+            if t < quiet:
+                continue
+            before = cum[t] - cum[t - quiet]
+            ahead = cum[min(t + age, len(row))] - cum[t]
+            if before <= allowed and ahead >= self.min_tickets:
+                return int(t)
+        return None
+
     def _series(self, s: int, row: np.ndarray) -> EmergingEvent | None:
         n_steps = len(row)
-        total = row.sum()
-        if total < self.min_tickets:
+        if row.sum() < self.min_tickets:
+            return None
+        start = self._onset(row)
+        if start is None:
             return None
         cum = np.cumsum(row)
-        # The onset is where the mass starts, so a few stray early tickets do not age it.
-        start = int(np.searchsorted(cum, self.onset_quantile * total, side="left"))
-        start = int(np.flatnonzero(row[: start + 1])[0]) if row[: start + 1].any() else start
-        if n_steps - start > self.max_age_days * 24:
-            return None
         since = cum - (cum[start - 1] if start else 0.0)
         steps = np.arange(n_steps) - start + 1
         floor = self.floor_per_day / 24 * np.maximum(steps, 24)
         pvals = np.where(steps > 0, poisson.sf(since - 1, floor), 1.0)
-        hits = np.flatnonzero((since >= self.min_tickets) & (pvals < self.alpha))
+        young = (steps > 0) & (steps <= self.max_age_days * 24)
+        hits = np.flatnonzero(young & (since >= self.min_tickets) & (pvals < self.alpha))
         if len(hits) == 0:
             return None
         detected = int(hits[0])
