@@ -4,7 +4,7 @@ Every ticket becomes a leaf of the attribute cube. For a volume anomaly the
 anomaly-window tickets are the observed counts and the trailing-baseline tickets,
 scaled to the detector's expectation, are the expected ones; for a KPI anomaly the
 "bad" tickets (not resolved at first contact, slow, negative...) are observed and
-the baseline's bad rate times each leaf's tickets is expected. One localiser then
+each window ticket's own leaf's past bad rate is expected. One localiser then
 ranks the attribute combinations for both.
 """
 
@@ -30,6 +30,7 @@ EVIDENCE = 12
 TERM_SAMPLE = 400
 MAX_CANDIDATES = 5
 PRIOR_SHARE = 0.1
+RATE_PRIOR_TICKETS = 5.0  # pseudo-tickets at the overall rate in every leaf's past rate
 MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
 
 
@@ -121,15 +122,15 @@ class Explainer:
         if d.metric == VOLUME and len(baseline) < MIN_BASELINE_TICKETS:
             # A new issue has (almost) no past of its own: compare with the tenant's mix.
             baseline = self._rows(finding, start - self._trailing_us, start, scoped=False)
-        rows, observed, expected, focus = self._leaves(finding, window, baseline)
         cube = self._cube if d.issue_id is None else _without(self._cube, "issue")
+        rows, observed, expected, focus = self._leaves(finding, cube, window, baseline)
         found = _localise(cube, rows, observed, expected)
         candidate_pks = tuple(self._evidence(cube, window, focus, c.dims) for c in found)
         evidence = self._evidence(cube, window, focus, found[0].dims if found else ())
         terms = self._terms(window, baseline)
         return Explanation(tuple(found), terms, evidence, candidate_pks)
 
-    def _leaves(self, finding: Finding, window: np.ndarray, baseline: np.ndarray):
+    def _leaves(self, finding: Finding, cube: Cube, window: np.ndarray, baseline: np.ndarray):
         d = finding.detection
         if finding.bad is None:
             rows = np.concatenate([window, baseline])
@@ -142,18 +143,23 @@ class Explainer:
             own = prior * d.expected / len(window) if len(window) else 0.0
             expected = np.concatenate([np.full(len(window), own), np.full(len(baseline), scale)])
             return rows, observed, expected, np.ones(len(window), dtype=bool)
-        # A KPI: the window's "bad" tickets against the baseline's bad tickets scaled to
-        # the window's volume, so each leaf is compared with its own past bad rate (a
-        # fast channel is not "better than expected" against a tenant-wide rate).
+        # A KPI: each window ticket is expected to be "bad" at the past bad rate of its
+        # own leaf (its attribute combination), shrunk towards the overall past rate;
+        # a leaf with no past (a new app version) gets the overall rate. So a fast
+        # channel is not "better than expected", and a new value is not a cause just
+        # for being new.
         bad_now = finding.bad(window, baseline)
         bad_before = finding.bad(baseline, baseline)
-        rows = np.concatenate([window[bad_now], baseline[bad_before]])
-        observed = np.concatenate([np.ones(int(bad_now.sum())), np.zeros(int(bad_before.sum()))])
-        scale = len(window) / len(baseline) if len(baseline) else 0.0
-        expected = np.concatenate(
-            [np.zeros(int(bad_now.sum())), np.full(int(bad_before.sum()), scale)]
-        )
-        return rows, observed, expected, bad_now
+        codes = cube.codes(np.concatenate([window, baseline]))
+        _, leaf = np.unique(codes, axis=0, return_inverse=True)
+        leaf = leaf.ravel()
+        past = leaf[len(window) :]
+        size = int(leaf.max()) + 1 if len(leaf) else 1
+        overall = float(bad_before.mean()) if len(baseline) else 0.0
+        bad_past = np.bincount(past, weights=bad_before.astype(float), minlength=size)
+        seen = np.bincount(past, minlength=size)
+        rate = (bad_past + RATE_PRIOR_TICKETS * overall) / (seen + RATE_PRIOR_TICKETS)
+        return window, bad_now.astype(float), rate[leaf[: len(window)]], bad_now
 
     def _evidence(
         self, cube: Cube, window: np.ndarray, focus: np.ndarray, dims: Sequence[tuple[str, str]]
