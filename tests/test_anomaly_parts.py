@@ -148,20 +148,3 @@ def test_term_lift_finds_the_words_of_the_incident() -> None:
     assert all(t.term not in ("快递", "<order_no>") for t in terms)
     assert terms[0].anomaly_tickets == 30 and terms[0].baseline_tickets == 0
     assert term_lifts([], baseline) == []
-
-
-def test_coarser_cause_that_explains_as_much_goes_first() -> None:
-    from ticketminer.anomalies.rootcause import RootCause
-    from ticketminer.services.anomaly_explain import coarsest_first
-
-    def cause(dims, share, lift=20.0):
-        return RootCause(tuple(dims), 10, 1, share, lift, 0.5, 1e-6, share)
-
-    fine = cause([("carrier", "SF"), ("region", "华南"), ("segment", "consumer")], 0.73)
-    pair = cause([("carrier", "SF"), ("region", "华南")], 0.91, lift=18.0)
-    other = cause([("carrier", "JD")], 0.2)
-    assert coarsest_first([fine, other, pair]) == [pair, fine, other]
-    weak = cause([("carrier", "SF")], 0.3)  # coarser but explains far less: stays behind
-    assert coarsest_first([pair, weak]) == [pair, weak]
-    diluted = cause([("region", "华南")], 0.95, lift=3.0)  # holds the excess, but blurred
-    assert coarsest_first([pair, diluted]) == [pair, diluted]

@@ -32,6 +32,7 @@ MAX_CANDIDATES = 5
 PRIOR_SHARE = 0.1
 RATE_PRIOR_TICKETS = 5.0  # pseudo-tickets at the overall rate in every leaf's past rate
 MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
+NEW_ISSUE_MIX_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,19 +120,30 @@ class Explainer:
         end = to_us(d.end) if d.end is not None else self._data.grid.end_us
         window = self._rows(finding, start, end)
         baseline = self._rows(finding, start - self._trailing_us, start)
+        total = d.expected
         if d.metric == VOLUME and len(baseline) < MIN_BASELINE_TICKETS:
-            # A new issue has (almost) no past of its own: compare with the tenant's mix.
+            # A new issue has (almost) no past of its own, and its expectation is a
+            # floor of a few tickets, too little to tell a combination from its parent.
+            # Ask instead which values its tickets concentrate in against the tenant's
+            # usual mix, sized to half of them.
             baseline = self._rows(finding, start - self._trailing_us, start, scoped=False)
+            total = max(d.expected, NEW_ISSUE_MIX_SHARE * len(window))
         cube = self._cube if d.issue_id is None else _without(self._cube, "issue")
-        rows, observed, expected, focus = self._leaves(finding, cube, window, baseline)
+        rows, observed, expected, focus = self._leaves(finding, cube, window, baseline, total)
         found = _localise(cube, rows, observed, expected)
         candidate_pks = tuple(self._evidence(cube, window, focus, c.dims) for c in found)
         evidence = self._evidence(cube, window, focus, found[0].dims if found else ())
         terms = self._terms(window, baseline)
         return Explanation(tuple(found), terms, evidence, candidate_pks)
 
-    def _leaves(self, finding: Finding, cube: Cube, window: np.ndarray, baseline: np.ndarray):
-        d = finding.detection
+    def _leaves(
+        self,
+        finding: Finding,
+        cube: Cube,
+        window: np.ndarray,
+        baseline: np.ndarray,
+        total: float,
+    ):
         if finding.bad is None:
             rows = np.concatenate([window, baseline])
             observed = np.concatenate([np.ones(len(window)), np.zeros(len(baseline))])
@@ -139,8 +151,8 @@ class Explainer:
             # follows the window's own mix, so a combination the baseline happened not
             # to contain is rare, not impossible (no infinite lift for a new value).
             prior = PRIOR_SHARE if len(window) else 0.0
-            scale = (1 - prior) * d.expected / len(baseline) if len(baseline) else 0.0
-            own = prior * d.expected / len(window) if len(window) else 0.0
+            scale = (1 - prior) * total / len(baseline) if len(baseline) else 0.0
+            own = prior * total / len(window) if len(window) else 0.0
             expected = np.concatenate([np.full(len(window), own), np.full(len(baseline), scale)])
             return rows, observed, expected, np.ones(len(window), dtype=bool)
         # A KPI: each window ticket is expected to be "bad" at the past bad rate of its
@@ -211,32 +223,4 @@ def _localise(
         feature_names=cube.names,
         categories=cube.categories,
     )
-    return coarsest_first(list(model.candidates_))
-
-
-def coarsest_first(
-    candidates: list[RootCause], tolerance: float = 0.05, min_lift_ratio: float = 0.7
-) -> list[RootCause]:
-    """Succinctness: a coarser combination (a subset of the dims) that explains about as
-    much of the excess, about as sharply (lift), goes before its refinement.
-    "carrier=SF ∧ region=华南" is the cause, not the same plus "segment=consumer"
-    because most customers are consumers; nor is it "region=华南" alone, which holds
-    the excess too but dilutes it with every other carrier's normal tickets."""
-    out = list(candidates)
-    moved = True
-    while moved:
-        moved = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                fine, coarse = set(out[i].dims), set(out[j].dims)
-                similar = (
-                    out[j].explained_share >= out[i].explained_share - tolerance
-                    and out[j].lift >= min_lift_ratio * out[i].lift
-                )
-                if coarse < fine and similar:
-                    out.insert(i, out.pop(j))
-                    moved = True
-                    break
-            if moved:
-                break
-    return out
+    return list(model.candidates_)
