@@ -7,10 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ticketminer.anomalies.emerging import EmergingDetector
 from ticketminer.anomalies.hourly import HOUR_US, count_matrix, grid_for
 from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
+from ticketminer.anomalies.shift import DurationShiftDetector, ProportionShiftDetector
+from ticketminer.anomalies.surge import SurgeDetector
 from ticketminer.anomalies.terms import term_lifts
 from ticketminer.domain.anomalies import (
     FCR,
@@ -22,6 +26,7 @@ from ticketminer.domain.anomalies import (
     Severity,
 )
 from ticketminer.domain.timeutil import to_us
+from ticketminer.services.anomaly_scan import SURGE_WINDOWS_HOURS
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 
@@ -148,3 +153,25 @@ def test_term_lift_finds_the_words_of_the_incident() -> None:
     assert all(t.term not in ("快递", "<order_no>") for t in terms)
     assert terms[0].anomaly_tickets == 30 and terms[0].baseline_tickets == 0
     assert term_lifts([], baseline) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_steps=st.integers(1, 400),
+    offset=st.integers(0, 167),
+    rate=st.floats(0.0, 5.0),
+    seed=st.integers(0, 1000),
+)
+def test_every_detector_fits_any_history_length(n_steps, offset, rate, seed) -> None:
+    """A new tenant has an hour of history, a big one a year: nothing may crash on
+    histories shorter than a scan window or a week."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(rate, (3, n_steps)).astype(float)
+    how = (np.arange(n_steps) + offset) % 168
+    surge = SurgeDetector(windows_hours=SURGE_WINDOWS_HOURS).fit(counts, how)
+    assert surge.expected_.shape == counts.shape
+    ProportionShiftDetector().fit(np.minimum(counts, 1.0), counts + 1.0)
+    values = rng.lognormal(5.0, 1.0, 40)
+    series, steps = rng.integers(0, 3, 40), rng.integers(0, n_steps, 40)
+    DurationShiftDetector().fit(values, series, steps, 3, n_steps, how)
+    EmergingDetector().fit(counts)

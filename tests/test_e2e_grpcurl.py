@@ -90,14 +90,17 @@ def test_describe_shows_every_rpc(server):
     assert "ticketminer.v1.TicketMiner is a service:" in out
     rpcs = re.findall(r"^\s*rpc (\w+) \(", out, re.M)
     assert sorted(rpcs) == [
+        "GetAnomaly",
         "GetIssue",
         "GetMetrics",
         "GetTicket",
         "IngestTicket",
         "IngestTickets",
+        "ListAnomalies",
         "ListIssues",
         "ListTickets",
         "ReclusterIssues",
+        "ScanAnomalies",
     ]
     assert "rpc IngestTickets ( stream .ticketminer.v1.IngestTicketRequest )" in out
 

@@ -112,6 +112,13 @@ def test_sparse_series_does_not_alarm_on_a_two_ticket_day() -> None:
     assert d.events_ == []
 
 
+def test_history_shorter_than_the_longest_window_fits() -> None:
+    """30 hours of a new tenant against a 72-hour window: no whole window yet, no crash."""
+    counts = np.random.default_rng(0).poisson(1.0, (3, 30)).astype(float)
+    d = SurgeDetector(windows_hours=(1, 6, 24, 72)).fit(counts, np.arange(30) % 168)
+    assert d.events_ == [] and d.expected_.shape == (3, 30)
+
+
 def test_no_history_no_events_and_floor_expectation() -> None:
     """A brand-new issue (zeros, then tickets in its last days) has no baseline yet."""
     counts, how, _ = simulate_counts([0.0, 50.0], 60, seed=8)

@@ -274,7 +274,9 @@ class _Windows:
         if self.length == 1:
             return flat
         m = self.count
-        return flat[: m * self.length].reshape(m, self.length, -1).sum(axis=1)
+        # The series count is explicit: with no whole window yet (a history shorter
+        # than the window), numpy cannot infer it from an empty array.
+        return flat[: m * self.length].reshape(m, self.length, flat.shape[1]).sum(axis=1)
 
     def day(self, window: np.ndarray, last: bool) -> np.ndarray:
         """Local day of a window's last (or first) slot."""

@@ -59,9 +59,12 @@ class ScanInputs:
 
     def trailing(self, cum: np.ndarray, length: int, dtype: type = np.float64) -> np.ndarray:
         """Sum over the `length` steps ending at each step (shorter at the start)."""
-        out = np.empty((cum.shape[0] - 1, cum.shape[1]), dtype=dtype)
-        out[:length] = cum[1 : length + 1]
-        np.subtract(cum[length + 1 :], cum[1 : cum.shape[0] - length], out=out[length:])
+        n = cum.shape[0] - 1
+        out = np.empty((n, cum.shape[1]), dtype=dtype)
+        head = min(length, n)  # a history shorter than the window is all "start"
+        out[:head] = cum[1 : head + 1]
+        if n > length:
+            np.subtract(cum[length + 1 :], cum[1 : n + 1 - length], out=out[length:])
         return out
 
     def window_at(
