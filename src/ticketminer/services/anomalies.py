@@ -7,9 +7,7 @@ small in-memory list of the tenant's active anomalies.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -41,6 +39,7 @@ from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
+from ticketminer.services.tenant_locks import TenantLocks
 from ticketminer.store.anomalies_repo import (
     active_anomalies,
     get_anomaly,
@@ -89,15 +88,10 @@ class AnomalyService:
         self._history_days = history_days
         self._trailing_days = trailing_days
         self._negative_below = negative_below
-        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
+        self._lock = TenantLocks()
         self._active: dict[str, tuple[float, list[Anomaly]]] = {}
 
     # -- scanning ------------------------------------------------------------
-
-    def _lock(self, tenant_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[tenant_id]
 
     def due(self, tenant_id: str) -> bool:
         """Whether tickets changed since the tenant's last scan."""

@@ -6,12 +6,10 @@ so any writer (this server, an importer, another replica) is seen on the next qu
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-
 from sqlalchemy import Engine
 
 from ticketminer.metrics.facts_table import Categorical, FactsTable
+from ticketminer.services.tenant_locks import TenantLocks
 from ticketminer.store.facts_repo import load_attribute_values, load_fact_rows, tenants
 
 
@@ -19,12 +17,7 @@ class FactsCache:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._tables: dict[str, tuple[FactsTable, int]] = {}
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
-
-    def _lock(self, tenant_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[tenant_id]
+        self._lock = TenantLocks()
 
     def table(self, tenant_id: str) -> FactsTable:
         """The tenant's facts as of now."""

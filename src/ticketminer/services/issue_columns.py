@@ -6,8 +6,6 @@ once), so they are caught up by their own change numbers, not the ticket's.
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +13,7 @@ from sqlalchemy import Engine
 
 from ticketminer.domain.issues import UNASSIGNED
 from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.services.tenant_locks import TenantLocks
 from ticketminer.store.assignments_repo import load_assignment_changes
 
 
@@ -45,12 +44,7 @@ class IssueColumns:
         self._engine = engine
         self._state: dict[str, _Assignments] = {}
         self._aligned: dict[str, tuple[FactsTable, int, np.ndarray]] = {}
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
-
-    def _lock(self, tenant_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[tenant_id]
+        self._lock = TenantLocks()
 
     def column(self, tenant_id: str, facts: FactsTable) -> np.ndarray:
         """Issue id per facts row (UNASSIGNED where none), as of now."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache, LoadedModel
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster import NothingToCluster, ReclusterParams, recluster
+from ticketminer.services.tenant_locks import TenantLocks
 from ticketminer.services.ticket_writes import PreparedTicket
 from ticketminer.store.issues_repo import external_ids, lineage_of, ticket_texts
 from ticketminer.text import mask_pii, normalize
@@ -83,8 +83,7 @@ class IssueService:
         self._models = models
         self._metrics = metrics
         self._random_state = random_state
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
+        self._lock = TenantLocks()
 
     # -- ingest path -------------------------------------------------------------
 
@@ -105,10 +104,6 @@ class IssueService:
         ]
 
     # -- batch -------------------------------------------------------------------
-
-    def _lock(self, tenant_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[tenant_id]
 
     def recluster(
         self, tenant_id: str, n_issues: int | None = None, full_rebuild: bool = False
