@@ -18,6 +18,14 @@ def _dims(dims) -> str:
     return " ∧ ".join(f"{d.key}={d.value}" for d in dims)
 
 
+def _value(metric: str, value: float) -> str:
+    if metric == "volume":
+        return f"{value:.0f}"
+    if metric == "first_response_time":
+        return f"{value / 3600:.1f} h"
+    return f"{value:.0%}"
+
+
 def render(anomalies: Iterable[pb.Anomaly]) -> str:
     lines: list[str] = []
     for a in anomalies:
@@ -29,7 +37,8 @@ def render(anomalies: Iterable[pb.Anomaly]) -> str:
         lines.append(f"  {a.summary}")
         lines.append(
             f"  window {_when(a.start_time)} -> {_when(a.end_time)} UTC; "
-            f"{a.metric}: observed {a.observed:.4g} vs expected {a.expected:.4g}, "
+            f"{a.metric}: observed {_value(a.metric, a.observed)} vs expected "
+            f"{_value(a.metric, a.expected)}, "
             f"p={a.p_value:.2g}, {a.tickets} tickets"
         )
         for rank, rc in enumerate(a.root_causes[:3], start=1):
