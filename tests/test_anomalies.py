@@ -119,3 +119,18 @@ def test_filters_and_errors(loaded) -> None:
         app.anomalies.get("other", everything.anomalies[0].anomaly_id)
     with pytest.raises(InvalidArgument):
         app.anomalies.list(AnomalyQuery("default", page_size=501))
+
+
+def test_background_scans_run_only_when_tickets_changed(loaded) -> None:
+    from ticketminer.services.anomaly_scheduler import AnomalyScheduler
+
+    app, result, _ = loaded
+    scheduler = AnomalyScheduler(app.anomalies, app.facts.known_tenants, interval_seconds=60)
+    scheduler.run_once()  # catches up with whatever earlier tests ingested
+    assert scheduler.run_once() == []  # nothing new since
+    ticket = result.tickets[0]
+    ticket.updated_at = (ticket.updated_at or ticket.created_at) + timedelta(hours=1)
+    ticket.subject += " (follow-up)"
+    app.tickets.ingest(ticket)
+    assert scheduler.run_once() == ["default"]
+    assert scheduler.run_once() == []
