@@ -54,34 +54,33 @@ class EmergingDetector:
         counts = np.asarray(counts, dtype=float)
         if counts.ndim != 2 or np.any(counts < 0):
             raise ValueError("counts must be a non-negative (n_series, n_steps) matrix")
+        onsets = self._onsets(counts)
         self.events_ = [
-            e for s in range(counts.shape[0]) if (e := self._series(s, counts[s])) is not None
+            e
+            for s in np.flatnonzero(onsets >= 0)
+            if (e := self._series(int(s), counts[s], int(onsets[s]))) is not None
         ]
         return self
 
-    def _onset(self, row: np.ndarray) -> int | None:
-        """The first hour with a ticket that follows `quiet_days` observed days with at
-        most `quiet_tickets` tickets (strays) and starts `min_tickets` within
-        `max_age_days`. A small issue that merely got busier is not new."""
+    def _onsets(self, counts: np.ndarray) -> np.ndarray:
+        """Per series, the first hour with a ticket that follows `quiet_days` observed
+        days with at most `quiet_tickets` tickets (strays) and starts `min_tickets`
+        within `max_age_days`; -1 if none. A small issue that merely got busier is not
+        new. One pass over all series at once."""
+        n_series, n_steps = counts.shape
         quiet, age = self.quiet_days * 24, self.max_age_days * 24
-        cum = np.concatenate([[0.0], np.cumsum(row)])
-        allowed = self.quiet_tickets
-        for t in np.flatnonzero(row):
-            if t < quiet:
-                continue
-            before = cum[t] - cum[t - quiet]
-            ahead = cum[min(t + age, len(row))] - cum[t]
-            if before <= allowed and ahead >= self.min_tickets:
-                return int(t)
-        return None
+        if n_steps <= quiet:
+            return np.full(n_series, -1)
+        cum = np.concatenate([np.zeros((n_series, 1)), np.cumsum(counts, axis=1)], axis=1)
+        t = np.arange(quiet, n_steps)
+        before = cum[:, t] - cum[:, t - quiet]
+        ahead = cum[:, np.minimum(t + age, n_steps)] - cum[:, t]
+        ok = (counts[:, t] > 0) & (before <= self.quiet_tickets) & (ahead >= self.min_tickets)
+        first = np.argmax(ok, axis=1)
+        return np.where(ok.any(axis=1), t[first], -1)
 
-    def _series(self, s: int, row: np.ndarray) -> EmergingEvent | None:
+    def _series(self, s: int, row: np.ndarray, start: int) -> EmergingEvent | None:
         n_steps = len(row)
-        if row.sum() < self.min_tickets:
-            return None
-        start = self._onset(row)
-        if start is None:
-            return None
         cum = np.cumsum(row)
         since = cum - (cum[start - 1] if start else 0.0)
         steps = np.arange(n_steps) - start + 1
