@@ -7,24 +7,19 @@ Run: `python -m bench.anomaly` (or `make bench-anomaly`, which also renders BENC
 
 from __future__ import annotations
 
-import importlib
 import time
 
-from bench import anomaly_perf, anomaly_synthetic, squeeze_b0
+from bench import anomaly_perf, anomaly_synthetic, rootcause_b0, surge_nab
 from bench.common import log, write_result
 
 NAME = "anomaly"
 
 
 def _nab() -> dict:
-    try:
-        nab = importlib.import_module("bench.nab_counts")
-    except ModuleNotFoundError:
-        return {"skipped": "bench/nab_counts.py is not in this tree"}
-    result = nab.run()
+    result = surge_nab.run()
     if "skipped" not in result:
-        result["markdown"] = nab.markdown(result)
-    result["surge_scan_timing"] = nab.time_scan()
+        result["markdown"] = surge_nab.markdown(result)
+    result["surge_scan_timing"] = surge_nab.time_scan()
     return result
 
 
@@ -34,9 +29,9 @@ def main() -> None:
     synthetic = anomaly_synthetic.run()
     synthetic["markdown"] = anomaly_synthetic.markdown(synthetic)
     log("squeeze B0")
-    b0 = squeeze_b0.run()
+    b0 = rootcause_b0.run()
     if "skipped" not in b0:
-        b0["markdown"] = squeeze_b0.markdown(b0)
+        b0["markdown"] = rootcause_b0.markdown(b0)
     log("NAB counts")
     nab = _nab()
     log("performance")

@@ -649,7 +649,7 @@ def _anomaly(r: dict[str, Any]) -> list[str]:
         out += [f"Not run: {nab['skipped']}.", ""]
     else:
         out += [
-            "`bench/nab_counts.py`: the 11 count series summed per hour; `surge` is the "
+            "`bench/surge_nab.py`: the 11 NAB count series summed per hour; `surge` is the "
             "service's SurgeDetector with its defaults (thresholds fixed before scoring); "
             "`shesd` is S-H-ESD (seasonal hybrid ESD, max_anoms 0.02, positive only) and "
             "`shesd_nab` the same with NAB's own Twitter ADVec settings, re-implemented and "

@@ -1,7 +1,7 @@
 """The surge detector on NAB's count series, against S-H-ESD (Twitter ADVec), plus its
 speed and its false-alarm rate and power on synthetic ticket volumes.
 
-    .venv/bin/python -m bench.nab_counts [--skip-synthetic]
+    .venv/bin/python -m bench.surge_nab [--skip-synthetic]
 
 Data: ../shared/data/nab_counts (10 realTweets series, tweets per 5 min, and nyc_taxi,
 passengers per 30 min; 38 labelled anomaly windows). Nothing is tuned here: the detector
@@ -49,7 +49,7 @@ from ticketminer.anomalies.surge import SurgeDetector
 from ticketminer.anomalies.surge_sim import Surge, simulate_counts
 from ticketminer.services.anomaly_scan import SURGE_WINDOWS_HOURS
 
-NAME = "nab_counts"
+NAME = "surge_nab"
 DATA = ROOT.parent / "shared" / "data" / "nab_counts"
 FILES = (
     *(

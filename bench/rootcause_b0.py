@@ -1,6 +1,6 @@
 """Root-cause localisation on the Squeeze B0 benchmark, plus a 100k-ticket timing check.
 
-    python -m bench.squeeze_b0 [--data DIR] [--no-timing]
+    python -m bench.rootcause_b0 [--data DIR] [--no-timing]
 
 Data: ../shared/data/squeeze_b0_subset, 9 settings B_cuboid_layer_{L}_n_ele_{N} of 10
 snapshots each (21,600 leaves = a(6) x b(36) x c(10) x d(10), columns real,predict,a,b,c,d)
@@ -27,7 +27,7 @@ import numpy as np
 from bench.common import ROOT, log, write_result
 from ticketminer.anomalies.rootcause import RootCause, RootCauseLocalizer
 
-NAME = "squeeze_b0"
+NAME = "rootcause_b0"
 DATA = ROOT.parent / "shared" / "data" / "squeeze_b0_subset"
 RECALL_AT = (1, 3, 5)
 TIMING_TICKETS = 100_000
