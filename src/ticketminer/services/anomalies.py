@@ -32,7 +32,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
-from ticketminer.domain.timeutil import utc_now
+from ticketminer.domain.timeutil import from_us, utc_now
 from ticketminer.issues.ticket_text import ticket_sentiment
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
@@ -172,14 +172,21 @@ class AnomalyService:
         ]
         explainer = self._explainer(tenant_id, data) if changed else None
         labels = self._models.labels(tenant_id)
-        opened = updated = resolved = 0
-        with self._engine.begin() as conn:
+        # Explaining takes seconds; it runs before the write transaction so ingest
+        # never waits on it for the database's write lock.
+        built: list[tuple[Anomaly | None, Anomaly]] = []
+        with self._engine.connect() as conn:
             for previous, d in changed:
                 finding = by_detection[id(d)]
                 explanation = explainer.explain(finding)  # type: ignore[union-attr]
                 anomaly = self._anomaly(
                     conn, tenant_id, previous, finding, explanation, labels, now
                 )
+                built.append((previous, anomaly))
+        seen_to = from_us(data.grid.end_us)
+        opened = updated = resolved = 0
+        with self._engine.begin() as conn:
+            for previous, anomaly in built:
                 if previous is None:
                     insert_anomaly(conn, anomaly)
                     opened += 1
@@ -190,9 +197,9 @@ class AnomalyService:
                     previous is None or previous.status.active
                 )
             for a in plan.ended:
-                update_anomaly(
-                    conn, replace(a, status=AnomalyStatus.RESOLVED, end=now, updated_at=now)
-                )
+                # Not seen any more: over by the end of what this scan read.
+                ended = replace(a, status=AnomalyStatus.RESOLVED, end=seen_to, updated_at=now)
+                update_anomaly(conn, ended)
                 resolved += 1
             mark_scanned(conn, tenant_id, int(now.timestamp() * 1e6), int(data.facts.version.max()))
             active = active_anomalies(conn, tenant_id)
