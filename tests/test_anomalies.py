@@ -134,3 +134,23 @@ def test_background_scans_run_only_when_tickets_changed(loaded) -> None:
     app.tickets.ingest(ticket)
     assert scheduler.run_once() == ["default"]
     assert scheduler.run_once() == []
+
+
+def test_ingest_answer_on_the_wire_names_the_anomaly_and_the_matched_cause(loaded) -> None:
+    from ticketminer.api.convert import ticket_to_proto
+    from ticketminer.api.servicer import TicketMinerServicer
+    from ticketminer.v1 import ticketminer_pb2 as pb
+
+    app, result, _ = loaded
+    top = max(_surges(app), key=lambda a: a.observed - a.expected)
+    servicer = TicketMinerServicer(app.tickets, app.metrics, app.issues, app.anomalies)
+    ticket = {t.external_id: t for t in result.tickets}[top.evidence_ticket_ids[1]]
+    ticket.updated_at = (ticket.updated_at or ticket.created_at) + timedelta(minutes=2)
+    request = pb.IngestTicketRequest()
+    ticket_to_proto(ticket, request.ticket)
+    reply = servicer.IngestTicket(request, None)
+    refs = {r.anomaly_id: r for r in reply.active_anomalies}
+    ref = refs[str(top.anomaly_id)]
+    assert ref.status in (pb.ANOMALY_STATUS_OPEN, pb.ANOMALY_STATUS_ONGOING)
+    assert ref.ticket_matches_root_cause and ref.summary
+    assert {(d.key, d.value) for d in ref.matched_root_cause} == set(top.root_causes[0].dims)
