@@ -175,3 +175,20 @@ def test_every_detector_fits_any_history_length(n_steps, offset, rate, seed) -> 
     series, steps = rng.integers(0, 3, 40), rng.integers(0, n_steps, 40)
     DurationShiftDetector().fit(values, series, steps, 3, n_steps, how)
     EmergingDetector().fit(counts)
+
+
+def test_a_broader_cause_that_explains_clearly_more_goes_first() -> None:
+    from ticketminer.anomalies.rootcause import RootCause
+    from ticketminer.services.anomaly_explain import broader_first
+
+    def cause(dims, share):
+        return RootCause(tuple(dims), 10.0, 1.0, share, 5.0, 0.5, 1e-6, 1.0)
+
+    pair = [("carrier", "SF"), ("region", "华南")]
+    child = cause([*pair, ("warehouse", "WH-GZ")], 0.67)
+    parent = cause(pair, 0.81)
+    grandparent = cause([("carrier", "SF")], 0.85)  # not clearly more than the pair
+    other = cause([("carrier", "JD")], 0.9)  # not an ancestor
+    assert broader_first([child, grandparent, other, parent])[0] == parent
+    assert broader_first([parent, child]) == [parent, child]
+    assert broader_first([]) == []

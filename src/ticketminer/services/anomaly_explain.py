@@ -33,6 +33,7 @@ PRIOR_SHARE = 0.1
 RATE_PRIOR_TICKETS = 5.0  # pseudo-tickets at the overall rate in every leaf's past rate
 MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
 NEW_ISSUE_MIX_SHARE = 0.5
+BROADER_MARGIN = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,4 +224,27 @@ def _localise(
         feature_names=cube.names,
         categories=cube.categories,
     )
-    return list(model.candidates_)
+    return broader_first(list(model.candidates_))
+
+
+def broader_first(candidates: list[RootCause], margin: float = BROADER_MARGIN) -> list[RootCause]:
+    """Put first the coarsest combination that explains the excess: an ancestor of the
+    top candidate (a subset of its dims) that explains clearly more of the excess
+    (`margin` of it or more) goes before it. At a few tickets a day a sibling value
+    that usually goes with the cause (the regional warehouse of a region) can look
+    sharper by chance; the broader combination is the one the excess is in."""
+    out = list(candidates)
+    while out:
+        top = out[0]
+        broader = [
+            c
+            for c in out[1:]
+            if set(c.dims) < set(top.dims) and c.explained_share >= top.explained_share + margin
+        ]
+        if not broader:
+            return out
+        # One step up at a time: the finest such ancestor, then its own ancestors.
+        pick = max(broader, key=lambda c: (len(c.dims), c.explained_share))
+        out.remove(pick)
+        out.insert(0, pick)
+    return out
