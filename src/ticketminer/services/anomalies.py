@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Engine
@@ -32,7 +32,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
-from ticketminer.domain.timeutil import from_us, utc_now
+from ticketminer.domain.timeutil import EPOCH, from_us, utc_now
 from ticketminer.issues.ticket_text import ticket_sentiment
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
@@ -61,7 +61,6 @@ ACTIVE_REFRESH_SECONDS = 5.0
 MAX_DISTINCT_SHARE = 0.5
 RESCAN_WINDOW = timedelta(days=14)
 SENTIMENT_CHUNK = 2000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Complaints read negative by nature; a sentiment surge is about angry tickets, the
 # strongly negative ones.
 STRONGLY_NEGATIVE = -0.8
