@@ -1,0 +1,1 @@
+"""The weekly issue digest: what happened in one ISO week, and why."""
