@@ -95,20 +95,20 @@ def _stored(anomaly_id: int, start_h: int, end_h: int | None, status: AnomalySta
 
 
 def test_tenant_wide_and_issue_detections_at_the_same_time_are_both_new() -> None:
-    plan = reconcile([_detection(100, None, issue=None), _detection(100, None)], [], T0)
+    plan = reconcile([_detection(100, None, issue=None), _detection(100, None)], [])
     assert len(plan.new) == 2
 
 
 def test_a_renamed_incident_is_still_the_same_anomaly() -> None:
     stored = [_stored(7, 100, None, AnomalyStatus.OPEN)]
     renamed = _detection(100, None, kind=AnomalyKind.EMERGING_ISSUE)
-    plan = reconcile([renamed], stored, T0)
+    plan = reconcile([renamed], stored)
     assert [a.anomaly_id for a, _ in plan.continued] == [7] and plan.new == []
 
 
 def test_one_incident_stays_one_anomaly_across_scans() -> None:
     stored = [_stored(7, 100, None, AnomalyStatus.OPEN)]
-    plan = reconcile([_detection(98, None)], stored, T0)
+    plan = reconcile([_detection(98, None)], stored)
     assert plan.new == [] and plan.ended == []
     ((anomaly, detection),) = plan.continued
     assert anomaly.anomaly_id == 7
@@ -121,16 +121,16 @@ def test_a_later_incident_and_another_issue_are_new() -> None:
     stored = [_stored(7, 100, 120, AnomalyStatus.RESOLVED)]
     later = _detection(200, None)
     other_issue = _detection(100, 120, issue=4)
-    plan = reconcile([later, other_issue], stored, T0)
+    plan = reconcile([later, other_issue], stored)
     assert len(plan.new) == 2 and plan.continued == []
     assert next_status(None, later) == AnomalyStatus.OPEN
 
 
 def test_active_anomaly_no_longer_seen_is_ended() -> None:
     stored = [_stored(7, 100, None, AnomalyStatus.ONGOING)]
-    assert [a.anomaly_id for a in reconcile([], stored, T0).ended] == [7]
-    # Out of the scan's sight (started before it): left alone.
-    assert reconcile([], stored, T0 + timedelta(days=30)).ended == []
+    assert [a.anomaly_id for a in reconcile([], stored).ended] == [7]
+    resolved = [_stored(8, 100, 120, AnomalyStatus.RESOLVED)]
+    assert reconcile([], resolved).ended == []  # already over: nothing to end
 
 
 def test_severity_grows_with_the_move() -> None:

@@ -41,12 +41,11 @@ def _overlaps(a: Anomaly, d: Detection, gap: timedelta) -> bool:
 def reconcile(
     detections: list[Detection],
     stored: list[Anomaly],
-    scanned_from: datetime,
     gap: timedelta = MERGE_GAP,
 ) -> Reconciled:
     """Pair detections with stored anomalies (same metric and scope, windows
-    overlapping or within `gap`). `scanned_from` is where the scan's
-    evidence starts: stored anomalies that ended before it are out of its sight."""
+    overlapping or within `gap`). An active anomaly the scan no longer sees has
+    ended, however old its start: its baseline has absorbed it or it stopped."""
     by_key: dict[tuple, list[Anomaly]] = {}
     for a in sorted(stored, key=lambda a: (a.start, a.anomaly_id)):
         by_key.setdefault((a.metric, a.issue_id), []).append(a)
@@ -63,11 +62,7 @@ def reconcile(
         else:
             used.add(match.anomaly_id)
             continued.append((match, d))
-    ended = [
-        a
-        for a in stored
-        if a.status.active and a.anomaly_id not in used and a.start >= scanned_from
-    ]
+    ended = [a for a in stored if a.status.active and a.anomaly_id not in used]
     return Reconciled(new, continued, ended)
 
 

@@ -32,7 +32,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
-from ticketminer.domain.timeutil import EPOCH, from_us, utc_now
+from ticketminer.domain.timeutil import from_us, utc_now
 from ticketminer.issues.ticket_text import ticket_sentiment
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
@@ -163,8 +163,7 @@ class AnomalyService:
         now = utc_now()
         with self._engine.connect() as conn:
             stored = recent_anomalies(conn, tenant_id, data.grid.start_us)
-        # Any active anomaly the scan no longer sees has ended, however old its start.
-        plan = reconcile([f.detection for f in findings], stored, EPOCH)
+        plan = reconcile([f.detection for f in findings], stored)
         by_detection = {id(f.detection): f for f in findings}
         changed = [(None, d) for d in plan.new] + [
             (a, d) for a, d in plan.continued if _moved(a, d)
