@@ -45,7 +45,7 @@ from ticketminer.services.recluster import NothingToCluster, ReclusterParams, re
 from ticketminer.services.tenant_locks import TenantLocks
 from ticketminer.services.ticket_writes import PreparedTicket
 from ticketminer.store.issues_repo import external_ids, lineage_of, ticket_texts
-from ticketminer.text import mask_pii, normalize
+from ticketminer.text.snippet import masked_snippet
 
 SAMPLE_TICKETS = 5
 
@@ -57,7 +57,6 @@ class FitStatus:
     model_age_seconds: float
 
 
-SNIPPET_CHARS = 200
 MAX_ISSUES_PER_PAGE = 500
 HOURLY_SPAN = timedelta(days=7)
 
@@ -299,6 +298,5 @@ def _representative(row: tuple[str, str, str] | None) -> RepresentativeTicket | 
     if row is None:
         return None
     external_id, subject, description = row
-    text = " ".join(part for part in (subject, description) if part)
-    # Normalised and masked: an issue's face must not show anyone's e-mail or phone.
-    return RepresentativeTicket(external_id, mask_pii(normalize(text))[:SNIPPET_CHARS])
+    # Masked: an issue's face must not show anyone's e-mail or phone.
+    return RepresentativeTicket(external_id, masked_snippet(subject, description))

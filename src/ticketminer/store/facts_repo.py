@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, func, select
 
 from ticketminer.store.schema import FACTS_READ, ticket_attributes, tickets
 
@@ -125,3 +125,27 @@ def load_attribute_values(
         return np.zeros(0, dtype=np.int64), []
     pk_values, values = zip(*rows, strict=True)
     return np.array(pk_values, dtype=np.int64), list(values)
+
+
+def attribute_counts(
+    conn: Connection, tenant_id: str, edges_us: Sequence[int]
+) -> list[tuple[str, str, int, int]]:
+    """(key, value, bucket, tickets) for tickets created in [edges[0], edges[-1]);
+    bucket b holds edges[b] <= created < edges[b + 1]. One query, so comparing two
+    weeks by attribute never loads whole attribute columns."""
+    created = tickets.c.created_us
+    bucket = case(
+        *((created < edge, b) for b, edge in enumerate(edges_us[1:-1])),
+        else_=len(edges_us) - 2,
+    )
+    query = (
+        select(ticket_attributes.c.key, ticket_attributes.c.value, bucket, func.count())
+        .select_from(tickets.join(ticket_attributes, ticket_attributes.c.ticket_pk == tickets.c.pk))
+        .where(
+            tickets.c.tenant_id == tenant_id,
+            created >= edges_us[0],
+            created < edges_us[-1],
+        )
+        .group_by(ticket_attributes.c.key, ticket_attributes.c.value, bucket)
+    )
+    return [(k, v, int(b), int(n)) for k, v, b, n in conn.execute(query)]

@@ -165,6 +165,20 @@ def add_lineage(conn: Connection, tenant_id: str, events: Sequence[LineageEvent]
     )
 
 
+def _lineage(rows) -> list[LineageEvent]:
+    return [
+        LineageEvent(
+            LineageKind(row.kind),
+            row.issue_id,
+            row.model_version,
+            from_us(row.at_us),
+            row.tickets,
+            row.related_issue_id,
+        )
+        for row in rows
+    ]
+
+
 def lineage_of(conn: Connection, tenant_id: str, issue_id: int) -> list[LineageEvent]:
     """Events that name the issue on either side, oldest first."""
     query = (
@@ -175,17 +189,23 @@ def lineage_of(conn: Connection, tenant_id: str, issue_id: int) -> list[LineageE
         )
         .order_by(issue_lineage.c.id)
     )
-    return [
-        LineageEvent(
-            LineageKind(row.kind),
-            row.issue_id,
-            row.model_version,
-            from_us(row.at_us),
-            row.tickets,
-            row.related_issue_id,
+    return _lineage(conn.execute(query))
+
+
+def lineage_between(
+    conn: Connection, tenant_id: str, start_us: int, end_us: int
+) -> list[LineageEvent]:
+    """The tenant's events with start_us <= at < end_us, oldest first."""
+    query = (
+        select(issue_lineage)
+        .where(
+            issue_lineage.c.tenant_id == tenant_id,
+            issue_lineage.c.at_us >= start_us,
+            issue_lineage.c.at_us < end_us,
         )
-        for row in conn.execute(query)
-    ]
+        .order_by(issue_lineage.c.id)
+    )
+    return _lineage(conn.execute(query))
 
 
 def external_ids(conn: Connection, pks: Sequence[int]) -> dict[int, str]:

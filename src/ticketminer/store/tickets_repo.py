@@ -183,3 +183,25 @@ def pks_changed_after(conn: Connection, tenant_id: str, after_version: int) -> n
         tickets.c.tenant_id == tenant_id, tickets.c.version > after_version
     )
     return np.fromiter(conn.execute(query).scalars(), dtype=np.int64)
+
+
+def ticket_samples(
+    conn: Connection, tenant_id: str, pks: Sequence[int] = (), external_ids: Sequence[str] = ()
+) -> list[tuple[int, str, int, str, str, str]]:
+    """(pk, external_id, created_us, channel, subject, description) of the tickets
+    named by pk or by external id: a few to quote, never a bulk read."""
+    cols = (
+        tickets.c.pk,
+        tickets.c.external_id,
+        tickets.c.created_us,
+        tickets.c.channel,
+        tickets.c.subject,
+        tickets.c.description,
+    )
+    found = []
+    for column, wanted in ((tickets.c.pk, list(pks)), (tickets.c.external_id, list(external_ids))):
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            query = select(*cols).where(tickets.c.tenant_id == tenant_id, column.in_(chunk))
+            found.extend(tuple(row) for row in conn.execute(query))
+    return found
