@@ -9,7 +9,7 @@ PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
 GEN_DIR := src/ticketminer/v1
 PYTEST_ARGS ?=
 
-.PHONY: install run test proto proto-check lint bench bench-quality bench-anomaly demo clean
+.PHONY: install browser run test proto proto-check lint bench bench-quality bench-anomaly demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+## Headless Chromium, ChromeDriver and a CJK font, for the digest screenshot test
+## (Debian packages; skipped when present, or when there is no apt-get).
+browser:
+	@if dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			$$SUDO apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES); \
+	else echo "no apt-get: install $(BROWSER_PACKAGES) by hand for the browser test"; fi
 
 ## Start the server on 127.0.0.1:50051 with the embedded SQLite database.
 run: $(STAMP)
@@ -41,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-test: $(STAMP) proto-check lint
+test: $(STAMP) browser proto-check lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmarks; writes BENCHMARKS.md.

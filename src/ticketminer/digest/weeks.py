@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+# Weeks whose 8-week history and following Monday are ordinary dates.
+MIN_YEAR, MAX_YEAR = 1900, 9998
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +25,12 @@ class IsoWeek:
     @classmethod
     def parse(cls, text: str) -> IsoWeek:
         """ "2026-W46" -> IsoWeek(2026, 46); ValueError with a readable reason."""
-        match = _WEEK.match(text.strip())
+        match = _WEEK.fullmatch(text.strip())
         if match is None:
             raise ValueError(f"not an ISO week like 2026-W46: {text!r}")
         year, week = int(match.group(1)), int(match.group(2))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}, not {year}")
         if not 1 <= week <= weeks_in_year(year):
             raise ValueError(f"{year} has weeks W01 to W{weeks_in_year(year):02d}, not W{week:02d}")
         return cls(year, week)

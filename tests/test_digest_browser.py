@@ -1,0 +1,145 @@
+"""The HTML digest in a real browser: charts have a size, Chinese renders as glyphs.
+
+Headless Chromium from the Debian packages, driven by Selenium with explicit paths
+so selenium-manager never downloads a browser. The full-page screenshot is kept in
+artifacts/test/digest.png for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from digest_sample import LOGISTICS, REFUND, sample_digest
+
+from ticketminer.digest.html import render_html
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "test"
+
+
+GLYPH_PIXELS = """
+const family = getComputedStyle(arguments[0]).fontFamily;
+return arguments[1].map(ch => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 40;
+  const g = canvas.getContext("2d");
+  g.font = "32px " + family;
+  g.fillText(ch, 2, 34);
+  return Array.from(g.getImageData(0, 0, 40, 40).data.filter((_, i) => i % 4 === 3));
+});
+"""
+
+
+def _require_browser() -> None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if not missing:
+        return
+    reason = f"{', '.join(missing)} not installed; `make browser` installs them"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory) -> Iterator[object]:
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,2400",
+    ):
+        options.add_argument(arg)
+    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(10)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def _size(element) -> tuple[float, float]:
+    rect = element.rect
+    return rect["width"], rect["height"]
+
+
+def test_digest_renders_in_chromium(driver, tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+
+    digest = sample_digest()
+    page = tmp_path / "digest.html"
+    page.write_text(render_html(digest, "https://desk.example/t/{external_id}"), "utf-8")
+    driver.get(page.as_uri())
+
+    volume = driver.find_elements(By.CSS_SELECTOR, "svg.chart-volume")
+    assert volume and all(w > 300 and h > 100 for w, h in map(_size, volume))
+    sparklines = driver.find_elements(By.CSS_SELECTOR, "svg.sparkline")
+    assert len(sparklines) == len(digest.top_issues)
+    assert all(w > 0 and h > 0 for w, h in map(_size, sparklines))
+    timeline = driver.find_elements(By.CSS_SELECTOR, "svg.chart-timeline")
+    assert len(timeline) == 1 and _size(timeline[0])[0] > 300
+    tiles = driver.find_elements(By.CSS_SELECTOR, ".kpi-tile")
+    assert len(tiles) == len(digest.kpis) and all(_size(t)[0] > 100 for t in tiles)
+    assert driver.find_elements(By.CSS_SELECTOR, ".kpi-tile.bad")
+    assert driver.find_elements(By.CSS_SELECTOR, ".kpi-tile.good")
+
+    text = driver.find_element(By.TAG_NAME, "body").text
+    assert LOGISTICS in text and REFUND in text
+    assert "No tickets were created" not in text
+
+    # A CJK label is laid out with a width, and in real glyphs: without a CJK font
+    # Chromium draws the same .notdef box for every character, so two different
+    # characters drawn in the label's font must give different pixels.
+    cjk = driver.find_element(By.CSS_SELECTOR, "#top-issues .issue-label [lang=zh]")
+    assert cjk.text == LOGISTICS
+    assert _size(cjk)[0] > 0
+    glyphs = driver.execute_script(GLYPH_PIXELS, cjk, ["物", "流"])
+    assert glyphs[0] != glyphs[1] and all(any(g) for g in glyphs), "CJK renders as tofu"
+
+    # No script ran and nothing was fetched: the page is one file.
+    assert driver.execute_script("return document.scripts.length") == 0
+    resources = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert resources == []
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "digest.png"
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1200, min(max(int(height) + 40, 800), 12000))
+    time.sleep(0.2)  # let the resize re-layout before the capture
+    driver.save_screenshot(str(shot))
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_empty_digest_renders_in_chromium(driver, tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+
+    digest = sample_digest(empty=True)
+    page = tmp_path / "empty.html"
+    page.write_text(render_html(digest), "utf-8")
+    driver.get(page.as_uri())
+    text = driver.find_element(By.TAG_NAME, "body").text
+    assert "No tickets were created in this week." in text
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".kpi-tile")) == len(digest.kpis)
+    assert not driver.find_elements(By.CSS_SELECTOR, "svg.sparkline")
