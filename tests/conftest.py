@@ -1,8 +1,10 @@
-"""Shared fixtures: a fresh database and services per test."""
+"""Shared fixtures: a fresh database and services per test, and one synthetic
+history (the default preset) built once per session for the tests that only read it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from server_process import ServerProcess
@@ -28,3 +30,26 @@ def server(tmp_path) -> Iterator[ServerProcess]:
     """The real `ticketminer serve` on a free port over a fresh SQLite file."""
     with ServerProcess(tmp_path / "t.db") as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def default_history(tmp_path_factory):
+    """The default synthetic history (8 weeks, 5 incidents, 150 tickets a day)
+    ingested, re-clustered and scanned: (database path, SynthResult). Tests open
+    their own App on it and must not write to it."""
+    from ticketminer.synth import generate, preset
+
+    result = generate(preset("default", tickets_per_day=150))
+    db = tmp_path_factory.mktemp("default-history") / "d.db"
+    app = App.open(history_settings(db))
+    try:
+        assert app.tickets.ingest_bulk(iter(result.tickets)).rejected == 0
+        app.issues.recluster("default")
+        app.anomalies.scan("default")
+    finally:
+        app.close()
+    return db, result
+
+
+def history_settings(db: Path) -> Settings:
+    return Settings(db_url=str(db), recluster_min_tickets=10**9, anomaly_time_zone="Asia/Shanghai")

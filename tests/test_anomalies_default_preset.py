@@ -9,25 +9,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import history_settings
 
 from ticketminer.app import App
-from ticketminer.config import Settings
 from ticketminer.domain.anomalies import FIRST_RESPONSE_TIME, VOLUME, AnomalyQuery
-from ticketminer.synth import generate, preset
 
 
 @pytest.fixture(scope="module")
-def found(tmp_path_factory):
-    result = generate(preset("default", tickets_per_day=150))
-    db = tmp_path_factory.mktemp("default-preset") / "d.db"
-    settings = Settings(
-        db_url=str(db), recluster_min_tickets=10**9, anomaly_time_zone="Asia/Shanghai"
-    )
-    app = App.open(settings)
+def found(default_history):
+    db, result = default_history
+    app = App.open(history_settings(db))
     try:
-        assert app.tickets.ingest_bulk(iter(result.tickets)).rejected == 0
-        app.issues.recluster("default")
-        app.anomalies.scan("default")
         anomalies = app.anomalies.list(AnomalyQuery("default", page_size=500)).anomalies
     finally:
         app.close()

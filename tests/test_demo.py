@@ -22,6 +22,10 @@ def test_demo_prints_anomalies_with_causes_and_the_truth(tmp_path) -> None:
     assert "ingested" in text and "anomaly scan:" in text
     assert "cause 1: " in text and "evidence: " in text
     assert "injected incidents (ground truth):" in text and "shipping-storm" in text
+    assert "weekly digests:" in text
+    digests = sorted(tmp_path.glob("digest-*.html"))
+    assert digests and len(digests) == len(list(tmp_path.glob("digest-*.md")))
+    assert "<svg" in digests[0].read_text(encoding="utf-8")
 
 
 def test_report_formats_each_metric_for_people() -> None:

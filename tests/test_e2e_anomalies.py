@@ -110,3 +110,29 @@ def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp
             "-plaintext", "-d", '{"anomaly_id": "x"}', server.address, f"{SVC}/GetAnomaly"
         )
         assert code == 64 + 3 and "anomaly_id" in err
+
+        # The week's digest shows the storm with its cause, over gRPC and from the CLI.
+        week = "{}-W{:02d}".format(*(start + timedelta(hours=12)).isocalendar()[:2])
+        request = {"tenant_id": "shop", "iso_week": week, "time_zone": "Asia/Shanghai"}
+        answer = call(server, "GetWeeklyDigest", request)
+        digest = answer["digest"]
+        shown = {a["anomaly_id"]: a for a in digest["anomalies"]}
+        assert best["anomaly_id"] in shown
+        assert _dims(shown[best["anomaly_id"]]["root_causes"][0]) == expected_dims
+        cause = " ∧ ".join(f"{k}={v}" for k, v in expected_dims)
+        assert cause in answer["markdown"] and cause in answer["html"]
+        metrics = call(
+            server,
+            "GetMetrics",
+            {"tenant_id": "shop", "filter": digest["drill_down"], "time_zone": "Asia/Shanghai"},
+        )
+        assert metrics["overall"] == digest["metrics"]
+        html = tmp_path / "digest.html"
+        cli = [sys.executable, "-m", "ticketminer.cli", "digest", "--db", server.db]
+        args = ("--tenant", "shop", "--week", week, "--tz", "Asia/Shanghai")
+        subprocess.run([*cli, *args, "--format", "html", "--out", str(html)], check=True)
+        assert cause in html.read_text(encoding="utf-8")
+        as_json = subprocess.run(
+            [*cli, *args, "--format", "json"], check=True, capture_output=True, text=True
+        )
+        assert json.loads(as_json.stdout)["metrics"] == digest["metrics"]

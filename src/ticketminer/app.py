@@ -10,6 +10,7 @@ from ticketminer.config import Settings
 from ticketminer.domain.validation import Limits
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.anomaly_scheduler import AnomalyScheduler
+from ticketminer.services.digest import DigestService
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
@@ -29,6 +30,7 @@ class App:
     metrics: MetricsService
     issues: IssueService
     anomalies: AnomalyService
+    digest: DigestService
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -68,7 +70,16 @@ class App:
             anomalies_for=anomalies.for_ingested,
             resolve_filter=anomalies.tickets_filter,
         )
-        return cls(settings, engine, cache, tickets, metrics, issues, anomalies)
+        digest = DigestService(
+            engine,
+            cache,
+            columns,
+            models,
+            metrics,
+            anomalies,
+            ticket_url=settings.digest_ticket_url,
+        )
+        return cls(settings, engine, cache, tickets, metrics, issues, anomalies, digest)
 
     def scheduler(self) -> ReclusterScheduler:
         """The background re-cluster policy (the server starts it; the CLI does not)."""

@@ -1,4 +1,4 @@
-"""Command line: `ticketminer serve`, `ticketminer import` and `ticketminer synth`."""
+"""Command line: serve, import, synth, demo, digest and health."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from ticketminer.app import App
 from ticketminer.config import Settings, add_arguments, settings_from
 from ticketminer.demo import add_arguments as add_demo_arguments
 from ticketminer.demo import run_demo
+from ticketminer.digest_command import add_arguments as add_digest_arguments
+from ticketminer.digest_command import run_digest
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem
 from ticketminer.domain.model import DEFAULT_TENANT, Ticket
 from ticketminer.importers.records import ImportItem
@@ -37,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(imp, only=("db_url", "max_text_bytes", "log_level"))
     demo = sub.add_parser("demo", help="load a synthetic history and print its anomalies")
     add_demo_arguments(demo)
+    digest = sub.add_parser("digest", help="write one ISO week's digest (md, html or json)")
+    add_digest_arguments(digest)
     health = sub.add_parser("health", help="exit 0 if the server reports SERVING")
     add_arguments(health, only=("host", "port", "log_level"))
     health.add_argument("--timeout", type=float, default=3.0)
@@ -170,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "health":
         return run_health(args, settings)
+    if args.command == "digest":
+        return run_digest(args, settings)
     return run_import(args, settings)
 
 

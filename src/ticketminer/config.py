@@ -30,6 +30,7 @@ class Settings:
     anomaly_scan_seconds: float = 60.0
     anomaly_time_zone: str = "UTC"
     anomaly_history_days: int = 120
+    digest_ticket_url: str = ""
 
 
 HELP = {
@@ -49,6 +50,7 @@ HELP = {
     "anomaly_scan_seconds": "seconds between anomaly scans of tenants with new tickets (0: off)",
     "anomaly_time_zone": "IANA zone whose weekdays and hours the seasonal baselines use",
     "anomaly_history_days": "days of history each anomaly scan reads (28 of them are baseline)",
+    "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
 }
 
 

@@ -1,5 +1,6 @@
 """`ticketminer demo`: a fresh demo database, 8 weeks of synthetic tickets sent
-through the gRPC API, a re-cluster and an anomaly scan, then the anomaly report.
+through the gRPC API, a re-cluster and an anomaly scan, then the anomaly report and
+the weekly digests (Markdown and HTML files) of the weeks with incidents.
 
 Everything goes over the wire exactly as a helpdesk platform would send it, so the
 report shows what the API returns.
@@ -13,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import grpc
 
@@ -23,6 +25,7 @@ from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
 BATCH = 2000
+TZ = ZoneInfo("Asia/Shanghai")  # the synthetic helpdesk's local time
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +46,25 @@ def _requests(tickets) -> Iterator[pb.IngestTicketRequest]:
         yield req
 
 
+def _write_digests(stub, incidents, folder: Path, out) -> None:
+    """The digest of every week with an incident, as the API renders it."""
+    weeks = sorted(
+        {"{}-W{:02d}".format(*i.start.astimezone(TZ).isocalendar()[:2]) for i in incidents}
+    )
+    print("\nweekly digests:", file=out)
+    for week in weeks:
+        request = pb.GetWeeklyDigestRequest(iso_week=week, time_zone=str(TZ))
+        reply = stub.GetWeeklyDigest(request)
+        for suffix, text in ((".md", reply.markdown), (".html", reply.html)):
+            (folder / f"digest-{week}{suffix}").write_text(text, encoding="utf-8")
+        d = reply.digest
+        print(
+            f"  {week}: {d.metrics.volume} tickets, {len(d.anomalies)} anomalies -> "
+            f"{folder / f'digest-{week}.html'} (and .md)",
+            file=out,
+        )
+
+
 def run_demo(args: argparse.Namespace, out=None) -> int:
     from ticketminer.server import Server
     from ticketminer.synth import generate, preset
@@ -58,7 +80,7 @@ def run_demo(args: argparse.Namespace, out=None) -> int:
         db_url=f"sqlite:///{db}",
         recluster_min_tickets=10**9,  # the demo re-clusters once, explicitly
         anomaly_scan_seconds=0,
-        anomaly_time_zone="Asia/Shanghai",
+        anomaly_time_zone=str(TZ),
     )
     scenario = preset(
         "default", weeks=args.weeks, tickets_per_day=args.tickets_per_day, seed=args.seed
@@ -93,6 +115,7 @@ def run_demo(args: argparse.Namespace, out=None) -> int:
                     f"{inc.end:%Y-%m-%d %H:%M} UTC, {dims}",
                     file=out,
                 )
+            _write_digests(stub, result.truth, db.parent, out)
             print(f"\ndemo took {time.perf_counter() - started:.0f} s", file=out)
         if args.keep_serving:
             print(f"serving on 127.0.0.1:{server.port}; Ctrl-C stops", file=out)

@@ -38,8 +38,9 @@ class Server:
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
+        app = self.app
         servicer = TicketMinerServicer(
-            self.app.tickets, self.app.metrics, self.app.issues, self.app.anomalies
+            app.tickets, app.metrics, app.issues, app.anomalies, app.digest
         )
         self._scheduler = self.app.scheduler()
         self._scans = self.app.anomaly_scheduler()

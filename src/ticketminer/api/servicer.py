@@ -24,6 +24,7 @@ from ticketminer.api.convert import (
     ticket_from_proto,
 )
 from ticketminer.api.deserialize import MalformedRequest
+from ticketminer.api.digest_convert import digest_args, rendered_to_proto
 from ticketminer.api.errors import field_prefix
 from ticketminer.api.issues_convert import (
     detail_to_proto,
@@ -37,6 +38,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.model import Ticket
 from ticketminer.services.anomalies import AnomalyService
+from ticketminer.services.digest import DigestService
 from ticketminer.services.issues import IssueService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.tickets import TicketService
@@ -76,7 +78,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         metrics: MetricsService,
         issues: IssueService,
         anomalies: AnomalyService,
+        digest: DigestService,
     ) -> None:
+        self._digest = digest
         self._tickets = tickets
         self._metrics = metrics
         self._issues = issues
@@ -188,3 +192,11 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
     def ScanAnomalies(self, request, context: grpc.ServicerContext):
         request = _well_formed(request)
         return scan_report_to_proto(self._anomalies.scan(tenant_of(request.tenant_id)))
+
+    def GetWeeklyDigest(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        fmt, variant = digest_args(request)
+        rendered = self._digest.rendered(
+            tenant_of(request.tenant_id), request.iso_week, request.time_zone, variant, fmt
+        )
+        return rendered_to_proto(rendered)

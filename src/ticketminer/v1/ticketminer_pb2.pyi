@@ -98,6 +98,13 @@ class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEVERITY_MEDIUM: _ClassVar[Severity]
     SEVERITY_HIGH: _ClassVar[Severity]
     SEVERITY_CRITICAL: _ClassVar[Severity]
+
+class DigestFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIGEST_FORMAT_UNSPECIFIED: _ClassVar[DigestFormat]
+    DIGEST_FORMAT_MARKDOWN: _ClassVar[DigestFormat]
+    DIGEST_FORMAT_HTML: _ClassVar[DigestFormat]
+    DIGEST_FORMAT_DATA: _ClassVar[DigestFormat]
 AUTHOR_ROLE_UNSPECIFIED: AuthorRole
 AUTHOR_ROLE_CUSTOMER: AuthorRole
 AUTHOR_ROLE_AGENT: AuthorRole
@@ -154,6 +161,10 @@ SEVERITY_LOW: Severity
 SEVERITY_MEDIUM: Severity
 SEVERITY_HIGH: Severity
 SEVERITY_CRITICAL: Severity
+DIGEST_FORMAT_UNSPECIFIED: DigestFormat
+DIGEST_FORMAT_MARKDOWN: DigestFormat
+DIGEST_FORMAT_HTML: DigestFormat
+DIGEST_FORMAT_DATA: DigestFormat
 
 class Message(_message.Message):
     __slots__ = ("external_id", "author_role", "created_at", "body", "public", "author_id")
@@ -908,3 +919,211 @@ class ScanAnomaliesResponse(_message.Message):
     seconds: float
     active: _containers.RepeatedCompositeFieldContainer[AnomalyRef]
     def __init__(self, opened: _Optional[int] = ..., updated: _Optional[int] = ..., resolved: _Optional[int] = ..., series: _Optional[int] = ..., hours: _Optional[int] = ..., seconds: _Optional[float] = ..., active: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ...) -> None: ...
+
+class GetWeeklyDigestRequest(_message.Message):
+    __slots__ = ("tenant_id", "iso_week", "time_zone", "format", "fcr_variant")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ISO_WEEK_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    iso_week: str
+    time_zone: str
+    format: DigestFormat
+    fcr_variant: FcrVariant
+    def __init__(self, tenant_id: _Optional[str] = ..., iso_week: _Optional[str] = ..., time_zone: _Optional[str] = ..., format: _Optional[_Union[DigestFormat, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ...) -> None: ...
+
+class DigestKpi(_message.Message):
+    __slots__ = ("name", "value", "previous_value", "delta", "unit", "better", "improved", "n", "drill_down")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    BETTER_FIELD_NUMBER: _ClassVar[int]
+    IMPROVED_FIELD_NUMBER: _ClassVar[int]
+    N_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: float
+    previous_value: float
+    delta: float
+    unit: str
+    better: str
+    improved: bool
+    n: int
+    drill_down: TicketFilter
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[float] = ..., previous_value: _Optional[float] = ..., delta: _Optional[float] = ..., unit: _Optional[str] = ..., better: _Optional[str] = ..., improved: _Optional[bool] = ..., n: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class DigestDay(_message.Message):
+    __slots__ = ("date", "volume", "previous_volume", "drill_down")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VOLUME_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    volume: int
+    previous_volume: int
+    drill_down: TicketFilter
+    def __init__(self, date: _Optional[str] = ..., volume: _Optional[int] = ..., previous_volume: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class DigestIssue(_message.Message):
+    __slots__ = ("issue_id", "label", "top_terms", "volume", "previous_volume", "week_over_week_change", "share", "weekly_volumes", "metrics", "previous_metrics", "drill_down", "first_seen")
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    TOP_TERMS_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VOLUME_FIELD_NUMBER: _ClassVar[int]
+    WEEK_OVER_WEEK_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    WEEKLY_VOLUMES_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_METRICS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    issue_id: str
+    label: str
+    top_terms: _containers.RepeatedScalarFieldContainer[str]
+    volume: int
+    previous_volume: int
+    week_over_week_change: float
+    share: float
+    weekly_volumes: _containers.RepeatedScalarFieldContainer[int]
+    metrics: MetricSet
+    previous_metrics: MetricSet
+    drill_down: TicketFilter
+    first_seen: _timestamp_pb2.Timestamp
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., volume: _Optional[int] = ..., previous_volume: _Optional[int] = ..., week_over_week_change: _Optional[float] = ..., share: _Optional[float] = ..., weekly_volumes: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., previous_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class IssueChange(_message.Message):
+    __slots__ = ("kind", "issue_id", "label", "at", "tickets", "related_issue_id", "related_label", "drill_down")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    RELATED_ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    RELATED_LABEL_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    issue_id: str
+    label: str
+    at: _timestamp_pb2.Timestamp
+    tickets: int
+    related_issue_id: str
+    related_label: str
+    drill_down: TicketFilter
+    def __init__(self, kind: _Optional[str] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tickets: _Optional[int] = ..., related_issue_id: _Optional[str] = ..., related_label: _Optional[str] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class DigestMover(_message.Message):
+    __slots__ = ("dimension", "value", "label", "metric", "value_now", "value_before", "n", "previous_n", "score", "improved", "drill_down")
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    VALUE_NOW_FIELD_NUMBER: _ClassVar[int]
+    VALUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    N_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_N_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    IMPROVED_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    dimension: str
+    value: str
+    label: str
+    metric: str
+    value_now: float
+    value_before: float
+    n: int
+    previous_n: int
+    score: float
+    improved: bool
+    drill_down: TicketFilter
+    def __init__(self, dimension: _Optional[str] = ..., value: _Optional[str] = ..., label: _Optional[str] = ..., metric: _Optional[str] = ..., value_now: _Optional[float] = ..., value_before: _Optional[float] = ..., n: _Optional[int] = ..., previous_n: _Optional[int] = ..., score: _Optional[float] = ..., improved: _Optional[bool] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class SampleTicket(_message.Message):
+    __slots__ = ("external_id", "created_at", "channel", "snippet")
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    SNIPPET_FIELD_NUMBER: _ClassVar[int]
+    external_id: str
+    created_at: _timestamp_pb2.Timestamp
+    channel: str
+    snippet: str
+    def __init__(self, external_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channel: _Optional[str] = ..., snippet: _Optional[str] = ...) -> None: ...
+
+class DigestHighlight(_message.Message):
+    __slots__ = ("issue_id", "label", "reason", "tickets", "drill_down")
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    issue_id: str
+    label: str
+    reason: str
+    tickets: _containers.RepeatedCompositeFieldContainer[SampleTicket]
+    drill_down: TicketFilter
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., reason: _Optional[str] = ..., tickets: _Optional[_Iterable[_Union[SampleTicket, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class WeeklyDigest(_message.Message):
+    __slots__ = ("tenant_id", "iso_week", "previous_iso_week", "time_zone", "start_time", "end_time", "generated_at", "empty", "metrics", "previous_metrics", "kpis", "days", "top_issues", "active_issues", "unassigned_tickets", "issue_changes", "anomalies", "movers", "highlights", "drill_down", "model_version", "definitions", "sparkline_weeks")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ISO_WEEK_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_ISO_WEEK_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EMPTY_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_METRICS_FIELD_NUMBER: _ClassVar[int]
+    KPIS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    TOP_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    ANOMALIES_FIELD_NUMBER: _ClassVar[int]
+    MOVERS_FIELD_NUMBER: _ClassVar[int]
+    HIGHLIGHTS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
+    SPARKLINE_WEEKS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    iso_week: str
+    previous_iso_week: str
+    time_zone: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    generated_at: _timestamp_pb2.Timestamp
+    empty: bool
+    metrics: MetricSet
+    previous_metrics: MetricSet
+    kpis: _containers.RepeatedCompositeFieldContainer[DigestKpi]
+    days: _containers.RepeatedCompositeFieldContainer[DigestDay]
+    top_issues: _containers.RepeatedCompositeFieldContainer[DigestIssue]
+    active_issues: int
+    unassigned_tickets: int
+    issue_changes: _containers.RepeatedCompositeFieldContainer[IssueChange]
+    anomalies: _containers.RepeatedCompositeFieldContainer[Anomaly]
+    movers: _containers.RepeatedCompositeFieldContainer[DigestMover]
+    highlights: _containers.RepeatedCompositeFieldContainer[DigestHighlight]
+    drill_down: TicketFilter
+    model_version: int
+    definitions: _containers.RepeatedCompositeFieldContainer[MetricDefinition]
+    sparkline_weeks: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., iso_week: _Optional[str] = ..., previous_iso_week: _Optional[str] = ..., time_zone: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., empty: _Optional[bool] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., previous_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., kpis: _Optional[_Iterable[_Union[DigestKpi, _Mapping]]] = ..., days: _Optional[_Iterable[_Union[DigestDay, _Mapping]]] = ..., top_issues: _Optional[_Iterable[_Union[DigestIssue, _Mapping]]] = ..., active_issues: _Optional[int] = ..., unassigned_tickets: _Optional[int] = ..., issue_changes: _Optional[_Iterable[_Union[IssueChange, _Mapping]]] = ..., anomalies: _Optional[_Iterable[_Union[Anomaly, _Mapping]]] = ..., movers: _Optional[_Iterable[_Union[DigestMover, _Mapping]]] = ..., highlights: _Optional[_Iterable[_Union[DigestHighlight, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., model_version: _Optional[int] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., sparkline_weeks: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetWeeklyDigestResponse(_message.Message):
+    __slots__ = ("digest", "markdown", "html")
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    MARKDOWN_FIELD_NUMBER: _ClassVar[int]
+    HTML_FIELD_NUMBER: _ClassVar[int]
+    digest: WeeklyDigest
+    markdown: str
+    html: str
+    def __init__(self, digest: _Optional[_Union[WeeklyDigest, _Mapping]] = ..., markdown: _Optional[str] = ..., html: _Optional[str] = ...) -> None: ...

@@ -26,8 +26,7 @@ if _version_not_supported:
 
 
 class TicketMinerStub:
-    """The TicketMiner service. Later RPCs (the digest) are added as they are
-    implemented; nothing here returns invented data.
+    """The TicketMiner service.
     """
 
     def __init__(self, channel):
@@ -91,11 +90,15 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesResponse.FromString,
                 _registered_method=True)
+        self.GetWeeklyDigest = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/GetWeeklyDigest',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestResponse.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
-    """The TicketMiner service. Later RPCs (the digest) are added as they are
-    implemented; nothing here returns invented data.
+    """The TicketMiner service.
     """
 
     def IngestTicket(self, request, context):
@@ -181,6 +184,15 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWeeklyDigest(self, request, context):
+        """One ISO week of the tenant beside the week before: KPIs, top issues, new and
+        changed issues, anomalies with their causes, movers and sample tickets, as
+        data and rendered as Markdown and as one self-contained HTML page.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -239,6 +251,11 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesResponse.SerializeToString,
             ),
+            'GetWeeklyDigest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWeeklyDigest,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ticketminer.v1.TicketMiner', rpc_method_handlers)
@@ -248,8 +265,7 @@ def add_TicketMinerServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TicketMiner:
-    """The TicketMiner service. Later RPCs (the digest) are added as they are
-    implemented; nothing here returns invented data.
+    """The TicketMiner service.
     """
 
     @staticmethod
@@ -539,6 +555,33 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/ScanAnomalies',
             ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.ScanAnomaliesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWeeklyDigest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/GetWeeklyDigest',
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,90 @@
+"""`ticketminer digest`: write one week's digest as Markdown, HTML or JSON.
+
+It reads the database directly by default (the same code path as the RPC), or asks
+a running server with --server, so a cron job needs no server and an engineer's
+laptop needs no database. JSON is the GetWeeklyDigest message as grpcurl shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import grpc
+from google.protobuf import json_format
+
+from ticketminer.api.digest_convert import rendered_to_proto
+from ticketminer.app import App
+from ticketminer.config import Settings
+from ticketminer.config import add_arguments as add_settings
+from ticketminer.domain.errors import InvalidArgument
+from ticketminer.services.digest import DigestFormat
+from ticketminer.v1 import ticketminer_pb2 as pb
+from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
+
+FORMATS = {"md": DigestFormat.MARKDOWN, "html": DigestFormat.HTML, "json": DigestFormat.DATA}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--week", default="", help="ISO week, e.g. 2026-W46 (default: last week)")
+    parser.add_argument("--tenant", default="", help="tenant id (default: 'default')")
+    parser.add_argument("--tz", default="UTC", help="IANA time zone of the week's boundaries")
+    parser.add_argument("--format", choices=tuple(FORMATS), default="md")
+    parser.add_argument("--out", default="-", help="file to write (default: standard output)")
+    parser.add_argument(
+        "--server", default="", help="host:port of a running server (default: read --db directly)"
+    )
+    add_settings(parser, only=("db_url", "log_level", "digest_ticket_url"))
+
+
+def _local(args: argparse.Namespace, settings: Settings) -> pb.GetWeeklyDigestResponse:
+    app = App.open(settings)
+    try:
+        rendered = app.digest.rendered(
+            args.tenant or "default", args.week, args.tz, fmt=FORMATS[args.format]
+        )
+    finally:
+        app.close()
+    return rendered_to_proto(rendered)
+
+
+def _remote(args: argparse.Namespace) -> pb.GetWeeklyDigestResponse:
+    request = pb.GetWeeklyDigestRequest(
+        tenant_id=args.tenant, iso_week=args.week, time_zone=args.tz, format=FORMATS[args.format]
+    )
+    with grpc.insecure_channel(args.server) as channel:
+        return pb_grpc.TicketMinerStub(channel).GetWeeklyDigest(request, timeout=120)
+
+
+def _text(response: pb.GetWeeklyDigestResponse, fmt: str) -> str:
+    if fmt == "md":
+        return response.markdown
+    if fmt == "html":
+        return response.html
+    return json_format.MessageToJson(
+        response.digest, preserving_proto_field_name=True, ensure_ascii=False, indent=2
+    )
+
+
+def run_digest(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        response = _remote(args) if args.server else _local(args, settings)
+    except InvalidArgument as exc:
+        print(f"ticketminer digest: {exc}", file=sys.stderr)
+        return 2
+    except grpc.RpcError as exc:
+        print(f"ticketminer digest: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+    text = _text(response, args.format)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        digest = response.digest
+        print(
+            f"wrote the {digest.iso_week} digest of {digest.tenant_id!r} "
+            f"({digest.metrics.volume} tickets, {len(digest.anomalies)} anomalies) to {args.out}",
+            file=sys.stderr,
+        )
+    return 0
