@@ -94,6 +94,7 @@ def test_describe_shows_every_rpc(server):
         "GetIssue",
         "GetMetrics",
         "GetTicket",
+        "GetWeeklyDigest",
         "IngestTicket",
         "IngestTickets",
         "ListAnomalies",

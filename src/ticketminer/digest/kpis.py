@@ -7,6 +7,7 @@ responded ones, and so on).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from ticketminer.digest.movers import count_z, mean_z, proportion_z
@@ -19,8 +20,16 @@ def _p(stats: DurationStats, q: str) -> float | None:
     return stats.p50_seconds if q == "p50" else stats.p90_seconds
 
 
-def kpis(current: MetricSet, previous: MetricSet, week: TicketFilter) -> tuple[Kpi, ...]:
-    """Volume, FCR, first response p50/p90, resolution p50/p90, reopen rate, CSAT."""
+def kpis(
+    current: MetricSet,
+    previous: MetricSet,
+    week: TicketFilter,
+    duration_z: Mapping[str, float] | None = None,
+) -> tuple[Kpi, ...]:
+    """Volume, FCR, first response p50/p90, resolution p50/p90, reopen rate, CSAT.
+    `duration_z` holds the tests of the time quantiles (by KPI name), which need the
+    week's raw values; without one, a quantile's verdict falls back to its size."""
+    duration_z = duration_z or {}
 
     def kpi(name, cur, prev, unit, better, n, cohort=Cohort.ALL, z=None) -> Kpi:
         score = None if z is None else abs(z)
@@ -54,8 +63,18 @@ def kpis(current: MetricSet, previous: MetricSet, week: TicketFilter) -> tuple[K
         cur, prev = getattr(current, attr), getattr(previous, attr)
         cohort = Cohort.RESPONDED if name == "first_response" else Cohort.EVER_SOLVED
         for q in ("p50", "p90"):
+            key = f"{name}_{q}"
             out.append(
-                kpi(f"{name}_{q}", _p(cur, q), _p(prev, q), "seconds", Better.DOWN, cur.n, cohort)
+                kpi(
+                    key,
+                    _p(cur, q),
+                    _p(prev, q),
+                    "seconds",
+                    Better.DOWN,
+                    cur.n,
+                    cohort,
+                    duration_z.get(key),
+                )
             )
     out.append(
         kpi(

@@ -44,12 +44,13 @@ def mean_z(current: CsatStats, previous: CsatStats) -> float:
     return (current.mean - previous.mean) / se
 
 
-def median_shift_z(above: int, n: int) -> float:
-    """Sign-test z: `above` of this week's `n` values exceed last week's median.
-    With no shift about half would; more means the values went up."""
+def quantile_shift_z(above: int, n: int, q: float = 0.5) -> float:
+    """Binomial z: `above` of this week's `n` values exceed last week's q-quantile.
+    With no shift a share 1 - q would; more means the values went up (q = 0.5 is the
+    sign test on the median)."""
     if n < MIN_RATED:
         return 0.0
-    return (above - n / 2) / math.sqrt(n / 4)
+    return (above - (1 - q) * n) / math.sqrt(q * (1 - q) * n)
 
 
 def count_z(current: int, previous: int) -> float:

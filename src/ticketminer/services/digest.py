@@ -27,8 +27,8 @@ from ticketminer.digest.movers import (
     MIN_Z,
     count_z,
     mean_z,
-    median_shift_z,
     proportion_z,
+    quantile_shift_z,
 )
 from ticketminer.digest.weeks import IsoWeek
 from ticketminer.domain.anomalies import Anomaly, AnomalyKind, AnomalyQuery, Severity
@@ -46,7 +46,7 @@ from ticketminer.domain.digest import (
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant, Granularity, GroupBy, MetricsQuery, TicketFilter
 from ticketminer.domain.issues import IssueRecord, LineageKind
-from ticketminer.domain.metrics import MetricsGroup, MetricsReport
+from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
 from ticketminer.metrics.facts_table import FactsTable
@@ -247,7 +247,7 @@ class DigestService:
             generated_at=self._clock(),
             current=current,
             previous=previous,
-            kpis=kpis(current, previous, w.filter()),
+            kpis=kpis(current, previous, w.filter(), _duration_shifts(w, facts, previous)),
             days=tuple(
                 DayVolume(p.start_time.date(), p.metrics.volume, q.metrics.volume, p.drill_down)
                 for p, q in zip(reports.days.series, reports.previous_days.series, strict=False)
@@ -464,7 +464,7 @@ def _movers(
         label = labels.get(i, "")
         frt_z = 0.0
         if prev.first_response_time.n >= MIN_RATED and i < len(responded):
-            frt_z = median_shift_z(int(above[i]), int(responded[i]))
+            frt_z = quantile_shift_z(int(above[i]), int(responded[i]))
         candidates = (
             ("fcr", proportion_z(cur.fcr, prev.fcr), cur.fcr.value, prev.fcr.value,
              cur.fcr.denominator, prev.fcr.denominator, 1),
@@ -484,6 +484,25 @@ def _movers(
     improvements = sorted((m for m in kpi_moves if m.improved), key=lambda m: -m.score)
     volume = _volume_moves(w, reports, by_attribute)
     return [*regressions[:MAX_MOVERS], *improvements[:MAX_MOVERS], *volume[:MAX_MOVERS]]
+
+
+def _duration_shifts(w: _Week, facts: FactsTable, previous: MetricSet) -> dict[str, float]:
+    """z of this week's response and resolution times against last week's p50 and
+    p90 (see quantile_shift_z): the test behind those KPIs' verdicts."""
+    created = facts.created_us
+    week = (created >= to_us(w.start)) & (created < to_us(w.end))
+    out = {}
+    for name, column, stats in (
+        ("first_response", "first_response_s", previous.first_response_time),
+        ("resolution", "resolution_s", previous.resolution_time),
+    ):
+        values = facts.numeric[column][week]
+        values = values[~np.isnan(values)]
+        for q, label, before in ((0.5, "p50", stats.p50_seconds), (0.9, "p90", stats.p90_seconds)):
+            if before is not None and stats.n >= MIN_RATED:
+                above = int(np.count_nonzero(values > before))
+                out[f"{name}_{label}"] = quantile_shift_z(above, len(values), q)
+    return out
 
 
 def _above_previous_median(
