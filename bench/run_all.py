@@ -42,6 +42,8 @@ BENCHES = (
     Bench("tokenizer_throughput", 300),
     Bench("recluster", 1800),
     Bench("anomaly", 3600),
+    # The first run also builds its own 1M-ticket db through ingest (~20-25 min).
+    Bench("digest_latency", 2400),
 )
 
 
