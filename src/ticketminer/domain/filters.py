@@ -79,3 +79,5 @@ class MetricsQuery:
     granularity: Granularity = Granularity.NONE
     time_zone: str = "UTC"
     fcr_variant: FcrVariant = FcrVariant.DEFAULT
+    # Volume trends read every ticket of the tenant; callers that show none skip them.
+    with_trends: bool = True

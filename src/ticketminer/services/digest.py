@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import IntEnum
@@ -161,7 +162,9 @@ class DigestService:
         self._anomalies = anomalies
         self._clock = clock
         self._cache: OrderedDict[tuple, tuple[tuple, WeeklyDigest]] = OrderedDict()
+        self._renders: OrderedDict[tuple, tuple[WeeklyDigest, str]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="digest")
 
     def weekly(
         self,
@@ -202,14 +205,29 @@ class DigestService:
         fcr_variant: FcrVariant = FcrVariant.DEFAULT,
         fmt: DigestFormat = DigestFormat.BOTH,
     ) -> RenderedDigest:
-        """The digest with the renderings asked for."""
+        """The digest with the renderings asked for, each rendered once per digest."""
         digest = self.weekly(tenant_id, iso_week, time_zone, fcr_variant)
         markdown = html = ""
         if fmt in (DigestFormat.BOTH, DigestFormat.MARKDOWN):
-            markdown = render_markdown(digest, self._ticket_url)
+            markdown = self._render(digest, "md", render_markdown)
         if fmt in (DigestFormat.BOTH, DigestFormat.HTML):
-            html = render_html(digest, self._ticket_url)
+            html = self._render(digest, "html", render_html)
         return RenderedDigest(digest, markdown, html)
+
+    def _render(
+        self, digest: WeeklyDigest, kind: str, render: Callable[[WeeklyDigest, str], str]
+    ) -> str:
+        key = (digest.tenant_id, digest.iso_week, digest.time_zone, kind)
+        with self._cache_lock:
+            found = self._renders.get(key)
+        if found is not None and found[0] is digest:
+            return found[1]
+        text = render(digest, self._ticket_url)
+        with self._cache_lock:
+            self._renders[key] = (digest, text)
+            while len(self._renders) > 2 * CACHED_DIGESTS:
+                self._renders.popitem(last=False)
+        return text
 
     def _build(
         self,
@@ -220,6 +238,9 @@ class DigestService:
         model_version: int,
         found: list[Anomaly],
     ) -> WeeklyDigest:
+        # SQLite releases the GIL while it counts, so the attribute counts run
+        # beside the in-memory work instead of after it.
+        by_attribute = self._pool.submit(self._attribute_counts, w)
         reports = self._reports(w)
         current, previous = reports.days.overall, reports.previous_days.overall
         labels = {i: r.label for i, r in records.items()}
@@ -231,11 +252,7 @@ class DigestService:
         anomalies = sorted(found, key=lambda a: (-int(a.severity), -a.score, a.anomaly_id))
         anomalies = anomalies[:MAX_ANOMALIES]
         changes = self._changes(w, reports, labels, first_seen, anomalies)
-        with self._engine.connect() as conn:
-            by_attribute = attribute_counts(
-                conn, w.tenant_id, [to_us(w.previous_start), to_us(w.start), to_us(w.end)]
-            )
-        movers = _movers(w, facts, column, reports, labels, by_attribute)
+        movers = _movers(w, facts, column, reports, labels, by_attribute.result())
         highlights = self._highlights(w, facts, column, reports, labels, anomalies, changes)
         return WeeklyDigest(
             tenant_id=w.tenant_id,
@@ -267,11 +284,27 @@ class DigestService:
             ),
         )
 
+    def _attribute_counts(self, w: _Week) -> list[tuple[str, str, int, int]]:
+        with self._engine.connect() as conn:
+            return attribute_counts(
+                conn,
+                w.tenant_id,
+                to_us(w.previous_start),
+                to_us(w.start),
+                to_us(w.end),
+                2 * MIN_RATED,
+            )
+
     def _reports(self, w: _Week) -> _Reports:
         def report(start: datetime, end: datetime, **kwargs) -> MetricsReport:
             flt = w.filter(start, end)
             query = MetricsQuery(
-                w.tenant_id, flt, time_zone=w.time_zone, fcr_variant=w.variant, **kwargs
+                w.tenant_id,
+                flt,
+                time_zone=w.time_zone,
+                fcr_variant=w.variant,
+                with_trends=False,
+                **kwargs,
             )
             return self._metrics.get_metrics(query)
 
@@ -532,8 +565,8 @@ def _volume_moves(
         counts.setdefault(("channel", g.value), [0, 0])[1] = g.metrics.volume
     for g in reports.previous_channels.groups:
         counts.setdefault(("channel", g.value), [0, 0])[0] = g.metrics.volume
-    for key, value, bucket, n in by_attribute:
-        counts.setdefault((f"attributes.{key}", value), [0, 0])[bucket] = n
+    for key, value, before, now in by_attribute:
+        counts[(f"attributes.{key}", value)] = [before, now]
     out = []
     for (dimension, value), (before, now) in counts.items():
         z = count_z(now, before)

@@ -84,13 +84,13 @@ class MetricsService:
 
         overall = aggregate(np.zeros(len(rows), dtype=np.int64), 1)[0]
         trend_rows = rows
-        if flt.start_time is not None:
+        if flt.start_time is not None and query.with_trends:
             # Trends look back 28 days from the window's end, whatever its start.
             untimed = replace(flt, start_time=None)
             trend_rows = np.flatnonzero(select(facts, untimed, attribute, issue_column))
 
         def trends(groups: np.ndarray, n_groups: int) -> list[VolumeTrend]:
-            if end is None:
+            if end is None or not query.with_trends:
                 return [VolumeTrend()] * n_groups
             end_us = to_us(end)
             tenant_7d = tenant_volume_7d(facts.created_us, end_us)

@@ -128,24 +128,19 @@ def load_attribute_values(
 
 
 def attribute_counts(
-    conn: Connection, tenant_id: str, edges_us: Sequence[int]
+    conn: Connection, tenant_id: str, start_us: int, split_us: int, end_us: int, min_total: int
 ) -> list[tuple[str, str, int, int]]:
-    """(key, value, bucket, tickets) for tickets created in [edges[0], edges[-1]);
-    bucket b holds edges[b] <= created < edges[b + 1]. One query, so comparing two
-    weeks by attribute never loads whole attribute columns."""
+    """(key, value, tickets before split, tickets from split) over [start, end), for
+    values with at least `min_total` tickets in all. One query, so comparing two weeks
+    by attribute never loads whole attribute columns, and identifiers such as order
+    ids (one ticket each) never leave the database."""
     created = tickets.c.created_us
-    bucket = case(
-        *((created < edge, b) for b, edge in enumerate(edges_us[1:-1])),
-        else_=len(edges_us) - 2,
-    )
+    before = func.sum(case((created < split_us, 1), else_=0))
     query = (
-        select(ticket_attributes.c.key, ticket_attributes.c.value, bucket, func.count())
+        select(ticket_attributes.c.key, ticket_attributes.c.value, before, func.count())
         .select_from(tickets.join(ticket_attributes, ticket_attributes.c.ticket_pk == tickets.c.pk))
-        .where(
-            tickets.c.tenant_id == tenant_id,
-            created >= edges_us[0],
-            created < edges_us[-1],
-        )
-        .group_by(ticket_attributes.c.key, ticket_attributes.c.value, bucket)
+        .where(tickets.c.tenant_id == tenant_id, created >= start_us, created < end_us)
+        .group_by(ticket_attributes.c.key, ticket_attributes.c.value)
+        .having(func.count() >= min_total)
     )
-    return [(k, v, int(b), int(n)) for k, v, b, n in conn.execute(query)]
+    return [(k, v, int(b), int(n) - int(b)) for k, v, b, n in conn.execute(query)]

@@ -199,9 +199,17 @@ def ticket_samples(
         tickets.c.description,
     )
     found = []
-    for column, wanted in ((tickets.c.pk, list(pks)), (tickets.c.external_id, list(external_ids))):
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
-            query = select(*cols).where(tickets.c.tenant_id == tenant_id, column.in_(chunk))
-            found.extend(tuple(row) for row in conn.execute(query))
+    # By primary key alone: with the tenant in the condition too, SQLite may pick a
+    # tenant index and scan every ticket of the tenant.
+    by_pk = [tickets.c.pk.in_(chunk) for chunk in _chunks(list(pks))]
+    by_external = [
+        (tickets.c.tenant_id == tenant_id) & tickets.c.external_id.in_(chunk)
+        for chunk in _chunks(list(external_ids))
+    ]
+    for condition in (*by_pk, *by_external):
+        found.extend(tuple(row) for row in conn.execute(select(*cols).where(condition)))
     return found
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
