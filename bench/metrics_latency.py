@@ -54,6 +54,10 @@ PLAN_CHUNK = 5_000
 AHEAD = 8  # chunks planned ahead of the writer
 METHOD = "/ticketminer.v1.TicketMiner/GetMetrics"
 
+# GetMetrics alone: no background anomaly scan (its first pass scores the sentiment
+# of every ticket, minutes of CPU at 1M) or re-cluster competing for the two cores.
+QUIET = ("--anomaly-scan-seconds", "0", "--recluster-min-tickets", "1000000000")
+
 PROFILE_ENTRIES = {
     "GetMetrics servicer": ("api/servicer.py", "GetMetrics"),
     "  facts cache catch-up (FactsCache.table)": ("services/facts_cache.py", "table"),
@@ -217,7 +221,7 @@ def profile_warm(db: Path, tmp: Path, calls: int) -> dict[str, Any]:
     then the profiler takes its baseline (SIGUSR1), then `calls` of each."""
     prof = tmp / "metrics.prof"
     p50: dict[str, float] = {}
-    argv = ticketminer_argv(db, profile_to=prof)
+    argv = ticketminer_argv(db, *QUIET, profile_to=prof)
     with ServerProc(argv, tmp / "prof.log") as server, _channel(server.address) as channel:
         if True:
             call = _stub(channel)
@@ -254,7 +258,7 @@ def main() -> None:
         "db": {"file": db.name, "mb": round(db.stat().st_size / 1e6), "build": built or "cached"},
     }
     with temp_dir(NAME) as tmp:
-        with ServerProc(ticketminer_argv(db), tmp / "server.log", port=0) as server:
+        with ServerProc(ticketminer_argv(db, *QUIET), tmp / "server.log", port=0) as server:
             rss0 = _rss_mb(server.pid)
             result["queries"] = measure(server.address, args.calls)
             result["server_rss_mb"] = {"before": rss0, "after": _rss_mb(server.pid)}

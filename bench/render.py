@@ -586,7 +586,9 @@ def _metrics(r: dict[str, Any]) -> list[str]:
         f"`artifacts/bench/data/{db['file']}` ({db['mb']:,} MB, {how}). Each query asks "
         f"for the last {r['window_days']} days with GRANULARITY_DAY, through gRPC from "
         "another process, one call at a time: one warm-up call, then "
-        f"{r['queries']['overall']['calls']} timed calls.",
+        f"{r['queries']['overall']['calls']} timed calls. The server runs with background "
+        "anomaly scans and re-clusters off (`--anomaly-scan-seconds 0`), so nothing else "
+        "competes for the cores.",
         "",
     ]
     rows = [
@@ -623,9 +625,9 @@ def _metrics(r: dict[str, Any]) -> list[str]:
                 + ", ".join(f"{k} {v:,} cells" for k, v in cells.items())
                 + ") rather than with tickets: selecting the 90-day window is "
                 f"{sh.get('select (row mask)', 0):.1f} % of warm-call CPU, while per-cell "
-                "duration statistics (`aggregate._durations`, a Python loop over cells "
-                "doing a slice, a NaN filter, `np.partition` and a mean for each of three "
-                f"durations) take {sh.get('per-cell duration stats (aggregate._durations)', 0):.0f}"
+                "duration statistics (`aggregate._durations`: a partition per cell, or one "
+                "sort of all values when cells are small, for each of three durations) take "
+                f"{sh.get('per-cell duration stats (aggregate._durations)', 0):.0f}"
                 " %, CSAT per cell "
                 f"{sh.get('CSAT stats per cell (aggregate._csat)', 0):.0f} %, and building the "
                 f"response {sh.get('metrics_report_to_proto', 0):.0f} % (series points "
