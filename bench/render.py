@@ -760,7 +760,8 @@ def _digest(r: dict[str, Any]) -> list[str]:
         f"digests not built yet ({fm['markdown_html']['cold']['samples']} per format, pooled "
         f"over the servers). **Warm**: {used['warm']} again, "
         f"{fm['markdown_html']['warm']['calls'] // servers} times per server, nothing changed "
-        "(the digest cache; the renderings are made on every call).",
+        "(served from the digest cache, renderings included; each call still converts the "
+        "digest to its message).",
         "",
     ]
     rows = []

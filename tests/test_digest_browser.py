@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from digest_sample import LOGISTICS, REFUND, sample_digest
@@ -78,6 +79,17 @@ def driver(tmp_path_factory) -> Iterator[object]:
         browser.quit()
 
 
+def _screenshot(driver, name: str) -> Path:
+    """The whole page, kept in artifacts/test/ for a human to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / name
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1200, min(max(int(height) + 40, 800), 12000))
+    time.sleep(0.2)  # let the resize re-layout before the capture
+    driver.save_screenshot(str(shot))
+    return shot
+
+
 def _size(element) -> tuple[float, float]:
     rect = element.rect
     return rect["width"], rect["height"]
@@ -123,13 +135,7 @@ def test_digest_renders_in_chromium(driver, tmp_path) -> None:
     )
     assert resources == []
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "digest.png"
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1200, min(max(int(height) + 40, 800), 12000))
-    time.sleep(0.2)  # let the resize re-layout before the capture
-    driver.save_screenshot(str(shot))
-    assert shot.exists() and shot.stat().st_size > 10_000
+    assert _screenshot(driver, "digest.png").stat().st_size > 10_000
 
 
 def test_empty_digest_renders_in_chromium(driver, tmp_path) -> None:
@@ -143,3 +149,39 @@ def test_empty_digest_renders_in_chromium(driver, tmp_path) -> None:
     assert "No tickets were created in this week." in text
     assert len(driver.find_elements(By.CSS_SELECTOR, ".kpi-tile")) == len(digest.kpis)
     assert not driver.find_elements(By.CSS_SELECTOR, "svg.sparkline")
+
+
+def test_a_real_digest_of_the_storm_week_renders_in_chromium(
+    driver, tmp_path, default_history
+) -> None:
+    """The digest the service builds from the synthetic history, not a hand-made one:
+    the storm is on the timeline with its cause, in Chinese and English labels."""
+    from conftest import history_settings
+    from selenium.webdriver.common.by import By
+
+    from ticketminer.app import App
+
+    db, result = default_history
+    storm = next(i for i in result.truth if i.id == "shipping-storm")
+    local = storm.start.astimezone(ZoneInfo("Asia/Shanghai"))
+    week = "{}-W{:02d}".format(*local.isocalendar()[:2])
+    app = App.open(history_settings(db))
+    try:
+        rendered = app.digest.rendered("default", week, "Asia/Shanghai")
+    finally:
+        app.close()
+    page = tmp_path / "storm.html"
+    page.write_text(rendered.html, "utf-8")
+    driver.get(page.as_uri())
+
+    assert driver.find_elements(By.CSS_SELECTOR, "svg.chart-volume")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "svg.sparkline")) == 10
+    timeline = driver.find_element(By.CSS_SELECTOR, "svg.chart-timeline")
+    assert _size(timeline)[0] > 300
+    labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#top-issues .issue-label")]
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in labels)
+    assert any(label.isascii() and label.strip() for label in labels)
+    text = driver.find_element(By.TAG_NAME, "body").text
+    assert "carrier=SF ∧ region=华南" in text
+
+    assert _screenshot(driver, "digest-synth.png").stat().st_size > 10_000
