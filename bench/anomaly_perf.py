@@ -52,6 +52,7 @@ def _facts(n: int, days: int, rng: np.random.Generator, attrs: int = 0) -> Facts
             "reopened": solved & (rng.random(n) < 0.06),
             "fcr": fcr,
             "fcr_no_followup": fcr,
+            "customer_since_us": created - rng.integers(0, 400, n) * DAY_US,
         },
         channel=Categorical(rng.integers(0, 5, n).astype(np.int32), tuple("abcde")),
         customer_id=Categorical(np.zeros(n, np.int32), ("",)),

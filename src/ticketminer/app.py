@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ticketminer.config import Settings
+from ticketminer.domain.tenure import parse_edges
 from ticketminer.domain.validation import Limits
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.anomaly_scheduler import AnomalyScheduler
@@ -47,8 +48,9 @@ class App:
             time_zone=settings.anomaly_time_zone,
             history_days=settings.anomaly_history_days,
         )
+        tenure = parse_edges(settings.tenure_edges_days)
         metrics = MetricsService(
-            cache, columns, models.labels, resolve_filter=anomalies.tickets_filter
+            cache, columns, models.labels, resolve_filter=anomalies.tickets_filter, tenure=tenure
         )
         issues = IssueService(
             engine,
@@ -69,6 +71,7 @@ class App:
             limits,
             anomalies_for=anomalies.for_ingested,
             resolve_filter=anomalies.tickets_filter,
+            tenure=tenure,
         )
         digest = DigestService(
             engine,
@@ -97,5 +100,6 @@ class App:
         )
 
     def close(self) -> None:
+        self.digest.close()
         self.tickets.close()
         self.engine.dispose()

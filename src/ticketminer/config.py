@@ -31,6 +31,7 @@ class Settings:
     anomaly_time_zone: str = "UTC"
     anomaly_history_days: int = 120
     digest_ticket_url: str = ""
+    tenure_edges_days: str = "30,90"
 
 
 HELP = {
@@ -51,6 +52,7 @@ HELP = {
     "anomaly_time_zone": "IANA zone whose weekdays and hours the seasonal baselines use",
     "anomaly_history_days": "days of history each anomaly scan reads (28 of them are baseline)",
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
+    "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
 }
 
 

@@ -259,6 +259,7 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
         cohort=cohort,
         fcr_variant=variant,
         anomaly_id=anomaly_id,
+        tenure_buckets=tuple(dict.fromkeys(msg.tenure_buckets)),
     )
 
 
@@ -274,12 +275,13 @@ def filter_to_proto(flt: TicketFilter, out: pb.TicketFilter) -> None:
     out.issue_ids.extend(issue_id_to_proto(i) for i in flt.issue_ids)
     if flt.anomaly_id is not None:
         out.anomaly_id = str(flt.anomaly_id)
+    out.tenure_buckets.extend(flt.tenure_buckets)
 
 
 def group_by_from_proto(value: str) -> GroupBy:
     if value in ("", "none"):
         return GroupBy("none")
-    if value in ("channel", "status", "issue"):
+    if value in ("channel", "status", "issue", "tenure"):
         return GroupBy(value)
     prefix = "attributes."
     if value.startswith(prefix) and len(value) > len(prefix):
@@ -288,7 +290,8 @@ def group_by_from_proto(value: str) -> GroupBy:
         [
             FieldViolation(
                 "group_by",
-                f"unknown grouping {value!r}: use channel, status, issue or attributes.<key>",
+                f"unknown grouping {value!r}: use channel, status, issue, tenure or "
+                "attributes.<key>",
             )
         ]
     )

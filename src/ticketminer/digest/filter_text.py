@@ -51,6 +51,8 @@ def filter_dict(flt: TicketFilter) -> dict[str, Any]:
         out["issue_ids"] = [str(i) if i else "" for i in flt.issue_ids]
     if flt.anomaly_id is not None:
         out["anomaly_id"] = str(flt.anomaly_id)
+    if flt.tenure_buckets:
+        out["tenure_buckets"] = list(flt.tenure_buckets)
     return out
 
 

@@ -52,13 +52,16 @@ class TicketFilter:
     fcr_variant: FcrVariant = FcrVariant.DEFAULT
     # The tickets behind an anomaly; services resolve it to an issue and a window.
     anomaly_id: int | None = None
+    # Tenure bucket names at the ticket's creation; "" selects tickets without
+    # customer_since.
+    tenure_buckets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class GroupBy:
-    """A grouping key: 'channel', 'status', 'issue' or an attribute."""
+    """A grouping key: 'channel', 'status', 'issue', 'tenure' or an attribute."""
 
-    kind: str  # "none" | "channel" | "status" | "issue" | "attribute"
+    kind: str  # "none" | "channel" | "status" | "issue" | "tenure" | "attribute"
     attribute: str = ""
 
     @property

@@ -168,6 +168,7 @@ _EMPTY_ROWS = FactRows(
     reopened=np.zeros(0, bool),
     fcr=np.zeros(0, np.int8),
     fcr_no_followup=np.zeros(0, np.int8),
+    customer_since_us=np.zeros(0, np.int64),
     channel=[],
     customer_id=[],
 )

@@ -13,6 +13,8 @@ from ticketminer.metrics.facts_table import MISSING, Categorical, FactsTable
 AttributeColumn = Callable[[str], Categorical]
 # Issue id per facts row; loaded only when a filter or grouping needs it.
 IssueColumn = Callable[[], np.ndarray]
+# Tenure bucket per facts row, computed only when a filter or grouping needs it.
+TenureColumn = Callable[[], Categorical]
 
 
 def _in_values(cat: Categorical, wanted: tuple[str, ...]) -> np.ndarray:
@@ -53,6 +55,7 @@ def select(
     flt: TicketFilter,
     attribute: AttributeColumn,
     issues: IssueColumn | None = None,
+    tenure: TenureColumn | None = None,
 ) -> np.ndarray:
     """Boolean mask of the rows that match every condition of `flt`."""
     mask = np.ones(len(facts), dtype=bool)
@@ -77,6 +80,14 @@ def select(
         if issues is None:
             raise ValueError("an issue filter needs the issue column")
         mask &= np.isin(issues(), list(flt.issue_ids))
+    if flt.tenure_buckets:
+        if tenure is None:
+            raise ValueError("a tenure filter needs the tenure column")
+        column = tenure()
+        wanted = _in_values(column, flt.tenure_buckets)
+        if "" in flt.tenure_buckets:
+            wanted |= column.codes == MISSING
+        mask &= wanted
     cohort = cohort_mask(facts, flt.cohort, flt.fcr_variant)
     if cohort is not None:
         mask &= cohort

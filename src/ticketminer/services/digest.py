@@ -197,6 +197,9 @@ class DigestService:
                 self._cache.popitem(last=False)
         return digest
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def rendered(
         self,
         tenant_id: str,

@@ -17,11 +17,13 @@ from ticketminer.domain.metrics import (
     VolumeTrend,
 )
 from ticketminer.domain.model import TicketStatus
+from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
 from ticketminer.domain.timeutil import from_us, to_us
 from ticketminer.metrics.aggregate import metric_sets
 from ticketminer.metrics.definitions import definitions, effective_variant
-from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.metrics.selection import select
+from ticketminer.metrics.tenure import tenure_column
 from ticketminer.metrics.time_buckets import bucket_starts, label
 from ticketminer.metrics.trends import tenant_volume_7d, volume_trends
 from ticketminer.services.facts_cache import FactsCache
@@ -44,6 +46,15 @@ class _Buckets:
 
 
 @dataclass(frozen=True, slots=True)
+class _Columns:
+    """The per-row columns a filter or grouping may need, each loaded on first use."""
+
+    attribute: Callable[[str], Categorical]
+    issue: Callable[[], np.ndarray]
+    tenure: Callable[[], Categorical]
+
+
+@dataclass(frozen=True, slots=True)
 class _Groups:
     values: list[str]
     of_row: np.ndarray  # group index per selected row; -1 = beyond the group limit
@@ -58,7 +69,9 @@ class MetricsService:
         labels: IssueLabels = lambda _tenant: {},
         max_groups: int = MAX_GROUPS,
         resolve_filter: Callable[[str, TicketFilter], TicketFilter] = lambda _t, flt: flt,
+        tenure: TenureBuckets = DEFAULT_BUCKETS,
     ) -> None:
+        self._tenure = tenure
         self._resolve_filter = resolve_filter
         self._cache = cache
         self._issues = issues
@@ -75,7 +88,12 @@ class MetricsService:
         def issue_column() -> np.ndarray:
             return self._issues.column(query.tenant_id, facts)
 
-        rows = np.flatnonzero(select(facts, flt, attribute, issue_column))
+        def tenure() -> Categorical:
+            return tenure_column(facts, self._tenure)
+
+        self._tenure.check(flt.tenure_buckets, "filter.tenure_buckets")
+        columns = _Columns(attribute, issue_column, tenure)
+        rows = np.flatnonzero(select(facts, flt, attribute, issue_column, tenure))
         variant = effective_variant(query.fcr_variant)
         start, end = _window(facts, rows, flt)
 
@@ -87,7 +105,7 @@ class MetricsService:
         if flt.start_time is not None and query.with_trends:
             # Trends look back 28 days from the window's end, whatever its start.
             untimed = replace(flt, start_time=None)
-            trend_rows = np.flatnonzero(select(facts, untimed, attribute, issue_column))
+            trend_rows = np.flatnonzero(select(facts, untimed, attribute, issue_column, tenure))
 
         def trends(groups: np.ndarray, n_groups: int) -> list[VolumeTrend]:
             if end is None or not query.with_trends:
@@ -104,15 +122,13 @@ class MetricsService:
         groups: list[MetricsGroup] = []
         total_groups = 0
         if query.group_by.kind != "none":
-            grouping = _group(
-                facts, rows, query.group_by, attribute, issue_column, self._max_groups
-            )
+            grouping = _group(facts, rows, query.group_by, columns, self._max_groups)
             labels = self._labels(query.tenant_id) if query.group_by.kind == "issue" else {}
             total_groups = grouping.total
             n_groups = len(grouping.values)
             sets = aggregate(grouping.of_row, n_groups)
             group_trends = trends(
-                _regroup(facts, trend_rows, query.group_by, attribute, issue_column, grouping),
+                _regroup(facts, trend_rows, query.group_by, columns, grouping),
                 n_groups,
             )
             cell_sets = []
@@ -185,8 +201,8 @@ def _series(
     return points
 
 
-def _group(facts, rows, group_by: GroupBy, attribute, issue_column, max_groups: int) -> _Groups:
-    codes, names = _group_codes(facts, rows, group_by, attribute, issue_column)
+def _group(facts, rows, group_by: GroupBy, columns: _Columns, max_groups: int) -> _Groups:
+    codes, names = _group_codes(facts, rows, group_by, columns)
     counts = np.bincount(codes, minlength=len(names))
     present = np.flatnonzero(counts)
     ranked = sorted(present, key=lambda c: (-counts[c], names[c]))
@@ -196,7 +212,7 @@ def _group(facts, rows, group_by: GroupBy, attribute, issue_column, max_groups: 
     return _Groups([names[c] for c in kept], index[codes], len(ranked))
 
 
-def _group_codes(facts, rows, group_by: GroupBy, attribute, issue_column):
+def _group_codes(facts, rows, group_by: GroupBy, columns: _Columns):
     """Each row's group as a code into `names`."""
     if group_by.kind == "channel":
         codes, names = facts.channel.codes[rows], list(facts.channel.values)
@@ -204,19 +220,21 @@ def _group_codes(facts, rows, group_by: GroupBy, attribute, issue_column):
         codes, names = facts.status[rows].astype(np.int64), [s.name for s in TicketStatus]
     elif group_by.kind == "issue":
         # Unassigned tickets (id 0) form the group "", like a missing attribute.
-        ids = issue_column()[rows].astype(np.int64)
+        ids = columns.issue()[rows].astype(np.int64)
         top = int(ids.max()) + 1 if len(ids) else 1
         codes, names = ids, ["", *(str(i) for i in range(1, top))]
     else:
-        column = attribute(group_by.attribute)
+        column = (
+            columns.tenure() if group_by.kind == "tenure" else columns.attribute(group_by.attribute)
+        )
         # Shift so MISSING (-1) becomes code 0, shown as the empty value.
         codes, names = column.codes[rows] + 1, ["", *column.values]
     return codes.astype(np.int64), names
 
 
-def _regroup(facts, rows, group_by: GroupBy, attribute, issue_column, grouping: _Groups):
+def _regroup(facts, rows, group_by: GroupBy, columns: _Columns, grouping: _Groups):
     """Rows' indices into an existing grouping (-1: a group it does not hold)."""
-    codes, names = _group_codes(facts, rows, group_by, attribute, issue_column)
+    codes, names = _group_codes(facts, rows, group_by, columns)
     kept = {value: i for i, value in enumerate(grouping.values)}
     index = np.array([kept.get(name, -1) for name in names], dtype=np.int64)
     return index[codes] if len(codes) else codes
@@ -229,6 +247,8 @@ def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:
         return replace(flt, statuses=(TicketStatus[value],))
     if group_by.kind == "issue":
         return replace(flt, issue_ids=(int(value) if value else UNASSIGNED,))
+    if group_by.kind == "tenure":
+        return replace(flt, tenure_buckets=(value,))
     attrs = dict(flt.attributes)
     attrs[group_by.attribute] = value
     return replace(flt, attributes=tuple(sorted(attrs.items())))

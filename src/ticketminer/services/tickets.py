@@ -15,9 +15,11 @@ from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import IngestResult, StoredTicket, Ticket
+from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
 from ticketminer.domain.upsert import UpsertPlan
 from ticketminer.domain.validation import Limits, validate_ticket
 from ticketminer.metrics.selection import select
+from ticketminer.metrics.tenure import tenure_column
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.page_tokens import decode_token, encode_token, filter_fingerprint
@@ -72,7 +74,9 @@ class TicketService:
         limits: Limits | None = None,
         anomalies_for: AnomaliesFor = _no_anomalies,
         resolve_filter: ResolveFilter = _unresolved,
+        tenure: TenureBuckets = DEFAULT_BUCKETS,
     ) -> None:
+        self._tenure = tenure
         self._labels = labels
         self._anomalies_for = anomalies_for
         self._resolve_filter = resolve_filter
@@ -174,6 +178,7 @@ class TicketService:
             )
         page_size = page_size or DEFAULT_PAGE_SIZE
         fingerprint = filter_fingerprint(tenant_id, flt)
+        self._tenure.check(flt.tenure_buckets, "filter.tenure_buckets")
         flt = self._resolve_filter(tenant_id, flt)
         facts = self._cache.table(tenant_id)
         mask = select(
@@ -181,6 +186,7 @@ class TicketService:
             flt,
             lambda key: self._cache.attribute(tenant_id, facts, key),
             lambda: self._issues.column(tenant_id, facts),
+            lambda: tenure_column(facts, self._tenure),
         )
         rows = np.flatnonzero(mask)
         total = len(rows)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, case, func, select
 from ticketminer.store.schema import FACTS_READ, ticket_attributes, tickets
 
 _IN_CHUNK = 500
+NO_CUSTOMER_SINCE = np.iinfo(np.int64).min
 
 FACT_COLUMNS = (tickets.c.pk, *(tickets.c[name] for name in FACTS_READ))
 
@@ -32,6 +33,7 @@ class FactRows:
     reopened: np.ndarray
     fcr: np.ndarray  # int8: -1 not solved, 0, 1
     fcr_no_followup: np.ndarray
+    customer_since_us: np.ndarray  # int64; NO_CUSTOMER_SINCE where the ticket has none
     channel: list[str]
     customer_id: list[str]
 
@@ -70,7 +72,7 @@ def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> Fact
     rows = result.cursor.fetchall() if result.cursor is not None else []
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_COLUMNS)
     (pk, version, created, status, csat, frt, res, full, solved, ever, reopened, fcr, fnf,
-     channel, customer) = cols  # fmt: skip
+     since, channel, customer) = cols  # fmt: skip
     order = np.argsort(np.array(pk, dtype=np.int64), kind="stable")
     rows_by_pk = FactRows(
         pk=np.array(pk, dtype=np.int64),
@@ -86,6 +88,9 @@ def load_fact_rows(conn: Connection, tenant_id: str, after_version: int) -> Fact
         reopened=np.array(reopened, dtype=bool),
         fcr=_flags(fcr),
         fcr_no_followup=_flags(fnf),
+        customer_since_us=np.array(
+            [NO_CUSTOMER_SINCE if v is None else v for v in since], dtype=np.int64
+        ),
         channel=list(channel),
         customer_id=list(customer),
     )

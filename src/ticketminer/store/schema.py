@@ -35,6 +35,7 @@ METRIC_FACTS = (
     "reopened",
     "fcr",
     "fcr_no_followup",
+    "customer_since_us",
 )
 # Its catch-up read: (tenant, version > n) and the facts, then two categorical columns.
 FACTS_READ = ("version", *METRIC_FACTS, "channel", "customer_id")

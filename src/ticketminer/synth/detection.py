@@ -35,6 +35,7 @@ def facts_of(frame: SynthFrame) -> FactsTable:
             "reopened": frame.reopened.astype(bool),
             "fcr": fcr,
             "fcr_no_followup": fcr,
+            "customer_since_us": frame.customer_since_us,
         },
         channel=Categorical(frame.channel.astype(np.int32), tuple(frame.channels)),
         customer_id=Categorical(np.zeros(n, np.int32), ("",)),

@@ -354,7 +354,7 @@ class GetTicketResponse(_message.Message):
     def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., issue_history: _Optional[_Iterable[_Union[IssueRef, _Mapping]]] = ...) -> None: ...
 
 class TicketFilter(_message.Message):
-    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids", "anomaly_id")
+    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids", "anomaly_id", "tenure_buckets")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -372,6 +372,7 @@ class TicketFilter(_message.Message):
     FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
     ISSUE_IDS_FIELD_NUMBER: _ClassVar[int]
     ANOMALY_ID_FIELD_NUMBER: _ClassVar[int]
+    TENURE_BUCKETS_FIELD_NUMBER: _ClassVar[int]
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     channels: _containers.RepeatedScalarFieldContainer[str]
@@ -382,7 +383,8 @@ class TicketFilter(_message.Message):
     fcr_variant: FcrVariant
     issue_ids: _containers.RepeatedScalarFieldContainer[str]
     anomaly_id: str
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ..., anomaly_id: _Optional[str] = ...) -> None: ...
+    tenure_buckets: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ..., anomaly_id: _Optional[str] = ..., tenure_buckets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListTicketsRequest(_message.Message):
     __slots__ = ("tenant_id", "filter", "page_size", "page_token", "include_messages")
