@@ -91,6 +91,7 @@ def test_describe_shows_every_rpc(server):
     rpcs = re.findall(r"^\s*rpc (\w+) \(", out, re.M)
     assert sorted(rpcs) == [
         "GetAnomaly",
+        "GetCustomerInsights",
         "GetIssue",
         "GetMetrics",
         "GetTicket",

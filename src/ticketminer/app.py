@@ -16,6 +16,7 @@ from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
 from ticketminer.services.issues import IssueService
+from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster_policy import ReclusterPolicy, ReclusterScheduler
 from ticketminer.services.tickets import TicketService
@@ -32,6 +33,7 @@ class App:
     issues: IssueService
     anomalies: AnomalyService
     digest: DigestService
+    lifecycle: LifecycleService
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -82,7 +84,8 @@ class App:
             anomalies,
             ticket_url=settings.digest_ticket_url,
         )
-        return cls(settings, engine, cache, tickets, metrics, issues, anomalies, digest)
+        lifecycle = LifecycleService(engine, cache, columns, metrics, models.labels, tenure)
+        return cls(settings, engine, cache, tickets, metrics, issues, anomalies, digest, lifecycle)
 
     def scheduler(self) -> ReclusterScheduler:
         """The background re-cluster policy (the server starts it; the CLI does not)."""

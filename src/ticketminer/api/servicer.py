@@ -33,6 +33,7 @@ from ticketminer.api.issues_convert import (
     listing_to_proto,
     recluster_report_to_proto,
 )
+from ticketminer.api.lifecycle_convert import insights_args, insights_to_proto
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
@@ -40,6 +41,7 @@ from ticketminer.domain.model import Ticket
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.digest import DigestService
 from ticketminer.services.issues import IssueService
+from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.tickets import TicketService
 from ticketminer.v1 import ticketminer_pb2 as pb
@@ -79,7 +81,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         issues: IssueService,
         anomalies: AnomalyService,
         digest: DigestService,
+        lifecycle: LifecycleService,
     ) -> None:
+        self._lifecycle = lifecycle
         self._digest = digest
         self._tickets = tickets
         self._metrics = metrics
@@ -200,3 +204,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             tenant_of(request.tenant_id), request.iso_week, request.time_zone, variant, fmt
         )
         return rendered_to_proto(rendered)
+
+    def GetCustomerInsights(self, request, context: grpc.ServicerContext):
+        request = _well_formed(request)
+        start, end = insights_args(request)
+        found = self._lifecycle.insights(tenant_of(request.tenant_id), start, end, request.top)
+        return insights_to_proto(found)

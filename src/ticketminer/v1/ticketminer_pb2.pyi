@@ -1129,3 +1129,93 @@ class GetWeeklyDigestResponse(_message.Message):
     markdown: str
     html: str
     def __init__(self, digest: _Optional[_Union[WeeklyDigest, _Mapping]] = ..., markdown: _Optional[str] = ..., html: _Optional[str] = ...) -> None: ...
+
+class GetCustomerInsightsRequest(_message.Message):
+    __slots__ = ("tenant_id", "start_time", "end_time", "top")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    TOP_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    top: int
+    def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., top: _Optional[int] = ...) -> None: ...
+
+class NewCustomerIssue(_message.Message):
+    __slots__ = ("issue_id", "label", "new_customer_tickets", "other_tickets", "share_new", "share_other", "lift", "z_score", "p_value", "new_customer_metrics", "evidence_ticket_ids", "drill_down")
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NEW_CUSTOMER_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    OTHER_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    SHARE_NEW_FIELD_NUMBER: _ClassVar[int]
+    SHARE_OTHER_FIELD_NUMBER: _ClassVar[int]
+    LIFT_FIELD_NUMBER: _ClassVar[int]
+    Z_SCORE_FIELD_NUMBER: _ClassVar[int]
+    P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    NEW_CUSTOMER_METRICS_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    issue_id: str
+    label: str
+    new_customer_tickets: int
+    other_tickets: int
+    share_new: float
+    share_other: float
+    lift: float
+    z_score: float
+    p_value: float
+    new_customer_metrics: MetricSet
+    evidence_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    drill_down: TicketFilter
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., new_customer_tickets: _Optional[int] = ..., other_tickets: _Optional[int] = ..., share_new: _Optional[float] = ..., share_other: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., new_customer_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class OutcomeDriver(_message.Message):
+    __slots__ = ("kind", "issue_id", "term", "label", "tickets", "with_outcome", "rate", "lift", "z_score", "p_value", "evidence_ticket_ids", "drill_down")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    TERM_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    WITH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    LIFT_FIELD_NUMBER: _ClassVar[int]
+    Z_SCORE_FIELD_NUMBER: _ClassVar[int]
+    P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    issue_id: str
+    term: str
+    label: str
+    tickets: int
+    with_outcome: int
+    rate: float
+    lift: float
+    z_score: float
+    p_value: float
+    evidence_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    drill_down: TicketFilter
+    def __init__(self, kind: _Optional[str] = ..., issue_id: _Optional[str] = ..., term: _Optional[str] = ..., label: _Optional[str] = ..., tickets: _Optional[int] = ..., with_outcome: _Optional[int] = ..., rate: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+
+class GetCustomerInsightsResponse(_message.Message):
+    __slots__ = ("tickets", "new_customer_bucket", "tickets_with_tenure", "new_customer_tickets", "new_customer_issues", "praise_tickets", "praise", "trouble_tickets", "minefields")
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    NEW_CUSTOMER_BUCKET_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_WITH_TENURE_FIELD_NUMBER: _ClassVar[int]
+    NEW_CUSTOMER_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    NEW_CUSTOMER_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    PRAISE_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    PRAISE_FIELD_NUMBER: _ClassVar[int]
+    TROUBLE_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    MINEFIELDS_FIELD_NUMBER: _ClassVar[int]
+    tickets: int
+    new_customer_bucket: str
+    tickets_with_tenure: int
+    new_customer_tickets: int
+    new_customer_issues: _containers.RepeatedCompositeFieldContainer[NewCustomerIssue]
+    praise_tickets: int
+    praise: _containers.RepeatedCompositeFieldContainer[OutcomeDriver]
+    trouble_tickets: int
+    minefields: _containers.RepeatedCompositeFieldContainer[OutcomeDriver]
+    def __init__(self, tickets: _Optional[int] = ..., new_customer_bucket: _Optional[str] = ..., tickets_with_tenure: _Optional[int] = ..., new_customer_tickets: _Optional[int] = ..., new_customer_issues: _Optional[_Iterable[_Union[NewCustomerIssue, _Mapping]]] = ..., praise_tickets: _Optional[int] = ..., praise: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., trouble_tickets: _Optional[int] = ..., minefields: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ...) -> None: ...

@@ -95,6 +95,11 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestResponse.FromString,
                 _registered_method=True)
+        self.GetCustomerInsights = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/GetCustomerInsights',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsResponse.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
@@ -193,6 +198,15 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCustomerInsights(self, request, context):
+        """Customer lifecycle and delight for a window: the issues that concentrate among
+        new customers, and the issues and words that go with praise (CSAT 5 or
+        positive sentiment) or with trouble (CSAT 1-2 or a reopen), with evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -255,6 +269,11 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     servicer.GetWeeklyDigest,
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestResponse.SerializeToString,
+            ),
+            'GetCustomerInsights': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerInsights,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -582,6 +601,33 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/GetWeeklyDigest',
             ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.GetWeeklyDigestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerInsights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/GetCustomerInsights',
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsResponse.FromString,
             options,
             channel_credentials,
             insecure,

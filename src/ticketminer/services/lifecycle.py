@@ -1,0 +1,237 @@
+"""GetCustomerInsights: what trips up new customers, what customers praise, and the
+minefields, for one window.
+
+The rankings come from OutcomeAssociation over the window's tickets: issues as one
+column each, and the words the ingest pipeline stored for each ticket (both languages
+alike), so a praised packaging detail and 包装 are found the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+from sqlalchemy import Engine
+
+from ticketminer.domain.errors import FieldViolation, InvalidArgument
+from ticketminer.domain.filters import GroupBy, MetricsQuery, TicketFilter
+from ticketminer.domain.issues import UNASSIGNED
+from ticketminer.domain.lifecycle import (
+    LOW_CSAT,
+    POSITIVE_SENTIMENT,
+    PRAISE_CSAT,
+    CustomerInsights,
+    NewCustomerIssue,
+    OutcomeDriver,
+)
+from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
+from ticketminer.domain.timeutil import to_us
+from ticketminer.lifecycle.association import OutcomeAssociation, one_hot
+from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
+from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.metrics.tenure import tenure_column
+from ticketminer.services.facts_cache import FactsCache
+from ticketminer.services.issue_columns import IssueColumns
+from ticketminer.services.metrics import MetricsService
+from ticketminer.store.assignments_repo import tokens_of
+from ticketminer.store.issues_repo import external_ids
+from ticketminer.store.sentiment_repo import load_sentiment
+
+MAX_TOP = 50
+EVIDENCE = 5
+MIN_SUPPORT = 10  # fewest tickets behind a ranked issue or word
+ALPHA = 0.01
+
+
+class LifecycleService:
+    def __init__(
+        self,
+        engine: Engine,
+        facts: FactsCache,
+        columns: IssueColumns,
+        metrics: MetricsService,
+        labels: Callable[[str], dict[int, str]],
+        tenure: TenureBuckets = DEFAULT_BUCKETS,
+    ) -> None:
+        self._engine = engine
+        self._facts = facts
+        self._columns = columns
+        self._metrics = metrics
+        self._labels = labels
+        self._tenure = tenure
+
+    def insights(
+        self, tenant_id: str, start: datetime | None, end: datetime | None, top: int = 10
+    ) -> CustomerInsights:
+        if not 0 <= top <= MAX_TOP:
+            raise InvalidArgument([FieldViolation("top", f"must be between 1 and {MAX_TOP}")])
+        top = top or 10
+        facts = self._facts.table(tenant_id)
+        column = self._columns.column(tenant_id, facts)
+        created = facts.created_us
+        mask = np.ones(len(facts), dtype=bool)
+        if start is not None:
+            mask &= created >= to_us(start)
+        if end is not None:
+            mask &= created < to_us(end)
+        rows = np.flatnonzero(mask)
+        labels = self._labels(tenant_id)
+        window = TicketFilter(start_time=start, end_time=end)
+        issues = column[rows].astype(np.int64)
+        n_issues = int(issues.max()) + 1 if len(issues) else 1
+        issue_items = one_hot(np.where(issues == UNASSIGNED, -1, issues), n_issues)
+        with self._engine.connect() as conn:
+            pks = [int(p) for p in facts.pk[rows]]
+            words = _word_matrix(tokens_of(conn, pks), pks)
+            sentiment = _sentiment(conn, tenant_id, facts, rows, start)
+
+            def evidence(matches: np.ndarray) -> tuple[str, ...]:
+                """External ids of the newest matching tickets."""
+                found = rows[matches]
+                newest = found[np.argsort(-created[found], kind="stable")[:EVIDENCE]]
+                ext = external_ids(conn, [int(p) for p in facts.pk[newest]])
+                return tuple(ext[int(p)] for p in facts.pk[newest] if int(p) in ext)
+
+            news = self._new_customers(
+                tenant_id, facts, rows, issue_items, labels, window, top, evidence
+            )
+            csat = facts.csat[rows]
+            praised = (csat == PRAISE_CSAT) | (sentiment >= POSITIVE_SENTIMENT)
+            trouble = np.isin(csat, LOW_CSAT) | (facts.reopened[rows] & facts.ever_solved[rows])
+            drivers = {
+                name: _drivers(outcome, issue_items, words, labels, window, top, evidence)
+                for name, outcome in (("praise", praised), ("trouble", trouble))
+            }
+        return CustomerInsights(
+            tenant_id=tenant_id,
+            start=start,
+            end=end,
+            tickets=len(rows),
+            new_bucket=self._tenure.names[0],
+            with_tenure=news[0],
+            new_customer_tickets=news[1],
+            new_customer_issues=news[2],
+            praise_tickets=int(praised.sum()),
+            praise=drivers["praise"],
+            trouble_tickets=int(trouble.sum()),
+            minefields=drivers["trouble"],
+        )
+
+    def _new_customers(
+        self, tenant_id, facts: FactsTable, rows, issue_items, labels, window, top, evidence
+    ) -> tuple[int, int, tuple[NewCustomerIssue, ...]]:
+        """(tickets with a tenure, of them new customers', the ranked issues)."""
+        codes = tenure_column(facts, self._tenure).codes[rows]
+        known = codes >= 0
+        is_new = codes == 0
+        fit = OutcomeAssociation(MIN_SUPPORT, ALPHA).fit(issue_items[known], is_new[known])
+        ranked = [int(i) for i in fit.ranking(top)]
+        new_bucket = self._tenure.names[0]
+        metrics = {}
+        if ranked:
+            flt = replace(window, issue_ids=tuple(ranked), tenure_buckets=(new_bucket,))
+            report = self._metrics.get_metrics(
+                MetricsQuery(tenant_id, flt, group_by=GroupBy("issue"), with_trends=False)
+            )
+            metrics = {int(g.value): g for g in report.groups if g.value}
+        known_rows = np.flatnonzero(known)
+        n_new, n_other = int(is_new.sum()), int(known.sum() - is_new.sum())
+        out = []
+        for i in ranked:
+            hits, support = int(fit.positives_[i]), int(fit.support_[i])
+            in_issue = np.zeros(len(rows), dtype=bool)
+            in_issue[known_rows] = np.asarray(issue_items[known][:, i].todense()).ravel() > 0
+            group = metrics.get(i)
+            out.append(
+                NewCustomerIssue(
+                    issue_id=i,
+                    label=labels.get(i, ""),
+                    new_tickets=hits,
+                    other_tickets=support - hits,
+                    share_new=hits / n_new if n_new else 0.0,
+                    share_other=(support - hits) / n_other if n_other else 0.0,
+                    lift=float(fit.concentration_[i]),
+                    zscore=float(fit.zscore_[i]),
+                    pvalue=float(fit.pvalue_[i]),
+                    metrics_new=group.metrics if group else EMPTY_METRIC_SET,
+                    evidence_ticket_ids=evidence(in_issue & is_new),
+                    drill_down=replace(window, issue_ids=(i,), tenure_buckets=(new_bucket,)),
+                )
+            )
+        return int(known.sum()), n_new, tuple(out)
+
+
+def _word_matrix(tokens: dict[int, str], pks: list[int]) -> tuple[sparse.csr_matrix, list[str]]:
+    """Tickets x words (present or not), from the tokens stored at ingest."""
+    docs = [tokens.get(pk, "") for pk in pks]
+    if not any(docs):
+        return sparse.csr_matrix((len(pks), 0)), []
+    vectorizer = CountVectorizer(
+        tokenizer=_words, lowercase=False, binary=True, token_pattern=None, min_df=MIN_SUPPORT
+    )
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # no word in MIN_SUPPORT tickets
+        return sparse.csr_matrix((len(pks), 0)), []
+    return matrix.tocsr(), list(vectorizer.get_feature_names_out())
+
+
+def _words(tokens: str) -> list[str]:
+    """Stored tokens without the PII placeholders (<email>, <order_no>, ...)."""
+    return [t for t in tokens.split() if not t.startswith("<")]
+
+
+def _sentiment(conn, tenant_id: str, facts: FactsTable, rows: np.ndarray, start) -> np.ndarray:
+    """Each row's sentiment score where an anomaly scan has scored it, else 0."""
+    since = to_us(start) if start is not None else int(facts.created_us.min(initial=0))
+    pks, scores = load_sentiment(conn, tenant_id, since)
+    out = np.zeros(len(rows))
+    if len(pks):
+        at = np.searchsorted(pks, facts.pk[rows])
+        at = np.minimum(at, len(pks) - 1)
+        hit = pks[at] == facts.pk[rows]
+        out[hit] = scores[at[hit]]
+    return out
+
+
+def _drivers(
+    outcome: np.ndarray,
+    issue_items: sparse.csr_matrix,
+    words: tuple[sparse.csr_matrix, list[str]],
+    labels: dict[int, str],
+    window: TicketFilter,
+    top: int,
+    evidence,
+) -> tuple[OutcomeDriver, ...]:
+    """The issues, then the words, that go with the outcome, each ranked by lift."""
+    out = []
+    word_matrix, vocabulary = words
+    for kind, matrix in (("issue", issue_items), ("term", word_matrix)):
+        if matrix.shape[1] == 0:
+            continue
+        fit = OutcomeAssociation(MIN_SUPPORT, ALPHA).fit(matrix, outcome)
+        for j in fit.ranking(top):
+            j = int(j)
+            has = np.asarray(matrix[:, j].todense()).ravel() > 0
+            is_issue = kind == "issue"
+            out.append(
+                OutcomeDriver(
+                    kind=kind,
+                    issue_id=j if is_issue else None,
+                    term="" if is_issue else vocabulary[j],
+                    label=labels.get(j, "") if is_issue else vocabulary[j],
+                    tickets=int(fit.support_[j]),
+                    with_outcome=int(fit.positives_[j]),
+                    rate=float(fit.positives_[j] / fit.support_[j]),
+                    lift=float(fit.lift_[j]),
+                    zscore=float(fit.zscore_[j]),
+                    pvalue=float(fit.pvalue_[j]),
+                    evidence_ticket_ids=evidence(has & outcome),
+                    drill_down=replace(window, issue_ids=(j,)) if is_issue else None,
+                )
+            )
+    return tuple(out)
