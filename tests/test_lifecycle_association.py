@@ -59,3 +59,15 @@ def test_one_hot_and_degenerate_inputs() -> None:
     assert none.ranking().tolist() == []
     with pytest.raises(ValueError):
         OutcomeAssociation().fit(np.eye(3), np.zeros(2, dtype=bool))
+
+
+def test_p_is_exact_and_a_handful_of_tickets_is_not_a_finding() -> None:
+    from scipy.stats import binom
+
+    X, y = _data()
+    fit = OutcomeAssociation(min_support=10).fit(X, y)
+    base = y.mean()
+    assert fit.pvalue_[0] == pytest.approx(binom.sf(59, 100, base))
+    # Item 1: 5 of 5 with the outcome is z about 7, but 5 tickets is the floor.
+    assert fit.zscore_[1] > 5
+    assert OutcomeAssociation(min_support=1, min_positives=6).fit(X, y).ranking().tolist() == [0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.stats import norm
+from scipy.stats import binom
 
 
 class OutcomeAssociation:
@@ -23,12 +23,15 @@ class OutcomeAssociation:
       concentration_  P(item | outcome) / P(item | no outcome): how much more often
                     the item shows up among the outcome's tickets than among the rest
       zscore_       two-proportion z of the outcome rate with vs without the item
-      pvalue_       one-sided p of that z (the item raises the outcome)
+      pvalue_       exact one-sided binomial p that the item's outcome rate is above
+                    the overall rate (the z is only shown: with a handful of tickets
+                    its normal approximation claims far too much)
     """
 
-    def __init__(self, min_support: int = 10, alpha: float = 0.01) -> None:
+    def __init__(self, min_support: int = 10, alpha: float = 0.01, min_positives: int = 5) -> None:
         self.min_support = min_support
         self.alpha = alpha
+        self.min_positives = min_positives
 
     def fit(self, X, y) -> OutcomeAssociation:
         X = sparse.csr_matrix(X, dtype=np.float64)
@@ -55,13 +58,18 @@ class OutcomeAssociation:
         se = np.sqrt(base * (1 - base) * (1 / np.maximum(support, 1) + 1 / np.maximum(rest, 1)))
         testable = (se > 0) & (support > 0) & (rest > 0)
         self.zscore_ = np.where(testable, (rate - rest_rate) / np.where(testable, se, 1), 0.0)
-        self.pvalue_ = norm.sf(self.zscore_)
+        self.pvalue_ = binom.sf(hits - 1, support, base) if 0 < base < 1 else np.ones(len(hits))
         return self
 
     def ranking(self, top: int = 10) -> np.ndarray:
-        """Items with enough support that raise the outcome significantly, by lift
-        (then z), strongest first."""
-        ok = (self.support_ >= self.min_support) & (self.pvalue_ < self.alpha) & (self.lift_ > 1)
+        """Items with enough tickets, and enough with the outcome, that raise the
+        outcome significantly, by lift (then z), strongest first."""
+        ok = (
+            (self.support_ >= self.min_support)
+            & (self.positives_ >= self.min_positives)
+            & (self.pvalue_ < self.alpha)
+            & (self.lift_ > 1)
+        )
         items = np.flatnonzero(ok)
         order = np.lexsort((-self.zscore_[items], -self.lift_[items]))
         return items[order][:top]
