@@ -97,7 +97,7 @@ class LifecycleService:
                 return tuple(ext[int(p)] for p in facts.pk[newest] if int(p) in ext)
 
             news = self._new_customers(
-                tenant_id, facts, rows, issue_items, labels, window, top, evidence
+                tenant_id, facts, rows, issues, issue_items, labels, window, top, evidence
             )
             csat = facts.csat[rows]
             praised = (csat == PRAISE_CSAT) | (sentiment >= POSITIVE_SENTIMENT)
@@ -122,7 +122,7 @@ class LifecycleService:
         )
 
     def _new_customers(
-        self, tenant_id, facts: FactsTable, rows, issue_items, labels, window, top, evidence
+        self, tenant_id, facts: FactsTable, rows, issues, issue_items, labels, window, top, evidence
     ) -> tuple[int, int, tuple[NewCustomerIssue, ...]]:
         """(tickets with a tenure, of them new customers', the ranked issues)."""
         codes = tenure_column(facts, self._tenure).codes[rows]
@@ -138,13 +138,10 @@ class LifecycleService:
                 MetricsQuery(tenant_id, flt, group_by=GroupBy("issue"), with_trends=False)
             )
             metrics = {int(g.value): g for g in report.groups if g.value}
-        known_rows = np.flatnonzero(known)
         n_new, n_other = int(is_new.sum()), int(known.sum() - is_new.sum())
         out = []
         for i in ranked:
             hits, support = int(fit.positives_[i]), int(fit.support_[i])
-            in_issue = np.zeros(len(rows), dtype=bool)
-            in_issue[known_rows] = np.asarray(issue_items[known][:, i].todense()).ravel() > 0
             group = metrics.get(i)
             out.append(
                 NewCustomerIssue(
@@ -158,7 +155,7 @@ class LifecycleService:
                     zscore=float(fit.zscore_[i]),
                     pvalue=float(fit.pvalue_[i]),
                     metrics_new=group.metrics if group else EMPTY_METRIC_SET,
-                    evidence_ticket_ids=evidence(in_issue & is_new),
+                    evidence_ticket_ids=evidence((issues == i) & is_new),
                     drill_down=replace(window, issue_ids=(i,), tenure_buckets=(new_bucket,)),
                 )
             )
@@ -214,9 +211,10 @@ def _drivers(
         if matrix.shape[1] == 0:
             continue
         fit = OutcomeAssociation(MIN_SUPPORT, ALPHA).fit(matrix, outcome)
+        columns = matrix.tocsc()  # one conversion, then cheap column reads
         for j in fit.ranking(top):
             j = int(j)
-            has = np.asarray(matrix[:, j].todense()).ravel() > 0
+            has = columns[:, j].toarray().ravel() > 0
             is_issue = kind == "issue"
             out.append(
                 OutcomeDriver(
