@@ -87,13 +87,17 @@ def insights(tmp_path_factory):
         assert app.tickets.ingest_bulk(iter(tickets)).rejected == 0
         app.issues.recluster("default")
         found = app.lifecycle.insights("default", None, None)
+        by_tenure = {
+            name: app.issues.list_issues("default", None, None, tenure_buckets=buckets)
+            for name, buckets in (("new", ("first_30_days",)), ("all", ()))
+        }
         listed = {
             i: {t.ticket.external_id for t in app.tickets.list("default", d, page_size=500).tickets}
             for i, d in ((n.issue_id, n.drill_down) for n in found.new_customer_issues)
         }
     finally:
         app.close()
-    return found, topic_of, listed, db
+    return found, topic_of, listed, db, by_tenure
 
 
 def _topic(ids, topic_of) -> str:
@@ -101,7 +105,7 @@ def _topic(ids, topic_of) -> str:
 
 
 def test_new_customers_are_tripped_up_by_activation(insights) -> None:
-    found, topic_of, listed, _ = insights
+    found, topic_of, listed, _, _ = insights
     assert found.new_bucket == "first_30_days" and found.tickets == 700
     top = found.new_customer_issues[0]
     assert _topic(top.evidence_ticket_ids, topic_of) == "activation"
@@ -112,7 +116,7 @@ def test_new_customers_are_tripped_up_by_activation(insights) -> None:
 
 
 def test_praise_is_packaging_in_both_languages(insights) -> None:
-    found, topic_of, _, _ = insights
+    found, topic_of, _, _, _ = insights
     issues = [d for d in found.praise if d.kind == "issue"]
     assert _topic(issues[0].evidence_ticket_ids, topic_of) == "packaging"
     terms = [d.term for d in found.praise if d.kind == "term"]
@@ -120,7 +124,7 @@ def test_praise_is_packaging_in_both_languages(insights) -> None:
 
 
 def test_minefield_is_refunds(insights) -> None:
-    found, topic_of, _, _ = insights
+    found, topic_of, _, _, _ = insights
     issues = [d for d in found.minefields if d.kind == "issue"]
     assert _topic(issues[0].evidence_ticket_ids, topic_of) == "refund"
     assert issues[0].rate > 0.5 and issues[0].lift > 2
@@ -144,7 +148,7 @@ def test_insights_on_the_wire(insights) -> None:
     from ticketminer.v1 import ticketminer_pb2 as pb
     from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
-    found, _, _, db = insights
+    found, _, _, db, _ = insights
     srv = Server(replace(history_settings(db), port=0, anomaly_scan_seconds=0)).start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
@@ -162,5 +166,25 @@ def test_insights_on_the_wire(insights) -> None:
                 stub.GetCustomerInsights(bad, timeout=10)
             assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert "end_time" in violations(err.value)
+            issues = stub.ListIssues(
+                pb.ListIssuesRequest(tenure_buckets=["first_30_days"]), timeout=60
+            )
+            assert issues.total_tickets == found.new_customer_tickets
+            with pytest.raises(grpc.RpcError) as err:
+                stub.ListIssues(pb.ListIssuesRequest(tenure_buckets=["newbies"]), timeout=10)
+            assert "tenure_buckets[0]" in violations(err.value)
     finally:
         srv.stop(grace=1)
+
+
+def test_list_issues_counts_only_the_chosen_customers(insights) -> None:
+    found, topic_of, _, _, by_tenure = insights
+    new, everyone = by_tenure["new"], by_tenure["all"]
+    assert new.total_tickets == found.new_customer_tickets < everyone.total_tickets == 700
+    volumes = {s.record.issue_id: s.metrics.volume for s in new.issues}
+    assert sum(volumes.values()) + new.unassigned_tickets == new.total_tickets
+    # Among new customers, the activation issues are the largest.
+    top = new.issues[0]
+    assert topic_of[top.sample_ticket_ids[0]] == "activation"
+    assert all(topic_of[e] == "activation" for e in top.sample_ticket_ids)
+    assert top.trend.last_28d <= top.metrics.volume

@@ -62,6 +62,7 @@ class App:
             metrics,
             random_state=settings.issue_random_state,
             anomalies_of=anomalies.of_issue,
+            tenure=tenure,
         )
         limits = Limits(max_text_bytes=settings.max_text_bytes)
         tickets = TicketService(

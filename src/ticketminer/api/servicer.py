@@ -166,6 +166,7 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             end,
             include_inactive=request.include_inactive,
             limit=page_size,
+            tenure_buckets=tuple(dict.fromkeys(request.tenure_buckets)),
         )
         return listing_to_proto(listing)
 

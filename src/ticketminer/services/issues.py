@@ -31,11 +31,13 @@ from ticketminer.domain.issues import (
 )
 from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
+from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.ticket_text import ticket_tokens
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
 from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.metrics.selection import select
+from ticketminer.metrics.tenure import tenure_column
 from ticketminer.metrics.trends import tenant_volume_7d, volume_trends
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
@@ -74,7 +76,9 @@ class IssueService:
         metrics: MetricsService,
         random_state: int = 0,
         anomalies_of: AnomaliesOf = lambda _tenant, _issue, _start, _end: [],
+        tenure: TenureBuckets = DEFAULT_BUCKETS,
     ) -> None:
+        self._tenure = tenure
         self._anomalies_of = anomalies_of
         self._engine = engine
         self._facts = facts
@@ -145,16 +149,19 @@ class IssueService:
         end: datetime | None,
         include_inactive: bool = False,
         limit: int = 100,
+        tenure_buckets: tuple[str, ...] = (),
     ) -> IssueListing:
-        """Active issues by volume in the window (all time if unset), largest first."""
+        """Active issues by volume in the window (all time if unset), largest first;
+        with tenure buckets, counting only the tickets of customers in them."""
         if not 0 <= limit <= MAX_ISSUES_PER_PAGE:
             raise InvalidArgument(
                 [FieldViolation("page_size", f"must be between 1 and {MAX_ISSUES_PER_PAGE}")]
             )
+        self._tenure.check(tenure_buckets, "tenure_buckets")
         model = self._models.current(tenant_id)
         facts = self._facts.table(tenant_id)
         column = self._columns.column(tenant_id, facts)
-        window = _window_mask(facts, start, end)
+        window = self._mask(facts, TicketFilter(start, end, tenure_buckets=tenure_buckets))
         in_window = int(window.sum())
         volumes = np.bincount(column[window], minlength=1)
         records = [
@@ -163,7 +170,9 @@ class IssueService:
         records.sort(key=lambda r: (-_volume(volumes, r.issue_id), r.issue_id))
         total_issues = len(records)
         records = records[: limit or 100]
-        summaries = self._summaries(tenant_id, facts, column, records, start, end, window)
+        summaries = self._summaries(
+            tenant_id, facts, column, records, start, end, window, tenure_buckets
+        )
         last = max((r.updated_at for r in model.records.values()), default=None)
         return IssueListing(
             issues=summaries,
@@ -175,6 +184,10 @@ class IssueService:
             window_start=start,
             window_end=end,
         )
+
+    def _mask(self, facts: FactsTable, flt: TicketFilter) -> np.ndarray:
+        """Rows in the filter's window and tenure buckets (it holds nothing else)."""
+        return select(facts, flt, _no_attributes, tenure=lambda: tenure_column(facts, self._tenure))
 
     def get_issue(
         self,
@@ -189,7 +202,7 @@ class IssueService:
             raise NotFound(f"issue {issue_id} not found in tenant {tenant_id!r}")
         facts = self._facts.table(tenant_id)
         column = self._columns.column(tenant_id, facts)
-        window = _window_mask(facts, start, end)
+        window = self._mask(facts, TicketFilter(start, end))
         summary = self._summaries(tenant_id, facts, column, [record], start, end, window)[0]
         flt = TicketFilter(start_time=start, end_time=end, issue_ids=(issue_id,))
         daily = self._metrics.get_metrics(
@@ -217,16 +230,21 @@ class IssueService:
         start: datetime | None,
         end: datetime | None,
         window: np.ndarray,
+        tenure_buckets: tuple[str, ...] = (),
     ) -> list[IssueSummary]:
         if not records:
             return []
         ids = [r.issue_id for r in records]
-        flt = TicketFilter(start_time=start, end_time=end, issue_ids=tuple(ids))
+        flt = TicketFilter(
+            start_time=start, end_time=end, issue_ids=tuple(ids), tenure_buckets=tenure_buckets
+        )
         report = self._metrics.get_metrics(MetricsQuery(tenant_id, flt, group_by=_BY_ISSUE))
         sets = {int(g.value): g.metrics for g in report.groups if g.value}
         in_window = int(window.sum())
         trend_end = end or (from_us(int(facts.created_us.max()) + 1) if len(facts) else None)
-        trends = _trends(facts, column, trend_end)
+        # Trends look back from the window's end over the same customers.
+        customers = self._mask(facts, TicketFilter(tenure_buckets=tenure_buckets))
+        trends = _trends(facts, np.where(customers, column, -1), trend_end)
         samples = _newest_per_issue(facts, column, window, ids)
         wanted = [pk for pks in samples.values() for pk in pks]
         reps = [r.representative_pk for r in records if r.representative_pk is not None]
@@ -251,10 +269,6 @@ class IssueService:
 
 def _no_attributes(key: str) -> Categorical:
     raise AssertionError(f"a window filter reads no attribute ({key!r})")
-
-
-def _window_mask(facts: FactsTable, start: datetime | None, end: datetime | None) -> np.ndarray:
-    return select(facts, TicketFilter(start_time=start, end_time=end), _no_attributes)
 
 
 def _newest_per_issue(
@@ -284,12 +298,13 @@ def _volume(volumes: np.ndarray, issue_id: int) -> int:
 def _trends(
     facts: FactsTable, column: np.ndarray, end: datetime | None
 ) -> Callable[[int], VolumeTrend]:
-    """Trends of every issue at once (one bincount over issue x day)."""
+    """Trends of every issue at once (one bincount over issue x day); rows with a
+    negative issue are left out, of the tenant's volume too."""
     if end is None:
         return lambda _issue_id: VolumeTrend()
     end_us = to_us(end)
     size = int(column.max()) + 1 if len(column) else 1
-    tenant_7d = tenant_volume_7d(facts.created_us, end_us)
+    tenant_7d = tenant_volume_7d(facts.created_us[column >= 0], end_us)
     trends = volume_trends(facts.created_us, column.astype(np.int64), size, end_us, tenant_7d)
     return lambda issue_id: trends[issue_id] if issue_id < size else VolumeTrend()
 

@@ -635,18 +635,20 @@ class Issue(_message.Message):
     def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[IssueStatus, str]] = ..., languages: _Optional[_Iterable[str]] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ..., volume: _Optional[int] = ..., share: _Optional[float] = ..., trend: _Optional[_Union[VolumeTrend, _Mapping]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., sample_ticket_ids: _Optional[_Iterable[str]] = ..., born_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_version: _Optional[int] = ..., merged_into: _Optional[str] = ..., cluster_size: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class ListIssuesRequest(_message.Message):
-    __slots__ = ("tenant_id", "start_time", "end_time", "page_size", "include_inactive")
+    __slots__ = ("tenant_id", "start_time", "end_time", "page_size", "include_inactive", "tenure_buckets")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    TENURE_BUCKETS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     page_size: int
     include_inactive: bool
-    def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., include_inactive: _Optional[bool] = ...) -> None: ...
+    tenure_buckets: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., include_inactive: _Optional[bool] = ..., tenure_buckets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListIssuesResponse(_message.Message):
     __slots__ = ("issues", "model_version", "unassigned_tickets", "total_tickets", "reclustered_at", "total_issues")
