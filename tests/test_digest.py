@@ -180,3 +180,16 @@ def one_ticket(app: App, d):
     """One stored ticket of the digest's week, to ingest elsewhere."""
     page = app.tickets.list("default", d.drill_down, page_size=1, include_messages=True)
     return page.tickets[0].ticket
+
+
+def test_the_cache_keeps_no_facts_table_alive(history) -> None:
+    """Each ingest makes a new facts table (hundreds of MB at a million tickets); a
+    cache of digests for many weeks must not pin the old ones."""
+    import numpy as np
+
+    from ticketminer.metrics.facts_table import FactsTable
+
+    app, truth = history
+    app.digest.weekly("default", _week_of(truth["shipping-storm"]), TZ)
+    for stamp, _ in app.digest._cache.values():
+        assert not any(isinstance(part, FactsTable | np.ndarray) for part in stamp)

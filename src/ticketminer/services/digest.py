@@ -9,6 +9,7 @@ of its inputs changes, so dashboards that poll it cost nothing.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -182,8 +183,12 @@ class DigestService:
         found = self._anomalies.list(
             AnomalyQuery(tenant_id, start, end, page_size=MAX_PAGE_SIZE)
         ).anomalies
-        # Inputs compared by identity: the caches hand out a new object on any change.
-        stamp = (facts, column, model.version, tuple((a.anomaly_id, a.updated_at) for a in found))
+        # What the digest was built from, without keeping it alive: the facts by size
+        # and newest change number, the issue column by a weak reference (the
+        # column cache hands out a new array on any reassignment).
+        newest = int(facts.version.max()) if len(facts) else 0
+        anomalies = tuple((a.anomaly_id, a.updated_at) for a in found)
+        stamp = (len(facts), newest, weakref.ref(column), model.version, anomalies)
         key = (tenant_id, str(week), zone, int(fcr_variant))
         with self._cache_lock:
             cached = self._cache.get(key)
@@ -425,7 +430,7 @@ class DigestService:
 
 
 def _same(old: tuple, new: tuple) -> bool:
-    return old[0] is new[0] and old[1] is new[1] and old[2:] == new[2:]
+    return old[:2] == new[:2] and old[2]() is new[2]() and old[3:] == new[3:]
 
 
 def _first_seen(facts: FactsTable, column: np.ndarray) -> np.ndarray:
