@@ -96,12 +96,12 @@ PROFILE_STEPS = {
     "      _first_seen (np.minimum.at over all tickets)": ("services/digest.py", "_first_seen"),
     "      _weekly (8-week sparkline per top issue)": ("services/digest.py", "_weekly"),
     "      _changes (incl. lineage SQL)": ("services/digest.py", "_changes"),
-    "      attribute_counts (SQL: every attribute value, both weeks)": (
+    "      attribute_counts (SQL in a worker thread, values with >= 20 tickets)": (
         "store/facts_repo.py",
         "attribute_counts",
     ),
     "      _movers": ("services/digest.py", "_movers"),
-    "        _volume_moves (a z-score per attribute value)": (
+    "        _volume_moves (a z-score per channel and attribute value)": (
         "services/digest.py",
         "_volume_moves",
     ),
