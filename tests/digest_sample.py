@@ -33,6 +33,7 @@ from ticketminer.domain.digest import (
     WeeklyDigest,
 )
 from ticketminer.domain.filters import Cohort, TicketFilter
+from ticketminer.domain.lifecycle import CustomerInsights, NewCustomerIssue, OutcomeDriver
 from ticketminer.domain.metrics import CsatStats, DurationStats, MetricDefinition, MetricSet, Ratio
 
 TENANT = "shop"
@@ -44,6 +45,8 @@ WEEK = TicketFilter(start_time=START, end_time=END)
 
 LOGISTICS = "物流 延迟 快递"
 REFUND = "refund not received"
+ACTIVATION = "激活码 收不到 activation"
+PACKAGING = "包装 礼盒 gift box"
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -458,6 +461,69 @@ DEFINITIONS = (
     MetricDefinition("first_response_time", "", "Creation to the first public agent reply."),
 )
 
+
+def _driver(kind, key, label, tickets, hits, rate_of_week, evidence) -> OutcomeDriver:
+    """An issue (`key` its id) or a word (`key` the word) and its outcome counts."""
+    rate = hits / tickets
+    is_issue = kind == "issue"
+    return OutcomeDriver(
+        kind=kind,
+        issue_id=key if is_issue else None,
+        term="" if is_issue else key,
+        label=label,
+        tickets=tickets,
+        with_outcome=hits,
+        rate=rate,
+        lift=rate / rate_of_week,
+        zscore=6.0,
+        pvalue=1e-9,
+        evidence_ticket_ids=evidence,
+        drill_down=replace(WEEK, issue_ids=(key,)) if is_issue else None,
+    )
+
+
+# 1,284 tickets, 1,102 with customer_since, 152 of those from first-30-day customers;
+# 310 praised (24.1 %), 171 in trouble (13.3 %).
+PRAISE_RATE, TROUBLE_RATE = 310 / 1284, 171 / 1284
+CUSTOMERS = CustomerInsights(
+    tenant_id=TENANT,
+    start=START,
+    end=END,
+    tickets=1284,
+    new_bucket="first_30_days",
+    with_tenure=1102,
+    new_customer_tickets=152,
+    new_customer_issues=(
+        NewCustomerIssue(
+            issue_id=52,
+            label=ACTIVATION,
+            new_tickets=41,
+            other_tickets=9,
+            share_new=41 / 152,
+            share_other=9 / 950,
+            lift=(41 / 152) / (9 / 950),
+            zscore=14.2,
+            pvalue=1e-30,
+            metrics_new=metrics(
+                41, 30, 12, (900, 1500, 7200), (7200, 9000, 86400), 4, (3, 2, 2, 1, 1)
+            ),
+            evidence_ticket_ids=("T-230511", "T-230498", "T-230470"),
+            drill_down=replace(WEEK, issue_ids=(52,), tenure_buckets=("first_30_days",)),
+        ),
+    ),
+    praise_tickets=310,
+    praise=(
+        _driver("issue", 61, PACKAGING, 44, 40, PRAISE_RATE, ("T-230601", "T-230588")),
+        _driver("term", "礼盒", "礼盒", 31, 29, PRAISE_RATE, ("T-230601",)),
+        _driver("term", "packaging", "packaging", 22, 19, PRAISE_RATE, ("T-230588",)),
+    ),
+    trouble_tickets=171,
+    minefields=(
+        _driver("issue", 7, REFUND, 140, 49, TROUBLE_RATE, ("T-230355", "T-230402")),
+        _driver("term", "退款", "退款", 98, 33, TROUBLE_RATE, ("T-230402",)),
+    ),
+)
+
 SPARKLINE_LABELS = tuple(f"2026-W{w:02d}" for w in range(39, 47))
 
 
@@ -486,6 +552,7 @@ def sample_digest(empty: bool = False) -> WeeklyDigest:
         model_version=12,
         definitions=DEFINITIONS,
         sparkline_weeks=SPARKLINE_LABELS,
+        customers=CUSTOMERS,
     )
     if not empty:
         return digest
@@ -502,4 +569,15 @@ def sample_digest(empty: bool = False) -> WeeklyDigest:
         anomalies=(),
         movers=(),
         highlights=(),
+        customers=replace(
+            CUSTOMERS,
+            tickets=0,
+            with_tenure=0,
+            new_customer_tickets=0,
+            new_customer_issues=(),
+            praise_tickets=0,
+            praise=(),
+            trouble_tickets=0,
+            minefields=(),
+        ),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from digest_sample import LOGISTICS, REFUND, sample_digest
+from digest_sample import ACTIVATION, LOGISTICS, PACKAGING, REFUND, sample_digest
 
 from ticketminer.digest.html import render_html
 
@@ -127,6 +127,28 @@ def test_digest_renders_in_chromium(driver, tmp_path) -> None:
     assert _size(cjk)[0] > 0
     glyphs = driver.execute_script(GLYPH_PIXELS, cjk, ["物", "流"])
     assert glyphs[0] != glyphs[1] and all(any(g) for g in glyphs), "CJK renders as tofu"
+
+    # The three customer sections: laid out, with one pair of rate bars per ranked row
+    # (the ranked value's bar longer than its reference), and Chinese labels in glyphs.
+    customers = digest.customers
+    for section, ranked in (
+        ("new-customers", customers.new_customer_issues),
+        ("praise", customers.praise),
+        ("minefields", customers.minefields),
+    ):
+        box = driver.find_element(By.ID, section)
+        assert _size(box)[0] > 600 and _size(box)[1] > 80
+        bars = box.find_elements(By.CSS_SELECTOR, "svg.rate-bars")
+        assert len(bars) == len(ranked) and all(w > 50 and h > 10 for w, h in map(_size, bars))
+        rate, reference = (_size(r)[0] for r in bars[0].find_elements(By.TAG_NAME, "rect"))
+        assert rate > reference > 0
+    assert ACTIVATION in driver.find_element(By.ID, "new-customers").text
+    praise = driver.find_element(By.ID, "praise")
+    assert PACKAGING in praise.text and "礼盒" in praise.text and "packaging" in praise.text
+    label = praise.find_element(By.CSS_SELECTOR, ".issue-label [lang=zh]")
+    glyphs = driver.execute_script(GLYPH_PIXELS, label, ["包", "装"])
+    assert glyphs[0] != glyphs[1] and all(any(g) for g in glyphs), "CJK renders as tofu"
+    assert "ran into trouble" in driver.find_element(By.ID, "minefields").text
 
     # No script ran and nothing was fetched: the page is one file.
     assert driver.execute_script("return document.scripts.length") == 0

@@ -10,7 +10,17 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from digest_sample import END, LOGISTICS, REFUND, START, TZ, WEEK, sample_digest
+from digest_sample import (
+    ACTIVATION,
+    END,
+    LOGISTICS,
+    PACKAGING,
+    REFUND,
+    START,
+    TZ,
+    WEEK,
+    sample_digest,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +78,53 @@ def test_markdown_has_every_section_and_the_sample_numbers() -> None:
     assert "顺丰说华南仓库爆仓" in md and "still haven't received my refund" in md
 
 
+def test_markdown_customer_sections_rank_new_customer_issues_praise_and_minefields() -> None:
+    md = render_markdown(sample_digest(), TICKET_URL)
+    new = _section_text(md, "New customers")
+    assert new.startswith(
+        "152 of the 1,102 tickets with a customer_since (13.8 %) came from customers in "
+        "their first 30 days."
+    )
+    assert f"| {ACTIVATION} | Issue | 41 | 27.0 % | 0.9 % | 28.5× | 40.0 % | 25 min | " in new
+    assert "[T-230511](<https://desk.example/t/T-230511>)" in new
+    praise = _section_text(md, "What customers praise")
+    assert praise.startswith("310 of the 1,284 tickets (24.1 %) carried praise")
+    assert f"| {PACKAGING} | Issue | 44 | 40 | 90.9 % | 3.8× | " in praise
+    assert "| 礼盒 | Word | 31 | 29 | 93.5 % | 3.9× | " in praise
+    assert "| packaging | Word | 22 | 19 | 86.4 % | 3.6× | " in praise
+    mines = _section_text(md, "Minefields")
+    assert "171 of the 1,284 tickets (13.3 %) ran into trouble (CSAT 1-2 or a reopen)" in mines
+    assert f"| {REFUND} | Issue | 140 | 49 | 35.0 % | 2.6× | " in mines
+    assert "p \\< 0.01" in mines  # the gates, escaped for Markdown
+    _assert_tables_have_even_rows(md)
+
+
+def test_customer_sections_say_when_nothing_stood_out() -> None:
+    digest = sample_digest()
+    quiet = replace(
+        digest,
+        customers=replace(
+            digest.customers, new_customer_issues=(), praise=(), minefields=(), with_tenure=0
+        ),
+    )
+    md = render_markdown(quiet)
+    assert "No ticket this week carried customer_since, so tenure is unknown." in md
+    assert "Nothing went with praise strongly enough to stand out." in md
+    assert "Nothing went with trouble strongly enough to stand out." in md
+    page = render_html(quiet)
+    assert "Nothing went with praise strongly enough to stand out." in page
+    assert 'class="rate-bars"' not in page
+    # Without insights (a service that has none) the sections are left out.
+    bare = replace(digest, customers=None)
+    assert "## New customers" not in render_markdown(bare)
+    assert 'id="praise"' not in render_html(bare)
+
+
+def _section_text(md: str, title: str) -> str:
+    start = md.index(f"\n## {title}\n") + len(title) + 5
+    return md[start : md.index("\n## ", start)].strip()
+
+
 def test_markdown_drill_down_gives_filter_json_for_week_issues_and_anomalies() -> None:
     digest = sample_digest()
     md = render_markdown(digest)
@@ -102,6 +159,7 @@ def test_empty_week_says_so_and_still_shows_kpis() -> None:
     assert "| Volume | 0 | 1,131 | −100 % | ▼ |" in md
     assert "| First-contact resolution | — | 73.4 % | — |  |" in md
     assert "## Top issues" not in md and "## Anomalies" not in md
+    assert "## New customers" not in md and "## Minefields" not in md
     assert "- **Retired** · 双十一 预售 定金" in md  # the one non-empty section stays
     assert "## Drill-down" in md
     html = render_html(sample_digest(empty=True))
@@ -156,6 +214,9 @@ def test_html_has_the_four_chart_kinds() -> None:
     assert page.count('class="chart-timeline"') == 1
     assert page.count('class="kpi-tile') == len(digest.kpis)
     assert 'class="kpi-tile bad"' in page and 'class="kpi-tile good"' in page
+    customers = digest.customers
+    rows = len(customers.new_customer_issues) + len(customers.praise) + len(customers.minefields)
+    assert page.count('class="rate-bars"') == rows
     for tag in re.findall(r"<svg[^>]*>", page):
         assert 'role="img"' in tag and 'aria-label="' in tag and 'viewBox="' in tag
     assert page.count("<svg") == len(re.findall(r"<svg[^>]*><title>[^<]+</title>", page))
@@ -166,6 +227,10 @@ def test_html_has_the_sample_numbers_and_marks_chinese() -> None:
     for text in ("1,284", "71.2 %", "−2.2 pp", "carrier=SF ∧ region=华南", REFUND, "4.6×"):
         assert text in page
     assert f'<span lang="zh">{LOGISTICS}</span>' in page
+    for section in ("new-customers", "praise", "minefields"):
+        assert f'<section id="{section}"><h2>' in page
+    assert f'<span lang="zh">{PACKAGING}</span>' in page and "28.5×" in page
+    assert 'aria-label="praise rate: 90.9 %; the week&#x27;s rate: 24.1 %"' in page
     assert "{&quot;anomaly_id&quot;:&quot;17&quot;}" in page
     assert "&lt;order_no&gt;" in page
 
@@ -205,8 +270,21 @@ def _with_text(digest, text: str):
         )
         for h in digest.highlights
     )
+    c = digest.customers
+    customers = replace(
+        c,
+        new_bucket=text,
+        new_customer_issues=tuple(
+            replace(n, label=text, evidence_ticket_ids=(text,)) for n in c.new_customer_issues
+        ),
+        praise=tuple(replace(d, label=text, term=text) for d in c.praise),
+        minefields=tuple(
+            replace(d, label=text, term=text, evidence_ticket_ids=(text,)) for d in c.minefields
+        ),
+    )
     return replace(
         digest,
+        customers=customers,
         top_issues=issues,
         anomalies=anomalies,
         highlights=highlights,

@@ -55,6 +55,13 @@ def test_every_week_matches_get_metrics_on_the_wire(stub) -> None:
         for issue in d.top_issues:
             assert issue.metrics == by_issue[issue.issue_id]
         assert sum(day.volume for day in d.days) == d.metrics.volume
+        # The customer sections are GetCustomerInsights over the week (5 per ranking).
+        insights = stub.GetCustomerInsights(
+            pb.GetCustomerInsightsRequest(start_time=d.start_time, end_time=d.end_time, top=5),
+            timeout=60,
+        )
+        assert d.customers == insights
+        assert d.customers.tickets == d.metrics.volume
         kpis = {k.name: k for k in d.kpis}
         assert kpis["volume"].value == d.metrics.volume
         assert kpis["first_response_p50"].value == d.metrics.first_response_time.p50_seconds

@@ -76,6 +76,7 @@ class App:
             resolve_filter=anomalies.tickets_filter,
             tenure=tenure,
         )
+        lifecycle = LifecycleService(engine, cache, columns, metrics, models.labels, tenure)
         digest = DigestService(
             engine,
             cache,
@@ -83,9 +84,9 @@ class App:
             models,
             metrics,
             anomalies,
+            lifecycle,
             ticket_url=settings.digest_ticket_url,
         )
-        lifecycle = LifecycleService(engine, cache, columns, metrics, models.labels, tenure)
         return cls(settings, engine, cache, tickets, metrics, issues, anomalies, digest, lifecycle)
 
     def scheduler(self) -> ReclusterScheduler:

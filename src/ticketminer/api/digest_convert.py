@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ticketminer.api.anomalies_convert import anomaly_to_proto
 from ticketminer.api.convert import enum_value, filter_to_proto, issue_id_to_proto, set_time
+from ticketminer.api.lifecycle_convert import insights_to_proto
 from ticketminer.api.metrics_convert import metric_set_to_proto
 from ticketminer.domain.digest import WeeklyDigest
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
@@ -110,6 +111,8 @@ def digest_to_proto(d: WeeklyDigest, out: pb.WeeklyDigest) -> None:
             name=definition.name, variant=definition.variant, definition=definition.definition
         )
     out.sparkline_weeks.extend(d.sparkline_weeks)
+    if d.customers is not None:
+        insights_to_proto(d.customers, out.customers)
 
 
 def rendered_to_proto(rendered: RenderedDigest) -> pb.GetWeeklyDigestResponse:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ticketminer.api.convert import filter_to_proto, issue_id_to_proto, window_from_proto
+from ticketminer.api.convert import (
+    filter_to_proto,
+    issue_id_to_proto,
+    set_time,
+    window_from_proto,
+)
 from ticketminer.api.metrics_convert import metric_set_to_proto
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.lifecycle import CustomerInsights, OutcomeDriver
@@ -27,15 +32,14 @@ def _driver(d: OutcomeDriver, out: pb.OutcomeDriver) -> None:
         filter_to_proto(d.drill_down, out.drill_down)
 
 
-def insights_to_proto(found: CustomerInsights) -> pb.GetCustomerInsightsResponse:
-    out = pb.GetCustomerInsightsResponse(
-        tickets=found.tickets,
-        new_customer_bucket=found.new_bucket,
-        tickets_with_tenure=found.with_tenure,
-        new_customer_tickets=found.new_customer_tickets,
-        praise_tickets=found.praise_tickets,
-        trouble_tickets=found.trouble_tickets,
-    )
+def insights_to_proto(found: CustomerInsights, out: pb.CustomerInsights) -> pb.CustomerInsights:
+    """Fills `out` (a reply, or the digest's section) and returns it."""
+    out.tickets, out.new_customer_bucket = found.tickets, found.new_bucket
+    out.tickets_with_tenure = found.with_tenure
+    out.new_customer_tickets = found.new_customer_tickets
+    out.praise_tickets, out.trouble_tickets = found.praise_tickets, found.trouble_tickets
+    set_time(out, "start_time", found.start)
+    set_time(out, "end_time", found.end)
     for n in found.new_customer_issues:
         p = out.new_customer_issues.add(
             issue_id=issue_id_to_proto(n.issue_id),

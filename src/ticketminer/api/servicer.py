@@ -210,4 +210,4 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         request = _well_formed(request)
         start, end = insights_args(request)
         found = self._lifecycle.insights(tenant_of(request.tenant_id), start, end, request.top)
-        return insights_to_proto(found)
+        return insights_to_proto(found, pb.CustomerInsights())

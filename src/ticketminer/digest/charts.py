@@ -172,6 +172,25 @@ def sparkline(values: Sequence[int], width: float = 120, height: float = 30) -> 
     return _svg("sparkline", width, height, label, body)
 
 
+def rate_bars(rate: float, baseline: float, labels: tuple[str, str], tone: str = "neutral") -> str:
+    """Two thin bars on one scale: a rate (in the tone) against its reference (ghost),
+    so lift reads at a glance without a number."""
+    width, height, bar = 120.0, 22.0, 7.0
+    top = max(rate, baseline, 1e-9)
+
+    def length(value: float) -> float:
+        return max(1.0, value / top * width) if value > 0 else 0.0
+
+    colour = TONES[tone] if tone in ("good", "bad") else ACCENT
+    label = f"{labels[0]}: {fmt.percent(rate)}; {labels[1]}: {fmt.percent(baseline)}"
+    body = (
+        f'<rect x="0" y="2" width="{length(rate):.1f}" height="{bar}" rx="2" fill="{colour}"/>'
+        f'<rect x="0" y="{height - bar - 2}" width="{length(baseline):.1f}" height="{bar}" '
+        f'rx="2" fill="{GHOST}"/>'
+    )
+    return _svg("rate-bars", width, height, label, body)
+
+
 def delta_arrow(sign: int, tone: str, label: str) -> str:
     """The up/down marker on a KPI tile, coloured by whether the move is good."""
     colour = TONES.get(tone, TONES["neutral"])

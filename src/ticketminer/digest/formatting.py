@@ -33,6 +33,9 @@ TITLES = {
     "changes": "New and changed issues",
     "anomalies": "Anomalies",
     "movers": "Movers",
+    "new_customers": "New customers",
+    "praise": "What customers praise",
+    "minefields": "Minefields",
     "highlights": "Highlights",
     "drill_down": "Drill-down",
 }

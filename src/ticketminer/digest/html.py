@@ -11,6 +11,7 @@ from html import escape
 
 from ticketminer.digest import charts
 from ticketminer.digest import formatting as fmt
+from ticketminer.digest.customers import CustomerSection, customer_sections
 from ticketminer.digest.filter_text import filter_json
 from ticketminer.domain.anomalies import Anomaly
 from ticketminer.domain.digest import DigestIssue, Kpi, Mover, WeeklyDigest
@@ -116,6 +117,9 @@ pre code{{background:none;padding:0}}
 details summary{{cursor:pointer;color:var(--accent);font-size:13px;margin-top:10px}}
 a{{color:var(--accent)}}
 .tid{{white-space:nowrap}}
+.kind{{display:block;font-size:11px;color:var(--muted);text-transform:uppercase;
+letter-spacing:.04em}}
+table.customers td:last-child{{font-size:12px}}
 footer{{margin-top:36px;padding-top:12px;border-top:1px solid var(--line);font-size:12px;
 color:var(--muted)}}
 footer dl{{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}}
@@ -371,6 +375,38 @@ def _movers(d: WeeklyDigest) -> str:
     return _section("movers", f'<div class="movers">{groups}</div>')
 
 
+_BAR_TONES = {"new_customers": "neutral", "praise": "good", "minefields": "bad"}
+
+
+def _customer_section(section: CustomerSection, ticket_url: str) -> str:
+    intro = f'<p class="note">{_e(section.intro)}</p>'
+    if not section.rows:
+        return _section(section.key, intro + f'<p class="note">{_e(section.nothing)}</p>')
+    header = [
+        ("What", False),
+        *[(title, True) for title in section.columns],
+        ("", False),
+        ("Evidence", False),
+    ]
+    rows = [
+        [
+            f'<span class="issue-label">{_u(r.subject)}</span>'
+            f'<span class="kind">{_e(r.kind)}</span>',
+            *[_e(n) for n in r.numbers],
+            charts.rate_bars(r.rate, r.baseline, section.bar_labels, _BAR_TONES[section.key]),
+            _tickets(r.evidence, 2, ticket_url),
+        ]
+        for r in section.rows
+    ]
+    return _section(section.key, intro + _table(header, rows, "customers"))
+
+
+def _customers(d: WeeklyDigest, ticket_url: str) -> str:
+    if d.customers is None or d.empty:
+        return ""
+    return "".join(_customer_section(s, ticket_url) for s in customer_sections(d.customers))
+
+
 def _highlights(d: WeeklyDigest, ticket_url: str) -> str:
     if not d.highlights:
         return _none(d, "highlights")
@@ -422,6 +458,7 @@ def render_html(digest: WeeklyDigest, ticket_url: str = "") -> str:
             _changes(digest),
             _anomalies(digest, ticket_url),
             _movers(digest),
+            _customers(digest, ticket_url),
             _highlights(digest, ticket_url),
             _drill_down(digest),
             _footer(digest),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from ticketminer.digest import formatting as fmt
+from ticketminer.digest.customers import customer_sections
 from ticketminer.digest.filter_text import filter_json
 from ticketminer.domain.anomalies import Anomaly
 from ticketminer.domain.digest import WeeklyDigest
@@ -204,6 +205,24 @@ def _movers(d: WeeklyDigest) -> list[str]:
     return lines
 
 
+def _customers(d: WeeklyDigest, ticket_url: str) -> list[str]:
+    if d.customers is None or d.empty:
+        return []
+    lines: list[str] = []
+    for section in customer_sections(d.customers):
+        lines += [*_section(section.key), esc(section.intro), ""]
+        if not section.rows:
+            lines += [esc(section.nothing), ""]
+            continue
+        rows = [
+            [esc(r.subject), r.kind, *r.numbers, _tickets(r.evidence, 3, ticket_url, True)]
+            for r in section.rows
+        ]
+        header = ["What", "Kind", *section.columns, "Evidence"]
+        lines += table(header, rows, "ll" + "r" * len(section.columns) + "l")
+    return lines
+
+
 def _highlights(d: WeeklyDigest, ticket_url: str) -> list[str]:
     if not d.highlights:
         return _none(d, "highlights")
@@ -236,6 +255,7 @@ def render_markdown(digest: WeeklyDigest, ticket_url: str = "") -> str:
         *_changes(digest),
         *_anomalies(digest, ticket_url),
         *_movers(digest),
+        *_customers(digest, ticket_url),
         *_highlights(digest, ticket_url),
         *_drill_down(digest),
         f"*{esc(fmt.generated_text(digest))}*",

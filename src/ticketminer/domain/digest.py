@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from ticketminer.domain.anomalies import Anomaly
 from ticketminer.domain.filters import TicketFilter
+from ticketminer.domain.lifecycle import CustomerInsights
 from ticketminer.domain.metrics import MetricDefinition, MetricSet
 
 SPARKLINE_WEEKS = 8
@@ -186,6 +187,8 @@ class WeeklyDigest:
     model_version: int
     definitions: tuple[MetricDefinition, ...] = field(default_factory=tuple)
     sparkline_weeks: tuple[str, ...] = ()  # ISO week labels of weekly_volumes
+    # New customers, praise and minefields of the week (None: not computed).
+    customers: CustomerInsights | None = None
 
     @property
     def empty(self) -> bool:

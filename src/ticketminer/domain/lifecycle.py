@@ -13,6 +13,11 @@ from ticketminer.domain.metrics import MetricSet
 POSITIVE_SENTIMENT = 0.6  # sentiment score at or above this is praise, like a CSAT of 5
 PRAISE_CSAT = 5
 LOW_CSAT = (1, 2)  # with a reopen, the marks of a minefield
+# What a ranked issue or word needs: tickets behind it, of them with the outcome, and
+# a one-sided exact binomial p below ALPHA (many columns are tested, so it is strict).
+MIN_SUPPORT = 10
+MIN_POSITIVES = 5
+ALPHA = 0.01
 
 
 @dataclass(frozen=True, slots=True)

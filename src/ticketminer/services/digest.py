@@ -56,6 +56,7 @@ from ticketminer.services.anomalies import MAX_PAGE_SIZE, AnomalyService
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
+from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.store.facts_repo import attribute_counts
 from ticketminer.store.issues_repo import lineage_between
@@ -68,6 +69,7 @@ MAX_MOVERS = 5  # of each: regressions, improvements, volume
 VOLUME_MIN_Z = 3.0  # many values are compared, so volume needs stronger evidence
 HIGHLIGHT_TICKETS = 3
 MAX_HIGHLIGHTS = 6
+CUSTOMER_ITEMS = 5  # per customer-lifecycle ranking
 CACHED_DIGESTS = 64
 _LINEAGE_CHANGES = {
     LineageKind.MERGED: ChangeKind.MERGED,
@@ -151,10 +153,12 @@ class DigestService:
         models: IssueModelCache,
         metrics: MetricsService,
         anomalies: AnomalyService,
+        lifecycle: LifecycleService | None = None,
         clock: Callable[[], datetime] = utc_now,
         ticket_url: str = "",
     ) -> None:
         self._ticket_url = ticket_url
+        self._lifecycle = lifecycle
         self._engine = engine
         self._facts = facts
         self._columns = columns
@@ -249,6 +253,11 @@ class DigestService:
         # SQLite releases the GIL while it counts, so the attribute counts run
         # beside the in-memory work instead of after it.
         by_attribute = self._pool.submit(self._attribute_counts, w)
+        customers = None
+        if self._lifecycle is not None:
+            customers = self._pool.submit(
+                self._lifecycle.insights, w.tenant_id, w.start, w.end, CUSTOMER_ITEMS
+            )
         reports = self._reports(w)
         current, previous = reports.days.overall, reports.previous_days.overall
         labels = {i: r.label for i, r in records.items()}
@@ -290,6 +299,7 @@ class DigestService:
             sparkline_weeks=tuple(
                 str(w.week.shifted(k - SPARKLINE_WEEKS + 1)) for k in range(SPARKLINE_WEEKS)
             ),
+            customers=customers.result() if customers is not None else None,
         )
 
     def _attribute_counts(self, w: _Week) -> list[tuple[str, str, int, int]]:

@@ -21,7 +21,10 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import GroupBy, MetricsQuery, TicketFilter
 from ticketminer.domain.issues import UNASSIGNED
 from ticketminer.domain.lifecycle import (
+    ALPHA,
     LOW_CSAT,
+    MIN_POSITIVES,
+    MIN_SUPPORT,
     POSITIVE_SENTIMENT,
     PRAISE_CSAT,
     CustomerInsights,
@@ -43,8 +46,6 @@ from ticketminer.store.sentiment_repo import load_sentiment
 
 MAX_TOP = 50
 EVIDENCE = 5
-MIN_SUPPORT = 10  # fewest tickets behind a ranked issue or word
-ALPHA = 0.01
 
 
 class LifecycleService:
@@ -128,7 +129,9 @@ class LifecycleService:
         codes = tenure_column(facts, self._tenure).codes[rows]
         known = codes >= 0
         is_new = codes == 0
-        fit = OutcomeAssociation(MIN_SUPPORT, ALPHA).fit(issue_items[known], is_new[known])
+        fit = OutcomeAssociation(MIN_SUPPORT, ALPHA, MIN_POSITIVES).fit(
+            issue_items[known], is_new[known]
+        )
         ranked = [int(i) for i in fit.ranking(top)]
         new_bucket = self._tenure.names[0]
         metrics = {}
@@ -210,7 +213,7 @@ def _drivers(
     for kind, matrix in (("issue", issue_items), ("term", word_matrix)):
         if matrix.shape[1] == 0:
             continue
-        fit = OutcomeAssociation(MIN_SUPPORT, ALPHA).fit(matrix, outcome)
+        fit = OutcomeAssociation(MIN_SUPPORT, ALPHA, MIN_POSITIVES).fit(matrix, outcome)
         columns = matrix.tocsc()  # one conversion, then cheap column reads
         for j in fit.ranking(top):
             j = int(j)

@@ -1073,7 +1073,7 @@ class DigestHighlight(_message.Message):
     def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., reason: _Optional[str] = ..., tickets: _Optional[_Iterable[_Union[SampleTicket, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class WeeklyDigest(_message.Message):
-    __slots__ = ("tenant_id", "iso_week", "previous_iso_week", "time_zone", "start_time", "end_time", "generated_at", "empty", "metrics", "previous_metrics", "kpis", "days", "top_issues", "active_issues", "unassigned_tickets", "issue_changes", "anomalies", "movers", "highlights", "drill_down", "model_version", "definitions", "sparkline_weeks")
+    __slots__ = ("tenant_id", "iso_week", "previous_iso_week", "time_zone", "start_time", "end_time", "generated_at", "empty", "metrics", "previous_metrics", "kpis", "days", "top_issues", "active_issues", "unassigned_tickets", "issue_changes", "anomalies", "movers", "highlights", "drill_down", "model_version", "definitions", "sparkline_weeks", "customers")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     ISO_WEEK_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_ISO_WEEK_FIELD_NUMBER: _ClassVar[int]
@@ -1097,6 +1097,7 @@ class WeeklyDigest(_message.Message):
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
     SPARKLINE_WEEKS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     iso_week: str
     previous_iso_week: str
@@ -1120,7 +1121,8 @@ class WeeklyDigest(_message.Message):
     model_version: int
     definitions: _containers.RepeatedCompositeFieldContainer[MetricDefinition]
     sparkline_weeks: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., iso_week: _Optional[str] = ..., previous_iso_week: _Optional[str] = ..., time_zone: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., empty: _Optional[bool] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., previous_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., kpis: _Optional[_Iterable[_Union[DigestKpi, _Mapping]]] = ..., days: _Optional[_Iterable[_Union[DigestDay, _Mapping]]] = ..., top_issues: _Optional[_Iterable[_Union[DigestIssue, _Mapping]]] = ..., active_issues: _Optional[int] = ..., unassigned_tickets: _Optional[int] = ..., issue_changes: _Optional[_Iterable[_Union[IssueChange, _Mapping]]] = ..., anomalies: _Optional[_Iterable[_Union[Anomaly, _Mapping]]] = ..., movers: _Optional[_Iterable[_Union[DigestMover, _Mapping]]] = ..., highlights: _Optional[_Iterable[_Union[DigestHighlight, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., model_version: _Optional[int] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., sparkline_weeks: _Optional[_Iterable[str]] = ...) -> None: ...
+    customers: CustomerInsights
+    def __init__(self, tenant_id: _Optional[str] = ..., iso_week: _Optional[str] = ..., previous_iso_week: _Optional[str] = ..., time_zone: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., empty: _Optional[bool] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., previous_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., kpis: _Optional[_Iterable[_Union[DigestKpi, _Mapping]]] = ..., days: _Optional[_Iterable[_Union[DigestDay, _Mapping]]] = ..., top_issues: _Optional[_Iterable[_Union[DigestIssue, _Mapping]]] = ..., active_issues: _Optional[int] = ..., unassigned_tickets: _Optional[int] = ..., issue_changes: _Optional[_Iterable[_Union[IssueChange, _Mapping]]] = ..., anomalies: _Optional[_Iterable[_Union[Anomaly, _Mapping]]] = ..., movers: _Optional[_Iterable[_Union[DigestMover, _Mapping]]] = ..., highlights: _Optional[_Iterable[_Union[DigestHighlight, _Mapping]]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., model_version: _Optional[int] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ..., sparkline_weeks: _Optional[_Iterable[str]] = ..., customers: _Optional[_Union[CustomerInsights, _Mapping]] = ...) -> None: ...
 
 class GetWeeklyDigestResponse(_message.Message):
     __slots__ = ("digest", "markdown", "html")
@@ -1200,8 +1202,8 @@ class OutcomeDriver(_message.Message):
     drill_down: TicketFilter
     def __init__(self, kind: _Optional[str] = ..., issue_id: _Optional[str] = ..., term: _Optional[str] = ..., label: _Optional[str] = ..., tickets: _Optional[int] = ..., with_outcome: _Optional[int] = ..., rate: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
-class GetCustomerInsightsResponse(_message.Message):
-    __slots__ = ("tickets", "new_customer_bucket", "tickets_with_tenure", "new_customer_tickets", "new_customer_issues", "praise_tickets", "praise", "trouble_tickets", "minefields")
+class CustomerInsights(_message.Message):
+    __slots__ = ("tickets", "new_customer_bucket", "tickets_with_tenure", "new_customer_tickets", "new_customer_issues", "praise_tickets", "praise", "trouble_tickets", "minefields", "start_time", "end_time")
     TICKETS_FIELD_NUMBER: _ClassVar[int]
     NEW_CUSTOMER_BUCKET_FIELD_NUMBER: _ClassVar[int]
     TICKETS_WITH_TENURE_FIELD_NUMBER: _ClassVar[int]
@@ -1211,6 +1213,8 @@ class GetCustomerInsightsResponse(_message.Message):
     PRAISE_FIELD_NUMBER: _ClassVar[int]
     TROUBLE_TICKETS_FIELD_NUMBER: _ClassVar[int]
     MINEFIELDS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     tickets: int
     new_customer_bucket: str
     tickets_with_tenure: int
@@ -1220,4 +1224,6 @@ class GetCustomerInsightsResponse(_message.Message):
     praise: _containers.RepeatedCompositeFieldContainer[OutcomeDriver]
     trouble_tickets: int
     minefields: _containers.RepeatedCompositeFieldContainer[OutcomeDriver]
-    def __init__(self, tickets: _Optional[int] = ..., new_customer_bucket: _Optional[str] = ..., tickets_with_tenure: _Optional[int] = ..., new_customer_tickets: _Optional[int] = ..., new_customer_issues: _Optional[_Iterable[_Union[NewCustomerIssue, _Mapping]]] = ..., praise_tickets: _Optional[int] = ..., praise: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., trouble_tickets: _Optional[int] = ..., minefields: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ...) -> None: ...
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, tickets: _Optional[int] = ..., new_customer_bucket: _Optional[str] = ..., tickets_with_tenure: _Optional[int] = ..., new_customer_tickets: _Optional[int] = ..., new_customer_issues: _Optional[_Iterable[_Union[NewCustomerIssue, _Mapping]]] = ..., praise_tickets: _Optional[int] = ..., praise: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., trouble_tickets: _Optional[int] = ..., minefields: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

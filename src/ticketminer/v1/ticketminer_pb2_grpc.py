@@ -98,7 +98,7 @@ class TicketMinerStub:
         self.GetCustomerInsights = channel.unary_unary(
                 '/ticketminer.v1.TicketMiner/GetCustomerInsights',
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.SerializeToString,
-                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsResponse.FromString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.CustomerInsights.FromString,
                 _registered_method=True)
 
 
@@ -273,7 +273,7 @@ def add_TicketMinerServicer_to_server(servicer, server):
             'GetCustomerInsights': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomerInsights,
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.FromString,
-                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsResponse.SerializeToString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.CustomerInsights.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -627,7 +627,7 @@ class TicketMiner:
             target,
             '/ticketminer.v1.TicketMiner/GetCustomerInsights',
             ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.SerializeToString,
-            ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsResponse.FromString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.CustomerInsights.FromString,
             options,
             channel_credentials,
             insecure,
