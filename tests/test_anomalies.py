@@ -144,7 +144,13 @@ def test_ingest_answer_on_the_wire_names_the_anomaly_and_the_matched_cause(loade
     app, result, _ = loaded
     top = max(_surges(app), key=lambda a: a.observed - a.expected)
     servicer = TicketMinerServicer(
-        app.tickets, app.metrics, app.issues, app.anomalies, app.digest, app.lifecycle
+        app.tickets,
+        app.metrics,
+        app.issues,
+        app.anomalies,
+        app.digest,
+        app.lifecycle,
+        app.tenants,
     )
     ticket = {t.external_id: t for t in result.tickets}[top.evidence_ticket_ids[1]]
     ticket.updated_at = (ticket.updated_at or ticket.created_at) + timedelta(minutes=2)

@@ -19,6 +19,7 @@ from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster_policy import ReclusterPolicy, ReclusterScheduler
+from ticketminer.services.tenant_settings import TenantSettingsService
 from ticketminer.services.tickets import TicketService
 from ticketminer.store.engine import init_schema, make_engine
 
@@ -34,6 +35,7 @@ class App:
     anomalies: AnomalyService
     digest: DigestService
     lifecycle: LifecycleService
+    tenants: TenantSettingsService
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -50,7 +52,8 @@ class App:
             time_zone=settings.anomaly_time_zone,
             history_days=settings.anomaly_history_days,
         )
-        tenure = parse_edges(settings.tenure_edges_days)
+        tenants = TenantSettingsService(engine, parse_edges(settings.tenure_edges_days))
+        tenure = tenants.tenure
         metrics = MetricsService(
             cache, columns, models.labels, resolve_filter=anomalies.tickets_filter, tenure=tenure
         )
@@ -85,9 +88,12 @@ class App:
             metrics,
             anomalies,
             lifecycle,
+            tenure,
             ticket_url=settings.digest_ticket_url,
         )
-        return cls(settings, engine, cache, tickets, metrics, issues, anomalies, digest, lifecycle)
+        return cls(
+            settings, engine, cache, tickets, metrics, issues, anomalies, digest, lifecycle, tenants
+        )
 
     def scheduler(self) -> ReclusterScheduler:
         """The background re-cluster policy (the server starts it; the CLI does not)."""

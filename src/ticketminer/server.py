@@ -40,7 +40,13 @@ class Server:
         )
         app = self.app
         servicer = TicketMinerServicer(
-            app.tickets, app.metrics, app.issues, app.anomalies, app.digest, app.lifecycle
+            app.tickets,
+            app.metrics,
+            app.issues,
+            app.anomalies,
+            app.digest,
+            app.lifecycle,
+            app.tenants,
         )
         self._scheduler = self.app.scheduler()
         self._scans = self.app.anomaly_scheduler()

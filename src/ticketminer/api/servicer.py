@@ -35,6 +35,7 @@ from ticketminer.api.issues_convert import (
 )
 from ticketminer.api.lifecycle_convert import insights_args, insights_to_proto
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
+from ticketminer.api.tenant_settings_convert import settings_to_proto, update_from_proto
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.model import Ticket
@@ -43,6 +44,7 @@ from ticketminer.services.digest import DigestService
 from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
+from ticketminer.services.tenant_settings import TenantSettingsService
 from ticketminer.services.tickets import TicketService
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
@@ -82,7 +84,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         anomalies: AnomalyService,
         digest: DigestService,
         lifecycle: LifecycleService,
+        tenants: TenantSettingsService,
     ) -> None:
+        self._tenants = tenants
         self._lifecycle = lifecycle
         self._digest = digest
         self._tickets = tickets
@@ -211,3 +215,12 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         start, end = insights_args(request)
         found = self._lifecycle.insights(tenant_of(request.tenant_id), start, end, request.top)
         return insights_to_proto(found, pb.CustomerInsights())
+
+    def GetTenantSettings(self, request, context: grpc.ServicerContext):
+        tenant = tenant_of(_well_formed(request).tenant_id)
+        return settings_to_proto(self._tenants.get(tenant), self._tenants.tenure(tenant))
+
+    def UpdateTenantSettings(self, request, context: grpc.ServicerContext):
+        changed, paths = update_from_proto(_well_formed(request))
+        saved = self._tenants.update(changed, paths)
+        return settings_to_proto(saved, self._tenants.tenure(saved.tenant_id))

@@ -9,6 +9,7 @@ were created. Bucket names follow the edges, so a platform that sets its own edg
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
@@ -59,3 +60,10 @@ def parse_edges(text: str) -> TenureBuckets:
 
 
 DEFAULT_BUCKETS = TenureBuckets()
+
+# The buckets of a tenant (its own edges, else the server's default).
+TenureOf = Callable[[str], TenureBuckets]
+
+
+def default_tenure(_tenant_id: str) -> TenureBuckets:
+    return DEFAULT_BUCKETS

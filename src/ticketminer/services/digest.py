@@ -49,6 +49,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant, Granularity, GroupBy, MetricsQuery, TicketFilter
 from ticketminer.domain.issues import IssueRecord, LineageKind
 from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport
+from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
 from ticketminer.metrics.facts_table import FactsTable
@@ -154,11 +155,13 @@ class DigestService:
         metrics: MetricsService,
         anomalies: AnomalyService,
         lifecycle: LifecycleService | None = None,
+        tenure: TenureOf = default_tenure,
         clock: Callable[[], datetime] = utc_now,
         ticket_url: str = "",
     ) -> None:
         self._ticket_url = ticket_url
         self._lifecycle = lifecycle
+        self._tenure = tenure
         self._engine = engine
         self._facts = facts
         self._columns = columns
@@ -192,7 +195,8 @@ class DigestService:
         # column cache hands out a new array on any reassignment).
         newest = int(facts.version.max()) if len(facts) else 0
         anomalies = tuple((a.anomaly_id, a.updated_at) for a in found)
-        stamp = (len(facts), newest, weakref.ref(column), model.version, anomalies)
+        tenure = self._tenure(tenant_id).edges_days  # the customer sections follow it
+        stamp = (len(facts), newest, weakref.ref(column), model.version, anomalies, tenure)
         key = (tenant_id, str(week), zone, int(fcr_variant))
         with self._cache_lock:
             cached = self._cache.get(key)

@@ -31,7 +31,7 @@ from ticketminer.domain.issues import (
 )
 from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
-from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
+from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.ticket_text import ticket_tokens
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
@@ -76,7 +76,7 @@ class IssueService:
         metrics: MetricsService,
         random_state: int = 0,
         anomalies_of: AnomaliesOf = lambda _tenant, _issue, _start, _end: [],
-        tenure: TenureBuckets = DEFAULT_BUCKETS,
+        tenure: TenureOf = default_tenure,
     ) -> None:
         self._tenure = tenure
         self._anomalies_of = anomalies_of
@@ -157,11 +157,13 @@ class IssueService:
             raise InvalidArgument(
                 [FieldViolation("page_size", f"must be between 1 and {MAX_ISSUES_PER_PAGE}")]
             )
-        self._tenure.check(tenure_buckets, "tenure_buckets")
+        self._tenure(tenant_id).check(tenure_buckets, "tenure_buckets")
         model = self._models.current(tenant_id)
         facts = self._facts.table(tenant_id)
         column = self._columns.column(tenant_id, facts)
-        window = self._mask(facts, TicketFilter(start, end, tenure_buckets=tenure_buckets))
+        window = self._mask(
+            tenant_id, facts, TicketFilter(start, end, tenure_buckets=tenure_buckets)
+        )
         in_window = int(window.sum())
         volumes = np.bincount(column[window], minlength=1)
         records = [
@@ -185,9 +187,10 @@ class IssueService:
             window_end=end,
         )
 
-    def _mask(self, facts: FactsTable, flt: TicketFilter) -> np.ndarray:
+    def _mask(self, tenant_id: str, facts: FactsTable, flt: TicketFilter) -> np.ndarray:
         """Rows in the filter's window and tenure buckets (it holds nothing else)."""
-        return select(facts, flt, _no_attributes, tenure=lambda: tenure_column(facts, self._tenure))
+        buckets = self._tenure(tenant_id)
+        return select(facts, flt, _no_attributes, tenure=lambda: tenure_column(facts, buckets))
 
     def get_issue(
         self,
@@ -202,7 +205,7 @@ class IssueService:
             raise NotFound(f"issue {issue_id} not found in tenant {tenant_id!r}")
         facts = self._facts.table(tenant_id)
         column = self._columns.column(tenant_id, facts)
-        window = self._mask(facts, TicketFilter(start, end))
+        window = self._mask(tenant_id, facts, TicketFilter(start, end))
         summary = self._summaries(tenant_id, facts, column, [record], start, end, window)[0]
         flt = TicketFilter(start_time=start, end_time=end, issue_ids=(issue_id,))
         daily = self._metrics.get_metrics(
@@ -243,7 +246,7 @@ class IssueService:
         in_window = int(window.sum())
         trend_end = end or (from_us(int(facts.created_us.max()) + 1) if len(facts) else None)
         # Trends look back from the window's end over the same customers.
-        customers = self._mask(facts, TicketFilter(tenure_buckets=tenure_buckets))
+        customers = self._mask(tenant_id, facts, TicketFilter(tenure_buckets=tenure_buckets))
         trends = _trends(facts, np.where(customers, column, -1), trend_end)
         samples = _newest_per_issue(facts, column, window, ids)
         wanted = [pk for pks in samples.values() for pk in pks]

@@ -31,7 +31,7 @@ from ticketminer.domain.lifecycle import (
     NewCustomerIssue,
     OutcomeDriver,
 )
-from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
+from ticketminer.domain.tenure import TenureBuckets, TenureOf, default_tenure
 from ticketminer.domain.timeutil import to_us
 from ticketminer.lifecycle.association import OutcomeAssociation, one_hot
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
@@ -56,7 +56,7 @@ class LifecycleService:
         columns: IssueColumns,
         metrics: MetricsService,
         labels: Callable[[str], dict[int, str]],
-        tenure: TenureBuckets = DEFAULT_BUCKETS,
+        tenure: TenureOf = default_tenure,
     ) -> None:
         self._engine = engine
         self._facts = facts
@@ -97,8 +97,9 @@ class LifecycleService:
                 ext = external_ids(conn, [int(p) for p in facts.pk[newest]])
                 return tuple(ext[int(p)] for p in facts.pk[newest] if int(p) in ext)
 
+            buckets = self._tenure(tenant_id)
             news = self._new_customers(
-                tenant_id, facts, rows, issues, issue_items, labels, window, top, evidence
+                tenant_id, buckets, facts, rows, issues, issue_items, labels, window, top, evidence
             )
             csat = facts.csat[rows]
             praised = (csat == PRAISE_CSAT) | (sentiment >= POSITIVE_SENTIMENT)
@@ -112,7 +113,7 @@ class LifecycleService:
             start=start,
             end=end,
             tickets=len(rows),
-            new_bucket=self._tenure.names[0],
+            new_bucket=buckets.names[0],
             with_tenure=news[0],
             new_customer_tickets=news[1],
             new_customer_issues=news[2],
@@ -123,17 +124,27 @@ class LifecycleService:
         )
 
     def _new_customers(
-        self, tenant_id, facts: FactsTable, rows, issues, issue_items, labels, window, top, evidence
+        self,
+        tenant_id,
+        buckets: TenureBuckets,
+        facts: FactsTable,
+        rows,
+        issues,
+        issue_items,
+        labels,
+        window,
+        top,
+        evidence,
     ) -> tuple[int, int, tuple[NewCustomerIssue, ...]]:
         """(tickets with a tenure, of them new customers', the ranked issues)."""
-        codes = tenure_column(facts, self._tenure).codes[rows]
+        codes = tenure_column(facts, buckets).codes[rows]
         known = codes >= 0
         is_new = codes == 0
         fit = OutcomeAssociation(MIN_SUPPORT, ALPHA, MIN_POSITIVES).fit(
             issue_items[known], is_new[known]
         )
         ranked = [int(i) for i in fit.ranking(top)]
-        new_bucket = self._tenure.names[0]
+        new_bucket = buckets.names[0]
         metrics = {}
         if ranked:
             flt = replace(window, issue_ids=tuple(ranked), tenure_buckets=(new_bucket,))

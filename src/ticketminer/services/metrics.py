@@ -17,7 +17,7 @@ from ticketminer.domain.metrics import (
     VolumeTrend,
 )
 from ticketminer.domain.model import TicketStatus
-from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
+from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us
 from ticketminer.metrics.aggregate import metric_sets
 from ticketminer.metrics.definitions import definitions, effective_variant
@@ -69,7 +69,7 @@ class MetricsService:
         labels: IssueLabels = lambda _tenant: {},
         max_groups: int = MAX_GROUPS,
         resolve_filter: Callable[[str, TicketFilter], TicketFilter] = lambda _t, flt: flt,
-        tenure: TenureBuckets = DEFAULT_BUCKETS,
+        tenure: TenureOf = default_tenure,
     ) -> None:
         self._tenure = tenure
         self._resolve_filter = resolve_filter
@@ -88,10 +88,12 @@ class MetricsService:
         def issue_column() -> np.ndarray:
             return self._issues.column(query.tenant_id, facts)
 
-        def tenure() -> Categorical:
-            return tenure_column(facts, self._tenure)
+        tenure_of_tenant = self._tenure(query.tenant_id)
 
-        self._tenure.check(flt.tenure_buckets, "filter.tenure_buckets")
+        def tenure() -> Categorical:
+            return tenure_column(facts, tenure_of_tenant)
+
+        tenure_of_tenant.check(flt.tenure_buckets, "filter.tenure_buckets")
         columns = _Columns(attribute, issue_column, tenure)
         rows = np.flatnonzero(select(facts, flt, attribute, issue_column, tenure))
         variant = effective_variant(query.fcr_variant)

@@ -15,7 +15,7 @@ from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import IngestResult, StoredTicket, Ticket
-from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
+from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.upsert import UpsertPlan
 from ticketminer.domain.validation import Limits, validate_ticket
 from ticketminer.metrics.selection import select
@@ -74,7 +74,7 @@ class TicketService:
         limits: Limits | None = None,
         anomalies_for: AnomaliesFor = _no_anomalies,
         resolve_filter: ResolveFilter = _unresolved,
-        tenure: TenureBuckets = DEFAULT_BUCKETS,
+        tenure: TenureOf = default_tenure,
     ) -> None:
         self._tenure = tenure
         self._labels = labels
@@ -178,7 +178,8 @@ class TicketService:
             )
         page_size = page_size or DEFAULT_PAGE_SIZE
         fingerprint = filter_fingerprint(tenant_id, flt)
-        self._tenure.check(flt.tenure_buckets, "filter.tenure_buckets")
+        buckets = self._tenure(tenant_id)
+        buckets.check(flt.tenure_buckets, "filter.tenure_buckets")
         flt = self._resolve_filter(tenant_id, flt)
         facts = self._cache.table(tenant_id)
         mask = select(
@@ -186,7 +187,7 @@ class TicketService:
             flt,
             lambda key: self._cache.attribute(tenant_id, facts, key),
             lambda: self._issues.column(tenant_id, facts),
-            lambda: tenure_column(facts, self._tenure),
+            lambda: tenure_column(facts, buckets),
         )
         rows = np.flatnonzero(mask)
         total = len(rows)

@@ -249,6 +249,15 @@ anomaly_scans = Table(
     Column("ticket_version", BigInteger, nullable=False),
 )
 
+# Per-tenant settings as one JSON document, so a new setting needs no new column.
+tenant_settings = Table(
+    "tenant_settings",
+    metadata,
+    Column("tenant_id", String(256), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
 counters = Table(
     "counters",
     metadata,

@@ -100,6 +100,16 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.CustomerInsights.FromString,
                 _registered_method=True)
+        self.GetTenantSettings = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/GetTenantSettings',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetTenantSettingsRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.FromString,
+                _registered_method=True)
+        self.UpdateTenantSettings = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/UpdateTenantSettings',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.UpdateTenantSettingsRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
@@ -207,6 +217,20 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTenantSettings(self, request, context):
+        """A tenant's settings; unset ones follow the server's defaults.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTenantSettings(self, request, context):
+        """Change the settings named in update_mask (all of them when it is empty).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -274,6 +298,16 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     servicer.GetCustomerInsights,
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.CustomerInsights.SerializeToString,
+            ),
+            'GetTenantSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTenantSettings,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.GetTenantSettingsRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.SerializeToString,
+            ),
+            'UpdateTenantSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTenantSettings,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.UpdateTenantSettingsRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -628,6 +662,60 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/GetCustomerInsights',
             ticketminer_dot_v1_dot_ticketminer__pb2.GetCustomerInsightsRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.CustomerInsights.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTenantSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/GetTenantSettings',
+            ticketminer_dot_v1_dot_ticketminer__pb2.GetTenantSettingsRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTenantSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/UpdateTenantSettings',
+            ticketminer_dot_v1_dot_ticketminer__pb2.UpdateTenantSettingsRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.FromString,
             options,
             channel_credentials,
             insecure,
