@@ -148,7 +148,7 @@ def run_synth(args: argparse.Namespace) -> int:
     frame = counts_frame(scenario)
     count = write_jsonl(args.out, iter_tickets(frame))
     if args.truth:
-        write_truth(args.truth, scenario, frame.truth(), frame.topic_of())
+        write_truth(args.truth, scenario, frame.truth(), frame.topic_of(), frame.journey_truth())
     truth = f", truth in {args.truth}" if args.truth else ""
     print(
         f"wrote {count} tickets ({scenario.first_day} to {scenario.end}, preset {args.preset}, "

@@ -1,7 +1,9 @@
 """Synthetic helpdesk histories with injected incidents and their ground truth.
 
 A `Scenario` (see `preset`) describes weeks of bilingual tickets from an electronics
-shop's helpdesk and the incidents to inject. Two paths generate it:
+shop's helpdesk, the incidents to inject and, optionally, a `CustomerJourney` (new
+customers' activation trouble and packaging praise, with their ground truth). Two
+paths generate it:
 
 - `counts_frame(scenario)`: every ticket as numpy arrays (times, topic, attributes,
   channel, first response, FCR, reopen, CSAT, sentiment), without text, for
@@ -16,12 +18,19 @@ values the frame holds. Same scenario, same output, byte for byte.
 
 from ticketminer.synth.frame import SynthFrame, counts_frame
 from ticketminer.synth.generator import SynthResult, generate, iter_tickets
-from ticketminer.synth.output import read_truth, ticket_json, write_jsonl, write_truth
+from ticketminer.synth.output import (
+    read_journey,
+    read_truth,
+    ticket_json,
+    write_jsonl,
+    write_truth,
+)
 from ticketminer.synth.scenario import (
     DEFAULT_END,
     KINDS,
     KPI_METRICS,
     PRESETS,
+    CustomerJourney,
     Incident,
     Scenario,
     preset,
@@ -34,6 +43,7 @@ __all__ = [
     "KPI_METRICS",
     "PRESETS",
     "TOPIC_KEYS",
+    "CustomerJourney",
     "Incident",
     "Scenario",
     "SynthFrame",
@@ -42,6 +52,7 @@ __all__ = [
     "generate",
     "iter_tickets",
     "preset",
+    "read_journey",
     "read_truth",
     "ticket_json",
     "write_jsonl",

@@ -5,6 +5,9 @@ directly (1,000 tickets a day for 8 weeks take a few tens of milliseconds). The 
 path (`generator.py`) renders the rows of this same frame into tickets, so both paths
 share the rate model, the attribute distributions and the incident logic; a frame's
 values are exactly what the service measures on the rendered tickets.
+
+A scenario's customer journey draws from streams of its own (`JOURNEY_STREAM`), and
+only when it is set, so scenarios without one get the frames they always got.
 """
 
 from __future__ import annotations
@@ -16,15 +19,22 @@ import numpy as np
 from ticketminer.domain.timeutil import to_us
 from ticketminer.synth import attributes as attrs
 from ticketminer.synth.draws import categorical
-from ticketminer.synth.lifecycle import simulate
+from ticketminer.synth.lifecycle import Lifecycle, praise_csat, simulate
 from ticketminer.synth.rates import RateModel, rate_model
-from ticketminer.synth.scenario import Incident, Scenario
+from ticketminer.synth.scenario import (
+    FIRST_WEEK_DAYS,
+    NEW_CUSTOMER_DAYS,
+    CustomerJourney,
+    Incident,
+    Scenario,
+)
 from ticketminer.synth.topics import TOPIC_INDEX, TOPIC_KEYS, TOPICS
 
 DAY_US = 86_400_000_000
 CUSTOMER_HISTORY_US = 6 * 365 * DAY_US  # the oldest customer signed up this long before
 TICKETS_PER_CUSTOMER = 1.6
 ORDER_NUMBERS = (1_000_000_000, 10_000_000_000)  # ten digits
+JOURNEY_STREAM = 0x70E5  # seeds the journey's generators with the scenario's seed
 _HAS_ATTRIBUTE = {key: np.array([key in t.attributes for t in TOPICS]) for key in attrs.CATEGORIES}
 _HAS_ORDER = np.array([t.has_order for t in TOPICS])
 _NEGATIVE = np.array([t.negative for t in TOPICS])
@@ -90,6 +100,12 @@ class SynthFrame:
     def local_hour(self) -> np.ndarray:
         return self.rates.local_hour[self.cell]
 
+    @property
+    def tenure_days(self) -> np.ndarray:
+        """Whole days from each ticket's customer's sign-up to the ticket, as the
+        service buckets tenure (0 = signed up less than a day before)."""
+        return (self.created_us - self.customer_since_us) // DAY_US
+
     def truth(self) -> list[Incident]:
         """The scenario's incidents with the external ids of their tickets."""
         out = []
@@ -97,6 +113,21 @@ class SynthFrame:
             ids = tuple(self.external_id(r) for r in rows.tolist())
             out.append(replace(inc, external_ids=ids))
         return out
+
+    def journey_truth(self) -> CustomerJourney | None:
+        """The scenario's journey with the external ids of its activation tickets from
+        first-week customers and of its praise tickets; None without a journey."""
+        journey = self.scenario.journey
+        if journey is None:
+            return None
+        activation = self.topic == TOPIC_INDEX[journey.activation_topic]
+        first_week = activation & (self.tenure_days < FIRST_WEEK_DAYS)
+        praise = self.topic == TOPIC_INDEX[journey.praise_topic]
+        return replace(
+            journey,
+            activation_ids=tuple(self.external_id(r) for r in np.flatnonzero(first_week).tolist()),
+            praise_ids=tuple(self.external_id(r) for r in np.flatnonzero(praise).tolist()),
+        )
 
     def topic_of(self) -> dict[str, str]:
         """Ground-truth topic label of every ticket."""
@@ -113,7 +144,7 @@ def counts_frame(scenario: Scenario) -> SynthFrame:
     forced = _forced_dims(scenario.incidents, injected, n)
 
     channel = _override(categorical(rng, attrs.CHANNEL_WEIGHTS, n), forced.get("channel"))
-    customer, since, segment = _customers(rng, scenario, created)
+    customer, since, segment = _customers(rng, scenario, created, topic)
     codes = _attributes(rng, scenario, created, topic, forced, segment)
     abroad = codes["region"] == attrs.REGIONS.index(attrs.ABROAD)
     language = np.where(
@@ -136,6 +167,8 @@ def counts_frame(scenario: Scenario) -> SynthFrame:
         frt_factor=frt_factor,
         one_touch_factor=one_touch_factor,
     )
+    if scenario.journey is not None:
+        life = _praise_ratings(scenario, scenario.journey, topic, life)
     rows = []
     for inc, strength, mine in zip(scenario.incidents, scoped, injected, strict=True):
         if inc.kind in ("volume_surge", "emerging_issue"):
@@ -275,8 +308,13 @@ def _attributes(
     return out
 
 
+def _journey_rng(scenario: Scenario, part: int) -> np.random.Generator:
+    """One generator per journey draw, apart from the main stream and each other."""
+    return np.random.default_rng([scenario.seed, JOURNEY_STREAM, part])
+
+
 def _customers(
-    rng: np.random.Generator, scenario: Scenario, created: np.ndarray
+    rng: np.random.Generator, scenario: Scenario, created: np.ndarray, topic: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A pool of customers with sign-up times (sorted, so older customers have lower
     numbers); each ticket comes from one who had signed up by then, so customers
@@ -287,9 +325,64 @@ def _customers(
     since = np.sort(rng.integers(oldest, scenario.end_us, size=pool)) // 1_000_000 * 1_000_000
     since[0] = oldest
     eligible = np.searchsorted(since, created, side="right")
-    customer = (rng.random(n) * eligible).astype(np.int64)
-    segment = categorical(rng, attrs.SEGMENT_WEIGHTS, pool)[customer]
-    return customer, since[customer], segment
+    pick = rng.random(n)
+    segments = categorical(rng, attrs.SEGMENT_WEIGHTS, pool)
+    if scenario.journey is not None:
+        rng = _journey_rng(scenario, 0)
+        return _journey_customers(rng, scenario.journey, created, topic, since, segments, pick)
+    customer = (pick * eligible).astype(np.int64)
+    return customer, since[customer], segments[customer]
+
+
+def _journey_customers(
+    rng: np.random.Generator,
+    journey: CustomerJourney,
+    created: np.ndarray,
+    topic: np.ndarray,
+    since: np.ndarray,
+    segments: np.ndarray,
+    pick: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers when the journey sets the tenure: a ticket from a new customer (in
+    the first week for most activation tickets, the first 30 days for the share of
+    the others) brings a sign-up inside that window to the pool and then comes from
+    any pool customer who signed up inside it, so new customers file repeat tickets
+    too; every other ticket comes from a customer of longer standing. The pool stays
+    sorted by sign-up, so customers keep their number, segment and sign-up."""
+    n = len(created)
+    activation = topic == TOPIC_INDEX[journey.activation_topic]
+    first_week = activation & (rng.random(n) < journey.activation_first_week_share)
+    new = ~first_week & (rng.random(n) < journey.new_customer_share)
+    window = np.where(first_week, FIRST_WEEK_DAYS, np.where(new, NEW_CUSTOMER_DAYS, 0)) * DAY_US
+    fresh = np.flatnonzero(window > 0)
+    # whole seconds in [0, window): the sign-up falls inside its ticket's window
+    offset = np.floor(rng.random(len(fresh)) * (window[fresh] // 1_000_000)).astype(np.int64)
+    signed_up = np.concatenate([since, created[fresh] - offset * 1_000_000])
+    segment = np.concatenate([segments, categorical(rng, attrs.SEGMENT_WEIGHTS, len(fresh))])
+    order = np.argsort(signed_up, kind="stable")  # the oldest customer stays first
+    signed_up, segment = signed_up[order], segment[order]
+    # established customers: signed up at least NEW_CUSTOMER_DAYS before the ticket
+    established = np.searchsorted(signed_up, created - NEW_CUSTOMER_DAYS * DAY_US, side="right")
+    customer = (pick * established).astype(np.int64)
+    lo = np.searchsorted(signed_up, created[fresh] - window[fresh], side="right")
+    hi = np.searchsorted(signed_up, created[fresh], side="right")
+    customer[fresh] = lo + (rng.random(len(fresh)) * (hi - lo)).astype(np.int64)
+    return customer, signed_up[customer], segment[customer]
+
+
+def _praise_ratings(
+    scenario: Scenario, journey: CustomerJourney, topic: np.ndarray, life: Lifecycle
+) -> Lifecycle:
+    """The journey's praise tickets rated as compliments are (`praise_csat`)."""
+    praise = topic == TOPIC_INDEX[journey.praise_topic]
+    csat = life.csat.copy()
+    csat[praise] = praise_csat(
+        _journey_rng(scenario, 1),
+        life.solved[praise],
+        journey.praise_rated_share,
+        journey.praise_five_share,
+    )
+    return life._replace(csat=csat)
 
 
 def _in_scope(

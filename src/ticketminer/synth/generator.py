@@ -20,7 +20,7 @@ from ticketminer.domain.timeutil import from_us
 from ticketminer.synth import attributes as attrs
 from ticketminer.synth import wording
 from ticketminer.synth.frame import SynthFrame, counts_frame
-from ticketminer.synth.scenario import Incident, Scenario
+from ticketminer.synth.scenario import CustomerJourney, Incident, Scenario
 from ticketminer.synth.topics import STORIES, TOPICS, Story, Topic
 from ticketminer.synth.wording import Voice, below, pick
 
@@ -43,6 +43,7 @@ class SynthResult:
     truth: list[Incident]  # the scenario's incidents with their tickets' external ids
     topic_of: dict[str, str]  # external_id -> topic key (ground-truth labels)
     frame: SynthFrame  # the same tickets as arrays
+    journey: CustomerJourney | None = None  # the journey with its tickets' external ids
 
 
 def generate(scenario: Scenario) -> SynthResult:
@@ -53,6 +54,7 @@ def generate(scenario: Scenario) -> SynthResult:
         truth=frame.truth(),
         topic_of=frame.topic_of(),
         frame=frame,
+        journey=frame.journey_truth(),
     )
 
 
@@ -193,7 +195,7 @@ def _thread(
     rounds = sorted(rng.uniform(response + 1, horizon - 1) for _ in range(2 * row["touches"] - 2))
     for asked, answered in zip(rounds[::2], rounds[1::2], strict=True):
         out.append(
-            (int(asked), customer, wording.customer_follow_up(rng, voice), True, customer_id)
+            (int(asked), customer, wording.customer_follow_up(rng, topic, voice), True, customer_id)
         )
         body = wording.agent_follow_up(rng, topic, voice)
         out.append((int(answered), agent, body, True, agent_id))

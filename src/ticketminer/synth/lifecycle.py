@@ -142,3 +142,14 @@ def simulate(
         planned_reopen_s=reopen_at,
         planned_final_s=final,
     )
+
+
+def praise_csat(
+    rng: np.random.Generator, solved: np.ndarray, rated_share: float, five_share: float
+) -> np.ndarray:
+    """CSAT of tickets written to compliment (int8, 0 = no rating): such customers
+    rate more often than others and high, `five_share` of the ratings 5, the rest 4."""
+    n = len(solved)
+    rated = solved & (rng.random(n) < rated_share)
+    score = np.where(rng.random(n) < five_share, 5, 4)
+    return np.where(rated, score, 0).astype(np.int8)

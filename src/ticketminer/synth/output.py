@@ -1,6 +1,7 @@
 """Files of a synthetic history: tickets as JSONL in the wire `Ticket` JSON mapping
 (what `ticketminer import` and the gRPC JSON mapping accept) and the ground truth as
-JSON. Both are byte-identical for the same scenario."""
+JSON. Both are byte-identical for the same scenario; a scenario without a customer
+journey gets no "journey" key, so its truth reads as it did before journeys."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from google.protobuf import json_format
 
 from ticketminer.api.convert import ticket_to_proto
 from ticketminer.domain.model import Ticket
-from ticketminer.synth.scenario import Incident, Scenario
+from ticketminer.synth.scenario import CustomerJourney, Incident, Scenario
 from ticketminer.synth.topics import TOPIC_KEYS
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -82,10 +83,47 @@ def incident_from_json(data: dict[str, Any]) -> Incident:
     )
 
 
-def truth_json(scenario: Scenario, truth: list[Incident], topic_of: dict[str, str]) -> str:
-    """The scenario's parameters, its incidents with their tickets, and every
-    ticket's topic label: one line per top-level key and per incident, so the file
-    reads in a pager and diffs by incident."""
+def journey_json(journey: CustomerJourney) -> dict[str, Any]:
+    return {
+        "new_customer_share": journey.new_customer_share,
+        "activation_topic": journey.activation_topic,
+        "activation_per_day": journey.activation_per_day,
+        "activation_first_week_share": journey.activation_first_week_share,
+        "praise_topic": journey.praise_topic,
+        "praise_per_day": journey.praise_per_day,
+        "praise_rated_share": journey.praise_rated_share,
+        "praise_five_share": journey.praise_five_share,
+        "activation_ids": list(journey.activation_ids),
+        "praise_ids": list(journey.praise_ids),
+    }
+
+
+def journey_from_json(data: dict[str, Any]) -> CustomerJourney:
+    return CustomerJourney(
+        new_customer_share=data["new_customer_share"],
+        activation_topic=data["activation_topic"],
+        activation_per_day=data["activation_per_day"],
+        activation_first_week_share=data["activation_first_week_share"],
+        praise_topic=data["praise_topic"],
+        praise_per_day=data["praise_per_day"],
+        praise_rated_share=data["praise_rated_share"],
+        praise_five_share=data["praise_five_share"],
+        activation_ids=tuple(data["activation_ids"]),
+        praise_ids=tuple(data["praise_ids"]),
+    )
+
+
+def truth_json(
+    scenario: Scenario,
+    truth: list[Incident],
+    topic_of: dict[str, str],
+    journey: CustomerJourney | None = None,
+) -> str:
+    """The scenario's parameters, its incidents with their tickets, its customer
+    journey (`SynthFrame.journey_truth()`, which carries the tickets; without it the
+    scenario's journey, whose id lists are empty) and every ticket's topic label: one
+    line per top-level key and per incident, so the file reads in a pager and diffs
+    by incident."""
     document: dict[str, Any] = {
         "format": TRUTH_FORMAT,
         "scenario": {
@@ -102,8 +140,11 @@ def truth_json(scenario: Scenario, truth: list[Incident], topic_of: dict[str, st
         },
         "topics": list(TOPIC_KEYS),
         "incidents": [incident_json(inc) for inc in truth],
-        "labels": topic_of,
     }
+    journey = journey if journey is not None else scenario.journey
+    if journey is not None:
+        document["journey"] = journey_json(journey)
+    document["labels"] = topic_of
     lines = []
     for key, value in document.items():
         if key == "incidents":
@@ -120,12 +161,24 @@ def _compact(value: Any) -> str:
 
 
 def write_truth(
-    path: str | Path, scenario: Scenario, truth: list[Incident], topic_of: dict[str, str]
+    path: str | Path,
+    scenario: Scenario,
+    truth: list[Incident],
+    topic_of: dict[str, str],
+    journey: CustomerJourney | None = None,
 ) -> None:
-    Path(path).write_text(truth_json(scenario, truth, topic_of) + "\n", encoding="utf-8")
+    text = truth_json(scenario, truth, topic_of, journey)
+    Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 def read_truth(path: str | Path) -> tuple[list[Incident], dict[str, str]]:
     """The incidents and the topic labels of a truth file."""
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     return [incident_from_json(d) for d in document["incidents"]], document["labels"]
+
+
+def read_journey(path: str | Path) -> CustomerJourney | None:
+    """The customer journey of a truth file with its tickets; None if it has none."""
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = document.get("journey")
+    return None if data is None else journey_from_json(data)

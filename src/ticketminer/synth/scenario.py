@@ -1,7 +1,10 @@
-"""What to generate: the calendar, the volume, and the incidents with their ground truth.
+"""What to generate: the calendar, the volume, the incidents and the customer journey,
+with their ground truth.
 
 Incidents are one dataclass for every kind, so their ground truth serialises the same
-way and a benchmark can sweep kinds and magnitudes with `dataclasses.replace`.
+way and a benchmark can sweep kinds and magnitudes with `dataclasses.replace`. The
+customer journey (tenure and praise) is optional, so scenarios without one generate
+exactly what they did before it existed.
 """
 
 from __future__ import annotations
@@ -23,9 +26,16 @@ KINDS = ("volume_surge", "emerging_issue", "kpi_degradation", "sentiment_surge")
 KPI_METRICS = ("first_response_time", "fcr")
 # A fixed end keeps the default output the same whichever day it is generated on.
 DEFAULT_END = date(2026, 11, 16)
-PRESETS = ("default", "none", "shipping")
+PRESETS = ("default", "none", "shipping", "lifecycle")
 # Presets place their incidents up to 20 days before the end, after some baseline.
 MIN_PRESET_DAYS = 28
+# The service's first tenure bucket (`domain.tenure.DEFAULT_EDGES_DAYS`) and the first
+# week, in which most activation trouble happens.
+NEW_CUSTOMER_DAYS = 30
+FIRST_WEEK_DAYS = 7
+# The lifecycle preset's journey volumes, as shares of `tickets_per_day`.
+ACTIVATION_SHARE = 0.04
+PRAISE_SHARE = 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +132,83 @@ class Incident:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerJourney:
+    """Customer tenure and praise with a known truth, so that the service's customer
+    insights (what trips up new customers, what customers praise) can be checked.
+
+    - `new_customer_share` of the ordinary tickets come from customers in their first
+      `NEW_CUSTOMER_DAYS` days (without a journey sign-ups are uniform over six years,
+      so hardly any do), the rest from customers of longer standing;
+    - `activation_topic` gets `activation_per_day` tickets on an average day on top of
+      its baseline; `activation_first_week_share` of them come from customers who
+      signed up at most `FIRST_WEEK_DAYS` days before (the others are ordinary);
+    - `praise_topic` gets `praise_per_day` tickets a day (ordinary in tenure); of the
+      solved ones `praise_rated_share` are rated, `praise_five_share` of those 5, the
+      rest 4: people who write to compliment rate generously.
+
+    `activation_ids` and `praise_ids` are filled in the ground truth
+    (`SynthFrame.journey_truth`): the activation tickets whose customer had signed up
+    at most `FIRST_WEEK_DAYS` days before, and every praise ticket, in creation order.
+    """
+
+    new_customer_share: float = 0.12
+    activation_topic: str = "account_activation"
+    activation_per_day: float = 0.0
+    activation_first_week_share: float = 0.85
+    praise_topic: str = "packaging_praise"
+    praise_per_day: float = 0.0
+    praise_rated_share: float = 0.8
+    praise_five_share: float = 0.9
+    activation_ids: tuple[str, ...] = ()
+    praise_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("activation_topic", "praise_topic"):
+            if getattr(self, name) not in TOPIC_INDEX:
+                problems.append(f"unknown {name} {getattr(self, name)!r}")
+        if self.activation_topic == self.praise_topic:
+            problems.append("activation_topic and praise_topic must differ")
+        for name in (
+            "new_customer_share",
+            "activation_first_week_share",
+            "praise_rated_share",
+            "praise_five_share",
+        ):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} must be in [0, 1]")
+        for name in ("activation_per_day", "praise_per_day"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must not be negative")
+        if problems:
+            raise ValueError(f"customer journey: {'; '.join(problems)}")
+
+    @classmethod
+    def scaled(cls, tickets_per_day: float, **params: Any) -> CustomerJourney:
+        """The lifecycle preset's journey for a helpdesk of `tickets_per_day`:
+        activation and praise at `ACTIVATION_SHARE` and `PRAISE_SHARE` of it."""
+        volumes = {
+            "activation_per_day": round(ACTIVATION_SHARE * tickets_per_day, 3),
+            "praise_per_day": round(PRAISE_SHARE * tickets_per_day, 3),
+        }
+        return cls(**{**volumes, **params})
+
+    def extra_volume(self, topic: str) -> float:
+        """Tickets a day the journey adds to `topic`."""
+        if topic == self.activation_topic:
+            return self.activation_per_day
+        if topic == self.praise_topic:
+            return self.praise_per_day
+        return 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """A helpdesk history: `weeks` of local days ending before `end` (or from `start`),
     `tickets_per_day` on an average day split over the topics by their share, unless
     `topic_volume` sets a topic's tickets a day directly (0 removes it). `release` is
-    when the new app version ships (it has no users before)."""
+    when the new app version ships (it has no users before). `journey` adds new
+    customers, activation trouble and praise with their ground truth (None: none)."""
 
     name: str = "custom"
     weeks: int = 8
@@ -139,6 +221,7 @@ class Scenario:
     topic_volume: Mapping[str, float] = field(default_factory=dict)
     incidents: tuple[Incident, ...] = ()
     release: datetime | None = None
+    journey: CustomerJourney | None = None
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises on an unknown zone
@@ -182,10 +265,14 @@ class Scenario:
         return f"syn{self.seed}"
 
     def daily_volume(self, topic: str) -> float:
-        """The topic's baseline tickets on an average day."""
+        """The topic's baseline tickets on an average day, the journey's included."""
         if topic in self.topic_volume:
-            return float(self.topic_volume[topic])
-        return self.tickets_per_day * TOPICS[TOPIC_INDEX[topic]].share
+            volume = float(self.topic_volume[topic])
+        else:
+            volume = self.tickets_per_day * TOPICS[TOPIC_INDEX[topic]].share
+        if self.journey is not None:
+            volume += self.journey.extra_volume(topic)
+        return volume
 
 
 def preset(name: str, **params: Any) -> Scenario:
@@ -194,12 +281,15 @@ def preset(name: str, **params: Any) -> Scenario:
 
     - default: all five incident kinds, staggered over the last three weeks;
     - none: the same history without incidents;
-    - shipping: only the storm's shipping-delay surge.
+    - shipping: only the storm's shipping-delay surge;
+    - lifecycle: the same history without incidents but with a `CustomerJourney`
+      scaled to `tickets_per_day` (unless `journey` is given): new customers,
+      first-week activation trouble and packaging praise with their ground truth.
     """
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}: use one of {', '.join(PRESETS)}")
     base = Scenario(name=name, **params)
-    if name != "none" and base.days < MIN_PRESET_DAYS:
+    if name in ("default", "shipping") and base.days < MIN_PRESET_DAYS:
         raise ValueError(f"preset {name!r} needs at least {MIN_PRESET_DAYS} days")
     back = base.days  # day index of the end: incidents sit at `back - n`
     release = base.at(back - 14, 20)
@@ -208,7 +298,10 @@ def preset(name: str, **params: Any) -> Scenario:
         incidents = (_storm(base, back),)
     if name == "default":
         incidents += _after_release(base, back)
-    return replace(base, release=release, incidents=incidents)
+    journey = base.journey
+    if name == "lifecycle" and journey is None:
+        journey = CustomerJourney.scaled(base.tickets_per_day)
+    return replace(base, release=release, incidents=incidents, journey=journey)
 
 
 def _storm(s: Scenario, back: int) -> Incident:

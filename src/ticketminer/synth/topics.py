@@ -21,13 +21,17 @@ class Wording:
     sentences: tuple[str, ...]
     angry: tuple[str, ...] = ()
     replies: tuple[str, ...] = ()
+    # A topic's own closings and customer follow-ups replace the generic ones (a
+    # compliment does not end "please help asap").
+    closings: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Topic:
     key: str
     tag: str
-    share: float  # of `Scenario.tickets_per_day`; 0 for issues that only an incident brings
+    share: float  # of `Scenario.tickets_per_day`; 0: only an incident or a journey brings it
     attributes: tuple[str, ...]  # categorical attribute keys its tickets carry
     has_order: bool  # whether its tickets name an order (attribute order_id)
     one_touch: float  # probability that one public agent reply solves it
@@ -763,6 +767,161 @@ TOPICS: tuple[Topic, ...] = (
             replies=(
                 "This is a known issue in the new version; a fix is coming. Clearing the app "
                 "cache may help meanwhile.",
+            ),
+        ),
+    ),
+    Topic(
+        key="account_activation",
+        tag="activation",
+        share=0.0,
+        attributes=(*_CUSTOMER, "product"),
+        has_order=False,
+        one_touch=0.70,
+        negative=0.03,
+        effort=0.7,
+        reopen=0.06,
+        team=("会员服务组", "membership team"),
+        zh=Wording(
+            subjects=(
+                "激活码一直收不到",
+                "新账号激活失败",
+                "会员激活不了",
+                "{product}新设备激活不了",
+                "激活链接失效了",
+                "保修登记激活失败",
+                "刚注册的账号无法激活",
+                "激活邮件没收到",
+            ),
+            sentences=(
+                "刚注册的新账号，激活码一直没有发过来。",
+                "点击邮件里的激活链接，提示链接已过期。",
+                "新买的{product}开机激活的时候一直提示激活失败。",
+                "开通会员后一直显示未激活，会员权益用不了。",
+                "包装盒里的激活卡刮开后输入，提示激活码无效。",
+                "注册完收到激活邮件，点了激活按钮没有反应。",
+                "新设备绑定账号时卡在激活这一步，重试了好几次。",
+                "保修登记需要激活，但是激活页面一直打不开。",
+                "激活码输入以后提示已被使用，可我是第一次激活。",
+                "开通新会员后，激活短信等了一整天都没收到。",
+                "前几天刚注册的，到现在账号还是待激活状态。",
+                "电子保修卡激活失败，提示序列号不存在。",
+            ),
+            angry=("刚买就激活不了，太失望了！", "注册个新账号都激活不了，什么体验。"),
+            replies=(
+                "您好，已为您重新发送激活码，请在30分钟内完成激活。",
+                "已在后台为您手动激活账号，请重新打开App查看会员权益。",
+                "新设备激活需先连接网络并更新到{version}，已为您重置激活状态，请再试一次。",
+            ),
+        ),
+        en=Wording(
+            subjects=(
+                "Can't activate my new account",
+                "Activation code never arrived",
+                "Activation link expired",
+                "New {product} won't activate",
+                "Membership not activated",
+                "Warranty registration activation failed",
+                "Activation email missing",
+            ),
+            sentences=(
+                "I just signed up and the activation code never arrived.",
+                "The activation link in the email says it has expired.",
+                "My new {product} gets stuck on the activation screen and says activation failed.",
+                "I paid for the membership but it still shows as not activated.",
+                "The activation card in the box says the code is invalid.",
+                "I can't activate my new account, the activate button does nothing.",
+                "Registering the warranty requires activation but the activation page won't load.",
+                "It says the activation code was already used, but this is my first time.",
+                "I signed up a few days ago and my account is still pending activation.",
+                "Activating the new device on my account fails every time.",
+            ),
+            angry=(
+                "I just bought this and can't even activate it. Very disappointed.",
+                "Signing up shouldn't be this hard, terrible first impression.",
+            ),
+            replies=(
+                "I've sent you a new activation code; it's valid for 30 minutes.",
+                "I've activated your account manually - please reopen the app to see your "
+                "membership.",
+                "New devices need {version} or later to activate; I've reset the activation so "
+                "you can try again.",
+            ),
+        ),
+    ),
+    Topic(
+        key="packaging_praise",
+        tag="praise",
+        share=0.0,
+        attributes=(*_CUSTOMER, "product"),
+        has_order=False,
+        one_touch=0.95,
+        negative=0.0,
+        effort=0.3,
+        reopen=0.0,
+        team=("客户体验组", "customer experience team"),
+        zh=Wording(
+            subjects=(
+                "礼盒很漂亮，特别喜欢",
+                "包装很精美，好喜欢",
+                "感谢你们的用心包装，很喜欢",
+                "礼盒很精美，很满意",
+                "包装很用心，点赞",
+                "表扬你们的包装，很满意",
+            ),
+            sentences=(
+                "包装很用心，每个角都有保护，礼盒也很漂亮，非常满意。",
+                "盒子设计得很漂亮，还附了贺卡，非常贴心，很喜欢。",
+                "礼盒太好看了，质感很好，非常喜欢。",
+                "送女朋友的{product}，礼盒包装太漂亮了，她特别喜欢，很有面子。",
+                "包装太漂亮了，拆开的时候真的很惊喜，很喜欢。",
+                "包装很用心，谢谢你们，非常满意！",
+                "礼盒很精美，颜色也好看，非常喜欢。",
+                "包装非常好，很精致，满意。",
+                "包装细节做得很好，很用心，点赞。",
+                "包装很高级，很漂亮，很满意，谢谢！",
+                "{product}的礼盒很漂亮，质感很好，很满意。",
+                "礼盒很精美，送人很有面子，朋友特别喜欢。",
+            ),
+            replies=(
+                "感谢您的认可！我们会把您的好评转达给包装设计团队，祝您生活愉快。",
+                "谢谢您的表扬，能让您和朋友满意是我们最开心的事！",
+                "收到您的夸奖啦，非常感谢，期待再次为您服务。",
+            ),
+            closings=("再次感谢！", "会继续支持你们的！", "很满意，谢谢！"),
+            follow_ups=("另外想问下，礼盒可以单独购买吗？", "下次买礼物还找你们，谢谢！"),
+        ),
+        en=Wording(
+            subjects=(
+                "Love the gift box",
+                "Beautiful packaging!",
+                "Thank you for the beautiful packaging",
+                "Great gift box, thank you",
+                "Kudos on the gift wrapping",
+                "Such lovely packaging",
+            ),
+            sentences=(
+                "I love the gift box!",
+                "Beautiful packaging, my friend loved it.",
+                "The packaging was so thoughtful, thank you.",
+                "The gift box looks amazing and the {product} inside was perfectly protected.",
+                "I bought the {product} as a present and the gift box made it look so special.",
+                "Just wanted to say the packaging is beautiful - great job!",
+                "My mum loved the gift box, it felt really premium.",
+                "The unboxing experience was wonderful, thank you for the care.",
+                "Such elegant packaging, it made a perfect gift.",
+                "The box design is lovely and the little card was a nice touch.",
+                "Compliments to whoever designed the gift box, it's gorgeous.",
+            ),
+            replies=(
+                "Thank you so much for the kind words! I'll pass them on to our packaging team.",
+                "We're delighted you and your friend loved the gift box - thanks for letting us "
+                "know!",
+                "Thanks for the lovely feedback, it made our day.",
+            ),
+            closings=("Thanks again!", "Keep up the great work!", "Best regards and thanks."),
+            follow_ups=(
+                "Also, can I buy the gift box on its own?",
+                "Thanks again, you guys are great.",
             ),
         ),
     ),

@@ -202,7 +202,7 @@ def description(rng: random.Random, topic: Topic, voice: Voice, phone_call: bool
     if rng.random() < CONTACT_RATE:
         parts.append(pick(rng, CONTACTS[lang]).format(**slots))
     if rng.random() < CLOSING_RATE:
-        parts.append(pick(rng, CLOSINGS[lang]))
+        parts.append(pick(rng, wording.closings or CLOSINGS[lang]))
     text = _finish(rng, voice, _join(lang, parts))
     if voice.language == "mixed" and rng.random() < MIXED_ENGLISH_SENTENCE_RATE:
         text += " " + pick(rng, topic.en.sentences).format(**voice.fill_en)
@@ -220,9 +220,13 @@ def agent_follow_up(rng: random.Random, topic: Topic, voice: Voice) -> str:
     return pick(rng, AGENT_FOLLOW_UPS[lang]).format(team=topic.team[lang == "en"])
 
 
-def customer_follow_up(rng: random.Random, voice: Voice) -> str:
-    pool = ANGRY_FOLLOW_UPS if voice.negative else FOLLOW_UPS
-    return _finish(rng, voice, pick(rng, pool[voice.base]))
+def customer_follow_up(rng: random.Random, topic: Topic, voice: Voice) -> str:
+    """The customer's next message: angry, the topic's own (a compliment's), or generic."""
+    if voice.negative:
+        pool = ANGRY_FOLLOW_UPS[voice.base]
+    else:
+        pool = _wording(topic, voice.base).follow_ups or FOLLOW_UPS[voice.base]
+    return _finish(rng, voice, pick(rng, pool))
 
 
 def thanks(rng: random.Random, voice: Voice) -> str:
