@@ -477,6 +477,7 @@ def _driver(kind, key, label, tickets, hits, rate_of_week, evidence) -> OutcomeD
         lift=rate / rate_of_week,
         zscore=6.0,
         pvalue=1e-9,
+        qvalue=1e-7,
         evidence_ticket_ids=evidence,
         drill_down=replace(WEEK, issue_ids=(key,)) if is_issue else None,
     )
@@ -504,6 +505,7 @@ CUSTOMERS = CustomerInsights(
             lift=(41 / 152) / (9 / 950),
             zscore=14.2,
             pvalue=1e-30,
+            qvalue=1e-28,
             metrics_new=metrics(
                 41, 30, 12, (900, 1500, 7200), (7200, 9000, 86400), 4, (3, 2, 2, 1, 1)
             ),

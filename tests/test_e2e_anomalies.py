@@ -9,14 +9,13 @@ import json
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
+from e2e_synth import SVC, call, synth
 from server_process import ServerProcess, grpcurl
 
 pytestmark = [pytest.mark.e2e]
 
-SVC = "ticketminer.v1.TicketMiner"
 FLAGS = (
     "--recluster-min-tickets",
     "1000000000",
@@ -26,30 +25,6 @@ FLAGS = (
     "Asia/Shanghai",
 )
 SYNTH = ("--weeks", "6", "--tickets-per-day", "60", "--seed", "3")
-
-
-def call(server: ServerProcess, method: str, data: dict | str, timeout: float = 120) -> dict:
-    code, out, err = grpcurl(
-        "-plaintext", "-d", "@", server.address, f"{SVC}/{method}", data=data, timeout=timeout
-    )
-    assert code == 0, err + "\n".join(server.lines[-40:])
-    return json.loads(out)
-
-
-def synth(tmp_path: Path, preset: str, tenant: str) -> tuple[str, dict]:
-    out, truth = tmp_path / f"{tenant}.jsonl", tmp_path / f"{tenant}.truth.json"
-    args = ("--preset", preset, "--tenant", tenant, "--out", str(out), "--truth", str(truth))
-    subprocess.run(
-        [sys.executable, "-m", "ticketminer.cli", "synth", *SYNTH, *args],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    stream = "\n".join(
-        json.dumps({"ticket": json.loads(line)}, ensure_ascii=False)
-        for line in out.read_text(encoding="utf-8").splitlines()
-    )
-    return stream, json.loads(truth.read_text(encoding="utf-8"))
 
 
 def _time(value: str) -> datetime:
@@ -64,8 +39,8 @@ def _dims(candidate: dict) -> tuple[tuple[str, str], ...]:
 
 
 def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp_path):
-    storm, truth = synth(tmp_path, "shipping", "shop")
-    quiet, _ = synth(tmp_path, "none", "quiet")
+    storm, truth = synth(tmp_path, "shipping", "shop", *SYNTH)
+    quiet, _ = synth(tmp_path, "none", "quiet", *SYNTH)
     (incident,) = truth["incidents"]
     start, end = _time(incident["start"]), _time(incident["end"])
     expected_dims = tuple(sorted(tuple(d) for d in incident["dims"]))

@@ -71,3 +71,23 @@ def test_p_is_exact_and_a_handful_of_tickets_is_not_a_finding() -> None:
     # Item 1: 5 of 5 with the outcome is z about 7, but 5 tickets is the floor.
     assert fit.zscore_[1] > 5
     assert OutcomeAssociation(min_support=1, min_positives=6).fit(X, y).ranking().tolist() == [0]
+
+
+def test_many_chance_words_do_not_pass_the_false_discovery_gate() -> None:
+    """2,000 words that have nothing to do with the outcome give about 20 raw p < 0.01
+    by chance; the Benjamini-Hochberg gate keeps them out and the real word in."""
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    y = rng.random(n) < 0.1
+    noise = rng.random((n, 2000)) < 0.02
+    real = (y & (rng.random(n) < 0.5)) | (rng.random(n) < 0.01)
+    X = sparse.csr_matrix(np.column_stack([real, noise]))
+    fit = OutcomeAssociation().fit(X, y)
+    chance = int(((fit.pvalue_[1:] < 0.01) & (fit.lift_[1:] > 1)).sum())
+    assert chance >= 5  # the raw gate would have let these through
+    assert fit.ranking().tolist() == [0]
+    tested = (fit.support_ >= 10) & (fit.positives_ >= 5)
+    assert fit.qvalue_[tested] == pytest.approx(false_discovery_control(fit.pvalue_[tested]))
+    assert (fit.qvalue_[~tested] == 1).all()

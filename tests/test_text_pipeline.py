@@ -184,3 +184,23 @@ def test_adversarial_inputs_stay_linear(text: str) -> None:
     started = time.perf_counter()
     _check(pipeline().tokens(text))
     assert time.perf_counter() - started < 2.0
+
+
+def test_token_parts_split_the_opening_from_later_customer_messages() -> None:
+    from ticketminer.issues.stored_tokens import all_tokens, opening_tokens, stored_text
+
+    opening, later = pipeline().ticket_token_parts(
+        "Card declined",
+        "My card was declined twice",
+        ["My card was declined twice", "上次说修好了"],
+    )
+    assert opening == ["card", "declined", "card", "declined", "twice"]
+    assert later and "card" not in later  # the repeated description counts once, in the opening
+    stored = stored_text(opening + later, len(opening))
+    assert all_tokens(stored) == opening + later
+    assert opening_tokens(stored) == opening
+    assert opening_tokens(" ".join(opening + later)) == opening + later  # stored before markers
+    assert stored_text(opening, len(opening)) == " ".join(opening)
+    # Without a description the first message opens the ticket.
+    first, rest = pipeline().ticket_token_parts("", "", ["refund please", "still waiting"])
+    assert (first, rest) == (["refund"], ["waiting"])

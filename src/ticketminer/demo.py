@@ -1,6 +1,7 @@
 """`ticketminer demo`: a fresh demo database, 8 weeks of synthetic tickets sent
-through the gRPC API, a re-cluster and an anomaly scan, then the anomaly report and
-the weekly digests (Markdown and HTML files) of the weeks with incidents.
+through the gRPC API, a re-cluster and an anomaly scan, then the anomaly report, the
+customer insights and the weekly digests (Markdown and HTML files) of the weeks with
+incidents (or of the last week, when the preset has none).
 
 Everything goes over the wire exactly as a helpdesk platform would send it, so the
 report shows what the API returns.
@@ -21,6 +22,8 @@ import grpc
 from ticketminer.anomaly_report import render
 from ticketminer.api.convert import ticket_to_proto
 from ticketminer.config import Settings
+from ticketminer.insights_report import render_insights
+from ticketminer.synth.scenario import PRESETS
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
@@ -35,6 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default="default",
+        help="default: five incidents; lifecycle: new customers' activation trouble and "
+        "praised packaging (see `ticketminer synth`)",
+    )
+    parser.add_argument(
         "--keep-serving", action="store_true", help="keep the server up for grpcurl afterwards"
     )
 
@@ -46,11 +56,12 @@ def _requests(tickets) -> Iterator[pb.IngestTicketRequest]:
         yield req
 
 
-def _write_digests(stub, incidents, folder: Path, out) -> None:
-    """The digest of every week with an incident, as the API renders it."""
-    weeks = sorted(
-        {"{}-W{:02d}".format(*i.start.astimezone(TZ).isocalendar()[:2]) for i in incidents}
-    )
+def _week(moment) -> str:
+    return "{}-W{:02d}".format(*moment.astimezone(TZ).isocalendar()[:2])
+
+
+def _write_digests(stub, weeks: list[str], folder: Path, out) -> None:
+    """The digests of `weeks`, as the API renders them."""
     print("\nweekly digests:", file=out)
     for week in weeks:
         request = pb.GetWeeklyDigestRequest(iso_week=week, time_zone=str(TZ))
@@ -83,7 +94,7 @@ def run_demo(args: argparse.Namespace, out=None) -> int:
         anomaly_time_zone=str(TZ),
     )
     scenario = preset(
-        "default", weeks=args.weeks, tickets_per_day=args.tickets_per_day, seed=args.seed
+        args.preset, weeks=args.weeks, tickets_per_day=args.tickets_per_day, seed=args.seed
     )
     result = generate(scenario)
     server = Server(settings).start()
@@ -115,7 +126,21 @@ def run_demo(args: argparse.Namespace, out=None) -> int:
                     f"{inc.end:%Y-%m-%d %H:%M} UTC, {dims}",
                     file=out,
                 )
-            _write_digests(stub, result.truth, db.parent, out)
+            insights = stub.GetCustomerInsights(pb.GetCustomerInsightsRequest(top=3))
+            print("\ncustomer insights (GetCustomerInsights, whole history):", file=out)
+            print(render_insights(insights), file=out)
+            if result.journey is not None:
+                j = result.journey
+                print(
+                    f"customer journey (ground truth): {j.activation_topic} "
+                    f"({len(j.activation_ids)} tickets from first-week customers), "
+                    f"{j.praise_topic} ({len(j.praise_ids)} compliments)",
+                    file=out,
+                )
+            weeks = sorted({_week(i.start) for i in result.truth}) or [
+                _week(scenario.at(scenario.days - 7))
+            ]
+            _write_digests(stub, weeks, db.parent, out)
             print(f"\ndemo took {time.perf_counter() - started:.0f} s", file=out)
         if args.keep_serving:
             print(f"serving on 127.0.0.1:{server.port}; Ctrl-C stops", file=out)

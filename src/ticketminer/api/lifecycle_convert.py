@@ -27,6 +27,7 @@ def _driver(d: OutcomeDriver, out: pb.OutcomeDriver) -> None:
     out.issue_id = issue_id_to_proto(d.issue_id)
     out.tickets, out.with_outcome = d.tickets, d.with_outcome
     out.rate, out.lift, out.z_score, out.p_value = d.rate, d.lift, d.zscore, d.pvalue
+    out.q_value = d.qvalue
     out.evidence_ticket_ids.extend(d.evidence_ticket_ids)
     if d.drill_down is not None:
         filter_to_proto(d.drill_down, out.drill_down)
@@ -51,6 +52,7 @@ def insights_to_proto(found: CustomerInsights, out: pb.CustomerInsights) -> pb.C
             lift=n.lift,
             z_score=n.zscore,
             p_value=n.pvalue,
+            q_value=n.qvalue,
         )
         metric_set_to_proto(n.metrics_new, p.new_customer_metrics)
         p.evidence_ticket_ids.extend(n.evidence_ticket_ids)

@@ -22,7 +22,10 @@ KEYS = ("new_customers", "praise", "minefields")
 
 
 def _gates(outcome: str) -> str:
-    return f"at least {MIN_SUPPORT} tickets, {MIN_POSITIVES} of them {outcome}, and p < {ALPHA:g}"
+    return (
+        f"at least {MIN_SUPPORT} tickets, {MIN_POSITIVES} of them {outcome}, and p < {ALPHA:g} "
+        "after adjusting for the number of items tested"
+    )
 
 
 @dataclass(frozen=True, slots=True)

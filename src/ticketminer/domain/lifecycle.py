@@ -14,7 +14,8 @@ POSITIVE_SENTIMENT = 0.6  # sentiment score at or above this is praise, like a C
 PRAISE_CSAT = 5
 LOW_CSAT = (1, 2)  # with a reopen, the marks of a minefield
 # What a ranked issue or word needs: tickets behind it, of them with the outcome, and
-# a one-sided exact binomial p below ALPHA (many columns are tested, so it is strict).
+# a one-sided exact binomial p, adjusted for the number of items tested
+# (Benjamini-Hochberg), below ALPHA.
 MIN_SUPPORT = 10
 MIN_POSITIVES = 5
 ALPHA = 0.01
@@ -33,6 +34,7 @@ class NewCustomerIssue:
     lift: float  # share_new / share_other
     zscore: float
     pvalue: float
+    qvalue: float  # pvalue adjusted for the issues tested (Benjamini-Hochberg)
     metrics_new: MetricSet  # the issue's metrics over new customers' tickets
     evidence_ticket_ids: tuple[str, ...]
     drill_down: TicketFilter  # the issue's new-customer tickets in the window
@@ -52,6 +54,7 @@ class OutcomeDriver:
     lift: float  # rate / the window's outcome rate
     zscore: float
     pvalue: float
+    qvalue: float  # pvalue adjusted for the items tested (Benjamini-Hochberg)
     evidence_ticket_ids: tuple[str, ...]
     drill_down: TicketFilter | None  # issues: the issue's tickets in the window
 

@@ -41,10 +41,15 @@ def ticket_sentiment(ticket: Ticket) -> float:
     return default_scorer().score(mask_pii(normalize(text)))
 
 
-def ticket_tokens(ticket: Ticket) -> list[str]:
-    """Tokens of the subject, description and the customer's first messages
-    (agent replies describe the fix, not the problem)."""
+def ticket_token_parts(ticket: Ticket) -> tuple[list[str], list[str]]:
+    """Tokens of the subject, description and the customer's first messages (agent
+    replies describe the fix, not the problem), as (opening, follow-ups)."""
     customer = _customer_texts(ticket)
-    return default_pipeline().ticket_tokens(
+    return default_pipeline().ticket_token_parts(
         _head(ticket.subject), _head(ticket.description), customer
     )
+
+
+def ticket_tokens(ticket: Ticket) -> list[str]:
+    opening, follow_ups = ticket_token_parts(ticket)
+    return opening + follow_ups

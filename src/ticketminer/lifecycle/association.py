@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.stats import binom
+from scipy.stats import binom, false_discovery_control
 
 
 class OutcomeAssociation:
@@ -26,6 +26,9 @@ class OutcomeAssociation:
       pvalue_       exact one-sided binomial p that the item's outcome rate is above
                     the overall rate (the z is only shown: with a handful of tickets
                     its normal approximation claims far too much)
+      qvalue_       Benjamini-Hochberg adjusted p over the items with enough tickets
+                    (1 for the others): thousands of words are tested at once, so a
+                    raw p < 0.01 would let dozens of chance words through
     """
 
     def __init__(self, min_support: int = 10, alpha: float = 0.01, min_positives: int = 5) -> None:
@@ -59,17 +62,20 @@ class OutcomeAssociation:
         testable = (se > 0) & (support > 0) & (rest > 0)
         self.zscore_ = np.where(testable, (rate - rest_rate) / np.where(testable, se, 1), 0.0)
         self.pvalue_ = binom.sf(hits - 1, support, base) if 0 < base < 1 else np.ones(len(hits))
+        self.qvalue_ = np.ones(len(hits))
+        tested = self._enough_tickets()
+        if tested.any():
+            self.qvalue_[tested] = false_discovery_control(self.pvalue_[tested])
         return self
+
+    def _enough_tickets(self) -> np.ndarray:
+        return (self.support_ >= self.min_support) & (self.positives_ >= self.min_positives)
 
     def ranking(self, top: int = 10) -> np.ndarray:
         """Items with enough tickets, and enough with the outcome, that raise the
-        outcome significantly, by lift (then z), strongest first."""
-        ok = (
-            (self.support_ >= self.min_support)
-            & (self.positives_ >= self.min_positives)
-            & (self.pvalue_ < self.alpha)
-            & (self.lift_ > 1)
-        )
+        outcome significantly (false-discovery rate `alpha`), by lift (then z),
+        strongest first."""
+        ok = self._enough_tickets() & (self.qvalue_ < self.alpha) & (self.lift_ > 1)
         items = np.flatnonzero(ok)
         order = np.lexsort((-self.zscore_[items], -self.lift_[items]))
         return items[order][:top]

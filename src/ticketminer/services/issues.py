@@ -33,7 +33,7 @@ from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
-from ticketminer.issues.ticket_text import ticket_tokens
+from ticketminer.issues.ticket_text import ticket_token_parts
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
 from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.metrics.selection import select
@@ -92,7 +92,8 @@ class IssueService:
 
     def prepare(self, tickets: Sequence[Ticket]) -> list[PreparedTicket]:
         """Tokenise and assign each ticket with its tenant's current model."""
-        tokens = [ticket_tokens(t) for t in tickets]
+        parts = [ticket_token_parts(t) for t in tickets]
+        tokens = [opening + follow_ups for opening, follow_ups in parts]
         by_tenant: dict[str, list[int]] = defaultdict(list)
         for i, t in enumerate(tickets):
             by_tenant[t.tenant_id].append(i)
@@ -102,8 +103,8 @@ class IssueService:
             for i, a in zip(members, assigned, strict=True):
                 issues[i] = a
         return [
-            PreparedTicket(t, tok, a)  # type: ignore[arg-type]
-            for t, tok, a in zip(tickets, tokens, issues, strict=True)
+            PreparedTicket(t, tok, a, len(p[0]))  # type: ignore[arg-type]
+            for t, tok, a, p in zip(tickets, tokens, issues, parts, strict=True)
         ]
 
     # -- batch -------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ticketminer.domain.lifecycle import (
 )
 from ticketminer.domain.tenure import TenureBuckets, TenureOf, default_tenure
 from ticketminer.domain.timeutil import to_us
+from ticketminer.issues.stored_tokens import opening_tokens
 from ticketminer.lifecycle.association import OutcomeAssociation, one_hot
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
 from ticketminer.metrics.facts_table import FactsTable
@@ -168,6 +169,7 @@ class LifecycleService:
                     lift=float(fit.concentration_[i]),
                     zscore=float(fit.zscore_[i]),
                     pvalue=float(fit.pvalue_[i]),
+                    qvalue=float(fit.qvalue_[i]),
                     metrics_new=group.metrics if group else EMPTY_METRIC_SET,
                     evidence_ticket_ids=evidence((issues == i) & is_new),
                     drill_down=replace(window, issue_ids=(i,), tenure_buckets=(new_bucket,)),
@@ -192,8 +194,8 @@ def _word_matrix(tokens: dict[int, str], pks: list[int]) -> tuple[sparse.csr_mat
 
 
 def _words(tokens: str) -> list[str]:
-    """Stored tokens without the PII placeholders (<email>, <order_no>, ...)."""
-    return [t for t in tokens.split() if not t.startswith("<")]
+    """The opening's stored tokens without the PII placeholders (<email>, ...)."""
+    return [t for t in opening_tokens(tokens) if not t.startswith("<")]
 
 
 def _sentiment(conn, tenant_id: str, facts: FactsTable, rows: np.ndarray, start) -> np.ndarray:
@@ -242,6 +244,7 @@ def _drivers(
                     lift=float(fit.lift_[j]),
                     zscore=float(fit.zscore_[j]),
                     pvalue=float(fit.pvalue_[j]),
+                    qvalue=float(fit.qvalue_[j]),
                     evidence_ticket_ids=evidence(has & outcome),
                     drill_down=replace(window, issue_ids=(j,)) if is_issue else None,
                 )

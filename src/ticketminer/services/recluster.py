@@ -30,6 +30,7 @@ from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.clustering import IssueClusterer
 from ticketminer.issues.labels import IssueDescription, describe_issues
 from ticketminer.issues.lineage import IdMapping, map_clusters
+from ticketminer.issues.stored_tokens import all_tokens
 from ticketminer.services.issue_models import LoadedModel, build_loaded
 from ticketminer.store.assignments_repo import (
     NewAssignment,
@@ -105,7 +106,7 @@ def _read_snapshot(engine: Engine, tenant_id: str) -> _Snapshot:
     # thousand words tens of millions of times, and separate copies cost ~0.5 GB.
     shared: dict[str, str] = {}
     same = shared.setdefault
-    docs = [[same(t, t) for t in text.split()] for text in texts]
+    docs = [[same(t, t) for t in all_tokens(text)] for text in texts]
     del texts
     return _Snapshot(version, pks, docs, old_issue, has_row, records, model_version)
 
@@ -268,7 +269,7 @@ def _recluster(
         # Tickets written while we were fitting: assign them with the new model.
         late_pks, late_texts = load_tokens_after(conn, tenant_id, snapshot.version)
         if len(late_pks):
-            late = loaded.assign([t.split() for t in late_texts])
+            late = loaded.assign([all_tokens(t) for t in late_texts])
             _write_assignment_rows(
                 conn,
                 tenant_id,

@@ -12,6 +12,7 @@ from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import to_us, utc_now
 from ticketminer.domain.upsert import UpsertPlan, plan_upsert
+from ticketminer.issues.stored_tokens import stored_text
 from ticketminer.store.assignments_repo import NewAssignment, write_assignments, write_tokens
 from ticketminer.store.sentiment_repo import forget_sentiment
 from ticketminer.store.tickets_repo import fetch_summaries, reserve_versions, write_plans
@@ -24,6 +25,11 @@ class PreparedTicket:
     ticket: Ticket
     tokens: list[str]
     issue: IssueAssignment
+    opening: int = -1  # how many of `tokens` open the ticket (-1: all of them)
+
+
+def _stored(item: PreparedTicket) -> str:
+    return stored_text(item.tokens, len(item.tokens) if item.opening < 0 else item.opening)
 
 
 def _rounds(tickets: Sequence[PreparedTicket]) -> list[list[int]]:
@@ -93,7 +99,7 @@ def _write_text_and_issue(
         write_tokens(
             conn,
             tenant,
-            [(pk, " ".join(item.tokens)) for pk, item, _ in written],
+            [(pk, _stored(item)) for pk, item, _ in written],
             [pk for pk, _, updated in written if updated],
         )
         # An updated ticket's sentiment is scored again by the next anomaly scan.

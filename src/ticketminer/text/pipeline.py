@@ -53,10 +53,20 @@ class TextPipeline:
         the customer wrote. Agent replies are the caller's to leave out (they describe fixes,
         not issues). A text whose normalised form was already seen (the description repeated as
         the first message, a reply that only quotes it) counts once."""
+        opening, follow_ups = self.ticket_token_parts(subject, description, customer_messages)
+        return opening + follow_ups
+
+    def ticket_token_parts(
+        self, subject: str, description: str, customer_messages: Sequence[str] = ()
+    ) -> tuple[list[str], list[str]]:
+        """`ticket_tokens` split into the opening (subject and description, or the first
+        message when there is no description) and what the customer wrote later: a
+        reopen's "still broken" says how it went, not what it was about."""
         seen: set[str] = set()
-        out: list[str] = []
+        parts: tuple[list[str], list[str]] = ([], [])
         subject = _SUBJECT_PREFIX.sub("", subject) if subject else ""
-        for text in (subject, description, *customer_messages):
+        opening = 2 if description else 3  # texts that open the ticket
+        for i, text in enumerate((subject, description, *customer_messages)):
             if not text:
                 continue
             normalized = normalize(text)
@@ -64,8 +74,9 @@ class TextPipeline:
             if not key or key in seen:
                 continue
             seen.add(key)
-            out.extend(self._filter(self.tokenizer.tokens_lowercase(mask_pii(normalized))))
-        return out
+            tokens = self._filter(self.tokenizer.tokens_lowercase(mask_pii(normalized)))
+            parts[i >= opening].extend(tokens)
+        return parts
 
 
 _default: TextPipeline | None = None

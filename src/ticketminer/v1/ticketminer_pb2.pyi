@@ -1148,7 +1148,7 @@ class GetCustomerInsightsRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., top: _Optional[int] = ...) -> None: ...
 
 class NewCustomerIssue(_message.Message):
-    __slots__ = ("issue_id", "label", "new_customer_tickets", "other_tickets", "share_new", "share_other", "lift", "z_score", "p_value", "new_customer_metrics", "evidence_ticket_ids", "drill_down")
+    __slots__ = ("issue_id", "label", "new_customer_tickets", "other_tickets", "share_new", "share_other", "lift", "z_score", "p_value", "new_customer_metrics", "evidence_ticket_ids", "drill_down", "q_value")
     ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     NEW_CUSTOMER_TICKETS_FIELD_NUMBER: _ClassVar[int]
@@ -1161,6 +1161,7 @@ class NewCustomerIssue(_message.Message):
     NEW_CUSTOMER_METRICS_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    Q_VALUE_FIELD_NUMBER: _ClassVar[int]
     issue_id: str
     label: str
     new_customer_tickets: int
@@ -1173,10 +1174,11 @@ class NewCustomerIssue(_message.Message):
     new_customer_metrics: MetricSet
     evidence_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
     drill_down: TicketFilter
-    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., new_customer_tickets: _Optional[int] = ..., other_tickets: _Optional[int] = ..., share_new: _Optional[float] = ..., share_other: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., new_customer_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    q_value: float
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., new_customer_tickets: _Optional[int] = ..., other_tickets: _Optional[int] = ..., share_new: _Optional[float] = ..., share_other: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., new_customer_metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., q_value: _Optional[float] = ...) -> None: ...
 
 class OutcomeDriver(_message.Message):
-    __slots__ = ("kind", "issue_id", "term", "label", "tickets", "with_outcome", "rate", "lift", "z_score", "p_value", "evidence_ticket_ids", "drill_down")
+    __slots__ = ("kind", "issue_id", "term", "label", "tickets", "with_outcome", "rate", "lift", "z_score", "p_value", "evidence_ticket_ids", "drill_down", "q_value")
     KIND_FIELD_NUMBER: _ClassVar[int]
     ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
     TERM_FIELD_NUMBER: _ClassVar[int]
@@ -1189,6 +1191,7 @@ class OutcomeDriver(_message.Message):
     P_VALUE_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    Q_VALUE_FIELD_NUMBER: _ClassVar[int]
     kind: str
     issue_id: str
     term: str
@@ -1201,7 +1204,8 @@ class OutcomeDriver(_message.Message):
     p_value: float
     evidence_ticket_ids: _containers.RepeatedScalarFieldContainer[str]
     drill_down: TicketFilter
-    def __init__(self, kind: _Optional[str] = ..., issue_id: _Optional[str] = ..., term: _Optional[str] = ..., label: _Optional[str] = ..., tickets: _Optional[int] = ..., with_outcome: _Optional[int] = ..., rate: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    q_value: float
+    def __init__(self, kind: _Optional[str] = ..., issue_id: _Optional[str] = ..., term: _Optional[str] = ..., label: _Optional[str] = ..., tickets: _Optional[int] = ..., with_outcome: _Optional[int] = ..., rate: _Optional[float] = ..., lift: _Optional[float] = ..., z_score: _Optional[float] = ..., p_value: _Optional[float] = ..., evidence_ticket_ids: _Optional[_Iterable[str]] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., q_value: _Optional[float] = ...) -> None: ...
 
 class CustomerInsights(_message.Message):
     __slots__ = ("tickets", "new_customer_bucket", "tickets_with_tenure", "new_customer_tickets", "new_customer_issues", "praise_tickets", "praise", "trouble_tickets", "minefields", "start_time", "end_time")
