@@ -406,6 +406,7 @@ def profile_cold(db: Path) -> dict[str, Any]:
             profiler.disable()
             seconds.append(time.perf_counter() - t0)
         # What attribute_counts hands back for one week and the week before, by key.
+        from ticketminer.digest.movers import MIN_RATED
         from ticketminer.digest.weeks import IsoWeek
         from ticketminer.domain.timeutil import to_us
         from ticketminer.store.facts_repo import attribute_counts
@@ -413,7 +414,7 @@ def profile_cold(db: Path) -> dict[str, Any]:
         week = IsoWeek.parse(PROFILE_WEEKS[0])
         edges = [week.shifted(-1).window(TIME_ZONE)[0], *week.window(TIME_ZONE)]
         with app.engine.connect() as conn:
-            counted = attribute_counts(conn, TENANT, [to_us(e) for e in edges])
+            counted = attribute_counts(conn, TENANT, *(to_us(e) for e in edges), 2 * MIN_RATED)
         rows_by_key: dict[str, int] = {}
         for key, *_rest in counted:
             rows_by_key[key] = rows_by_key.get(key, 0) + 1

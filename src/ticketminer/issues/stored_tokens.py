@@ -25,8 +25,13 @@ def all_tokens(text: str) -> list[str]:
     return [t for t in text.split() if t != FOLLOW_UPS]
 
 
+def opening_text(text: str) -> str:
+    """The opening's tokens, space-joined (all of them for text stored before the
+    marker existed)."""
+    if text.startswith(FOLLOW_UPS):
+        return ""
+    return text.partition(_SPLIT)[0]
+
+
 def opening_tokens(text: str) -> list[str]:
-    """The opening's tokens (all of them for text stored before the marker existed)."""
-    padded = f" {text} "
-    head = padded.split(_SPLIT, 1)[0] if _SPLIT in padded else padded
-    return head.split()
+    return opening_text(text).split()

@@ -31,18 +31,21 @@ def write_sentiment(conn: Connection, tenant_id: str, rows: Sequence[tuple[int, 
 
 
 def load_sentiment(
-    conn: Connection, tenant_id: str, created_from_us: int
+    conn: Connection, tenant_id: str, created_from_us: int, created_until_us: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ticket pks, scores) of the tenant's tickets created since a time, by pk."""
+    """(ticket pks, scores) of the tenant's tickets created in [from, until), by pk."""
+    where = [tickets.c.tenant_id == tenant_id, tickets.c.created_us >= created_from_us]
+    if created_until_us is not None:
+        where.append(tickets.c.created_us < created_until_us)
     query = (
         select(ticket_sentiment.c.ticket_pk, ticket_sentiment.c.score)
         .join(tickets, tickets.c.pk == ticket_sentiment.c.ticket_pk)
-        .where(tickets.c.tenant_id == tenant_id, tickets.c.created_us >= created_from_us)
+        .where(*where)
         .order_by(ticket_sentiment.c.ticket_pk)
     )
     result = conn.execute(query)
     rows = result.cursor.fetchall() if result.cursor is not None else []
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    pks, scores = zip(*rows, strict=True)
-    return np.array(pks, dtype=np.int64), np.array(scores, dtype=float)
+    table = np.array(rows, dtype=np.float64)  # pks stay exact below 2**53
+    return table[:, 0].astype(np.int64), table[:, 1].copy()
