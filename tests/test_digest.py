@@ -78,6 +78,17 @@ def test_numbers_match_get_metrics_for_the_same_windows(history) -> None:
         assert issue.previous_volume == (previous.volume if previous else 0)
         assert issue.weekly_volumes[-1] == issue.volume
         assert issue.weekly_volumes[-2] == issue.previous_volume
+        # The sparkline: the issue's volume in each of the 8 weeks, as GetMetrics counts it.
+        weeks = metrics(
+            d.start - timedelta(weeks=7),
+            d.end,
+            granularity=Granularity.WEEK,
+            group_by=GroupBy("issue"),
+        )
+        series = next(g.series for g in weeks.groups if g.value == str(issue.issue_id))
+        by_week = {p.start_time: p.metrics.volume for p in series}
+        expected = [by_week.get(d.start - timedelta(weeks=k), 0) for k in range(7, -1, -1)]
+        assert list(issue.weekly_volumes) == expected
         listed = app.tickets.list("default", issue.drill_down, page_size=1)
         assert listed.total_size == issue.volume
     assert d.active_issues == len([v for v in by_issue if v])

@@ -266,10 +266,9 @@ class DigestService:
         current, previous = reports.days.overall, reports.previous_days.overall
         labels = {i: r.label for i, r in records.items()}
         first_seen = _first_seen(facts, column)
-        top = [
-            _issue(i, reports, labels, records, first_seen, w, _weekly(facts, column, i, w))
-            for i in reports.issue_order[:TOP_ISSUES]
-        ]
+        shown = reports.issue_order[:TOP_ISSUES]
+        weekly = _weekly(facts, column, shown, w)
+        top = [_issue(i, reports, labels, records, first_seen, w, weekly[i]) for i in shown]
         anomalies = sorted(found, key=lambda a: (-int(a.severity), -a.score, a.anomaly_id))
         anomalies = anomalies[:MAX_ANOMALIES]
         changes = self._changes(w, reports, labels, first_seen, anomalies)
@@ -455,13 +454,31 @@ def _first_seen(facts: FactsTable, column: np.ndarray) -> np.ndarray:
     return first
 
 
-def _weekly(facts: FactsTable, column: np.ndarray, issue_id: int, w: _Week) -> tuple[int, ...]:
-    """The issue's volume in each of the SPARKLINE_WEEKS weeks ending with this one."""
+def _weekly(
+    facts: FactsTable, column: np.ndarray, issue_ids: Sequence[int], w: _Week
+) -> dict[int, tuple[int, ...]]:
+    """Each issue's volume in the SPARKLINE_WEEKS weeks ending with this one, from one
+    pass over the tickets (not one per issue: the table holds every ticket ever)."""
     weeks = [w.week.shifted(k - SPARKLINE_WEEKS + 1) for k in range(SPARKLINE_WEEKS)]
     edges = np.array([to_us(x.window(w.time_zone)[0]) for x in weeks] + [to_us(w.end)])
-    created = facts.created_us[column == issue_id]
-    counts = np.histogram(created, bins=edges)[0]
-    return tuple(int(c) for c in counts)
+    created = facts.created_us
+    rows = np.flatnonzero((created >= edges[0]) & (created < edges[-1]))
+    week_of = np.searchsorted(edges, created[rows], side="right") - 1
+    slot = {issue: k for k, issue in enumerate(issue_ids)}
+    lookup = np.full(int(column.max(initial=0)) + 1, -1, dtype=np.int64)
+    for issue, k in slot.items():
+        if issue < len(lookup):
+            lookup[issue] = k
+    which = lookup[column[rows].astype(np.int64)]
+    mine = which >= 0
+    counts = (
+        np.bincount(
+            which[mine] * SPARKLINE_WEEKS + week_of[mine], minlength=len(slot) * SPARKLINE_WEEKS
+        ).reshape(len(slot), SPARKLINE_WEEKS)
+        if slot
+        else np.zeros((0, SPARKLINE_WEEKS), int)
+    )
+    return {issue: tuple(int(c) for c in counts[k]) for issue, k in slot.items()}
 
 
 def _newest(facts: FactsTable, column: np.ndarray, week: np.ndarray, issue_id: int) -> list[int]:
