@@ -761,7 +761,8 @@ def _digest(r: dict[str, Any]) -> list[str]:
         f"over the servers). **Warm**: {used['warm']} again, "
         f"{fm['markdown_html']['warm']['calls'] // servers} times per server, nothing changed "
         "(served from the digest cache, renderings included; each call still converts the "
-        "digest to its message).",
+        "digest to its message). Every digest includes the week's customer insights (new "
+        "customers, praise, minefields), computed in a worker thread beside the rest.",
         "",
     ]
     rows = []

@@ -10,7 +10,7 @@ from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.metrics import MetricSet
 
 # What counts as praise and as trouble, per ticket.
-POSITIVE_SENTIMENT = 0.6  # sentiment score at or above this is praise, like a CSAT of 5
+POSITIVE_SENTIMENT = 0.9  # sentiment score at or above this is praise, like a CSAT of 5
 PRAISE_CSAT = 5
 LOW_CSAT = (1, 2)  # with a reopen, the marks of a minefield
 # What a ranked issue or word needs: tickets behind it, of them with the outcome, and
