@@ -138,20 +138,12 @@ def test_background_scans_run_only_when_tickets_changed(loaded) -> None:
 
 def test_ingest_answer_on_the_wire_names_the_anomaly_and_the_matched_cause(loaded) -> None:
     from ticketminer.api.convert import ticket_to_proto
-    from ticketminer.api.servicer import TicketMinerServicer
+    from ticketminer.server import servicer_of
     from ticketminer.v1 import ticketminer_pb2 as pb
 
     app, result, _ = loaded
     top = max(_surges(app), key=lambda a: a.observed - a.expected)
-    servicer = TicketMinerServicer(
-        app.tickets,
-        app.metrics,
-        app.issues,
-        app.anomalies,
-        app.digest,
-        app.lifecycle,
-        app.tenants,
-    )
+    servicer = servicer_of(app)
     ticket = {t.external_id: t for t in result.tickets}[top.evidence_ticket_ids[1]]
     ticket.updated_at = (ticket.updated_at or ticket.created_at) + timedelta(minutes=2)
     request = pb.IngestTicketRequest()

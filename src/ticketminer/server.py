@@ -23,6 +23,19 @@ from ticketminer.text.sentiment import default_scorer
 log = logging.getLogger("ticketminer.server")
 
 
+def servicer_of(app: App) -> TicketMinerServicer:
+    """The gRPC servicer over the app's services."""
+    return TicketMinerServicer(
+        app.tickets,
+        app.metrics,
+        app.issues,
+        app.anomalies,
+        app.digest,
+        app.lifecycle,
+        app.tenants,
+    )
+
+
 class Server:
     """A started server; `port` is the bound port (useful with port 0)."""
 
@@ -38,16 +51,7 @@ class Server:
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
-        app = self.app
-        servicer = TicketMinerServicer(
-            app.tickets,
-            app.metrics,
-            app.issues,
-            app.anomalies,
-            app.digest,
-            app.lifecycle,
-            app.tenants,
-        )
+        servicer = servicer_of(self.app)
         self._scheduler = self.app.scheduler()
         self._scans = self.app.anomaly_scheduler()
         self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))

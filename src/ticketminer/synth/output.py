@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,32 +85,19 @@ def incident_from_json(data: dict[str, Any]) -> Incident:
 
 
 def journey_json(journey: CustomerJourney) -> dict[str, Any]:
+    """Every field, the id tuples as lists."""
     return {
-        "new_customer_share": journey.new_customer_share,
-        "activation_topic": journey.activation_topic,
-        "activation_per_day": journey.activation_per_day,
-        "activation_first_week_share": journey.activation_first_week_share,
-        "praise_topic": journey.praise_topic,
-        "praise_per_day": journey.praise_per_day,
-        "praise_rated_share": journey.praise_rated_share,
-        "praise_five_share": journey.praise_five_share,
-        "activation_ids": list(journey.activation_ids),
-        "praise_ids": list(journey.praise_ids),
+        f.name: list(value) if isinstance(value := getattr(journey, f.name), tuple) else value
+        for f in fields(CustomerJourney)
     }
 
 
 def journey_from_json(data: dict[str, Any]) -> CustomerJourney:
     return CustomerJourney(
-        new_customer_share=data["new_customer_share"],
-        activation_topic=data["activation_topic"],
-        activation_per_day=data["activation_per_day"],
-        activation_first_week_share=data["activation_first_week_share"],
-        praise_topic=data["praise_topic"],
-        praise_per_day=data["praise_per_day"],
-        praise_rated_share=data["praise_rated_share"],
-        praise_five_share=data["praise_five_share"],
-        activation_ids=tuple(data["activation_ids"]),
-        praise_ids=tuple(data["praise_ids"]),
+        **{
+            f.name: tuple(data[f.name]) if isinstance(data[f.name], list) else data[f.name]
+            for f in fields(CustomerJourney)
+        }
     )
 
 
