@@ -94,6 +94,7 @@ def test_describe_shows_every_rpc(server):
         "GetCustomerInsights",
         "GetIssue",
         "GetMetrics",
+        "GetTenantSettings",
         "GetTicket",
         "GetWeeklyDigest",
         "IngestTicket",
@@ -103,6 +104,7 @@ def test_describe_shows_every_rpc(server):
         "ListTickets",
         "ReclusterIssues",
         "ScanAnomalies",
+        "UpdateTenantSettings",
     ]
     assert "rpc IngestTickets ( stream .ticketminer.v1.IngestTicketRequest )" in out
 
