@@ -18,8 +18,10 @@ VOLUME ["/var/lib/ticketminer"]
 ENV TICKETMINER_HOST=0.0.0.0 \
     TICKETMINER_PORT=50051 \
     TICKETMINER_DB_URL=sqlite:////var/lib/ticketminer/ticketminer.db \
+    TICKETMINER_METRICS_PORT=9464 \
     PYTHONUNBUFFERED=1
-EXPOSE 50051
+# gRPC, and Prometheus /metrics
+EXPOSE 50051 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
     CMD ["ticketminer", "health", "--host", "127.0.0.1"]
 # exec form: the server is PID 1 and receives SIGTERM for a graceful stop.

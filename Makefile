@@ -32,7 +32,7 @@ browser:
 
 ## Start the server on 127.0.0.1:50051 with the embedded SQLite database.
 run: $(STAMP)
-	$(BIN)/ticketminer serve
+	$(BIN)/ticketminer serve --metrics-port 9464
 
 ## Regenerate the checked-in gRPC stubs from the .proto files.
 proto: $(STAMP)

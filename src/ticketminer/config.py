@@ -32,6 +32,7 @@ class Settings:
     anomaly_history_days: int = 120
     digest_ticket_url: str = ""
     tenure_edges_days: str = "30,90"
+    metrics_port: int = -1
 
 
 HELP = {
@@ -53,6 +54,7 @@ HELP = {
     "anomaly_history_days": "days of history each anomaly scan reads (28 of them are baseline)",
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
     "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
+    "metrics_port": "port of the Prometheus /metrics endpoint on --host (-1: off, 0: any free)",
 }
 
 

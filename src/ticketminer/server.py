@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -18,6 +19,7 @@ from ticketminer.api.interceptors import AccessLogInterceptor
 from ticketminer.api.servicer import TicketMinerServicer
 from ticketminer.app import App
 from ticketminer.config import Settings
+from ticketminer.observability import Telemetry, TenantGauges
 from ticketminer.text.sentiment import default_scorer
 
 log = logging.getLogger("ticketminer.server")
@@ -42,9 +44,17 @@ class Server:
     def __init__(self, settings: Settings, app: App | None = None) -> None:
         self.settings = settings
         self.app = app or App.open(settings)
+        self.telemetry = Telemetry()
+        self.telemetry.watch(
+            TenantGauges(
+                self.app.facts.known_tenants, self.app.issues.model, self.app.anomalies.active
+            )
+        )
+        self.metrics_port: int | None = None  # bound once started, when enabled
+        self._metrics_http: Any = None
         self._grpc = grpc.server(
             ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
-            interceptors=[AccessLogInterceptor()],
+            interceptors=[AccessLogInterceptor(self.telemetry)],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -68,7 +78,18 @@ class Server:
         self._grpc.start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info({"event": "serving", "host": self.settings.host, "port": self.port})
+        if self.settings.metrics_port >= 0:
+            self._metrics_http, self.metrics_port = self.telemetry.serve(
+                self.settings.host, self.settings.metrics_port
+            )
+        log.info(
+            {
+                "event": "serving",
+                "host": self.settings.host,
+                "port": self.port,
+                "metrics_port": self.metrics_port,
+            }
+        )
         # Metrics tables load in the background; queries meanwhile wait for them.
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._scheduler.start()
@@ -94,6 +115,8 @@ class Server:
         self._scans.stop()
         grace = self.settings.grace_seconds if grace is None else grace
         self._grpc.stop(grace).wait()
+        if self._metrics_http is not None:
+            self._metrics_http.shutdown()
         self.app.close()
         log.info({"event": "stopped"})
 
