@@ -11,6 +11,7 @@ from ticketminer.domain.tenure import parse_edges
 from ticketminer.domain.validation import Limits
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.anomaly_scheduler import AnomalyScheduler
+from ticketminer.services.api_keys import ApiKeyService
 from ticketminer.services.digest import DigestService
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
@@ -36,6 +37,7 @@ class App:
     digest: DigestService
     lifecycle: LifecycleService
     tenants: TenantSettingsService
+    api_keys: ApiKeyService
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -92,7 +94,17 @@ class App:
             ticket_url=settings.digest_ticket_url,
         )
         return cls(
-            settings, engine, cache, tickets, metrics, issues, anomalies, digest, lifecycle, tenants
+            settings,
+            engine,
+            cache,
+            tickets,
+            metrics,
+            issues,
+            anomalies,
+            digest,
+            lifecycle,
+            tenants,
+            ApiKeyService(engine),
         )
 
     def scheduler(self) -> ReclusterScheduler:

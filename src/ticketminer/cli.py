@@ -20,6 +20,8 @@ from ticketminer.digest_command import run_digest
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem
 from ticketminer.domain.model import DEFAULT_TENANT, Ticket
 from ticketminer.importers.records import ImportItem
+from ticketminer.keys_command import add_arguments as add_keys_arguments
+from ticketminer.keys_command import run_keys
 from ticketminer.synth.scenario import DEFAULT_END, PRESETS
 
 FORMATS = ("auto", "csv", "jsonl", "servicenow")
@@ -41,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     add_demo_arguments(demo)
     digest = sub.add_parser("digest", help="write one ISO week's digest (md, html or json)")
     add_digest_arguments(digest)
+    keys = sub.add_parser("keys", help="create, list or revoke API keys (--auth keys)")
+    add_keys_arguments(keys)
     health = sub.add_parser("health", help="exit 0 if the server reports SERVING")
     add_arguments(health, only=("host", "port", "log_level"))
     health.add_argument("--timeout", type=float, default=3.0)
@@ -176,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_health(args, settings)
     if args.command == "digest":
         return run_digest(args, settings)
+    if args.command == "keys":
+        return run_keys(args, settings)
     return run_import(args, settings)
 
 

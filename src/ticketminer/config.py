@@ -33,6 +33,11 @@ class Settings:
     digest_ticket_url: str = ""
     tenure_edges_days: str = "30,90"
     metrics_port: int = -1
+    auth: str = "off"
+    auth_open_services: str = (
+        "grpc.health.v1.Health,grpc.reflection.v1alpha.ServerReflection,"
+        "grpc.reflection.v1.ServerReflection"
+    )
 
 
 HELP = {
@@ -55,6 +60,8 @@ HELP = {
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
     "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
     "metrics_port": "port of the Prometheus /metrics endpoint on --host (-1: off, 0: any free)",
+    "auth": "off, or keys: every call needs 'authorization: Bearer <API key>'",
+    "auth_open_services": "comma-separated gRPC services that need no key with --auth keys",
 }
 
 

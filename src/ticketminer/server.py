@@ -14,6 +14,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ticketminer.api.auth import AuthInterceptor
 from ticketminer.api.handlers import SERVICE_NAME, ticketminer_handler
 from ticketminer.api.interceptors import AccessLogInterceptor
 from ticketminer.api.servicer import TicketMinerServicer
@@ -23,6 +24,19 @@ from ticketminer.observability import Telemetry, TenantGauges
 from ticketminer.text.sentiment import default_scorer
 
 log = logging.getLogger("ticketminer.server")
+
+
+def _auth(settings: Settings, app: App) -> list[grpc.ServerInterceptor]:
+    """The API-key check when `--auth keys` (after the access log, which records
+    refused calls too)."""
+    if settings.auth == "off":
+        return []
+    if settings.auth != "keys":
+        raise ValueError(f"--auth must be off or keys, not {settings.auth!r}")
+    open_services = frozenset(
+        s.strip() for s in settings.auth_open_services.split(",") if s.strip()
+    )
+    return [AuthInterceptor(app.api_keys, open_services)]
 
 
 def servicer_of(app: App) -> TicketMinerServicer:
@@ -54,7 +68,7 @@ class Server:
         self._metrics_http: Any = None
         self._grpc = grpc.server(
             ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
-            interceptors=[AccessLogInterceptor(self.telemetry)],
+            interceptors=[AccessLogInterceptor(self.telemetry), *_auth(settings, self.app)],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),

@@ -258,6 +258,20 @@ tenant_settings = Table(
     Column("updated_us", BigInteger, nullable=False),
 )
 
+# API keys: the secret only as a SHA-256 hash (keys are random, so no slow hash is
+# needed); tenants as a JSON list, ["*"] for all.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("tenants", Text, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+    Column("note", Text, nullable=False, default=""),
+)
+
 counters = Table(
     "counters",
     metadata,

@@ -1,0 +1,112 @@
+"""Bearer API keys at the gRPC edge: who is calling (UNAUTHENTICATED otherwise), and
+whether their key may write and may touch the request's tenant (PERMISSION_DENIED).
+
+Services named in `open_services` (health and reflection by default) need no key,
+so load balancers and grpcurl's `list` keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+
+from ticketminer.domain.api_keys import ApiKey
+from ticketminer.domain.model import DEFAULT_TENANT
+from ticketminer.services.api_keys import ApiKeyService
+
+# The methods that change stored data; every other method only reads.
+WRITE_METHODS = frozenset(
+    ("IngestTicket", "IngestTickets", "ReclusterIssues", "ScanAnomalies", "UpdateTenantSettings")
+)
+MISSING = "missing API key: send the metadata 'authorization: Bearer <key>'"
+INVALID = "invalid or revoked API key"
+
+
+def request_tenant(request: Any) -> str | None:
+    """The tenant a request names (its ticket's, its settings', or its own), if any."""
+    fields = getattr(getattr(request, "DESCRIPTOR", None), "fields_by_name", {})
+    for holder in ("ticket", "settings"):
+        if holder in fields:
+            return getattr(request, holder).tenant_id or DEFAULT_TENANT
+    if "tenant_id" in fields:
+        return request.tenant_id or DEFAULT_TENANT
+    return None  # a malformed request: the handler answers INVALID_ARGUMENT
+
+
+class AuthInterceptor(grpc.ServerInterceptor):
+    def __init__(self, keys: ApiKeyService, open_services: frozenset[str]) -> None:
+        self._keys = keys
+        self._open = open_services
+
+    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
+        handler = continuation(details)
+        if handler is None:
+            return None
+        service, _, method = details.method.lstrip("/").rpartition("/")
+        if service in self._open:
+            return handler
+        metadata = dict(details.invocation_metadata or ())
+        gate = _Gate(self._keys, str(metadata.get("authorization", "")), method)
+        if handler.unary_unary:
+            return handler._replace(unary_unary=gate.unary(handler.unary_unary))
+        if handler.stream_unary:
+            return handler._replace(stream_unary=gate.streamed(handler.stream_unary))
+        if handler.unary_stream:
+            return handler._replace(unary_stream=gate.unary(handler.unary_stream))
+        return handler._replace(stream_stream=gate.streamed(handler.stream_stream))
+
+
+class _Gate:
+    """The checks of one call, run where a context exists to abort with."""
+
+    def __init__(self, keys: ApiKeyService, authorization: str, method: str) -> None:
+        self._keys, self._method = keys, method
+        scheme, _, token = authorization.partition(" ")
+        self._token = token.strip() if scheme.lower() == "bearer" else ""
+
+    def _key(self, context: grpc.ServicerContext) -> ApiKey:
+        if not self._token:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, MISSING)
+        key = self._keys.authenticate(self._token)
+        if key is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, INVALID)
+        if not key.allows(write=self._method in WRITE_METHODS):
+            context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"API key {key.key_id} is read-only; {self._method} writes",
+            )
+        return key
+
+    def _check_tenant(self, key: ApiKey, request: Any, context: grpc.ServicerContext) -> None:
+        tenant = request_tenant(request)
+        if tenant is not None and not key.allows_tenant(tenant):
+            context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"API key {key.key_id} may not access tenant {tenant!r}",
+            )
+
+    def unary(self, behavior: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
+            key = self._key(context)
+            self._check_tenant(key, request, context)
+            return behavior(request, context)
+
+        return wrapper
+
+    def streamed(self, behavior: Callable[..., Any]) -> Callable[..., Any]:
+        """A foreign tenant in a request stream ends the call; tickets before it that
+        were already stored stay stored (the caller was allowed to write them)."""
+
+        def wrapper(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+            key = self._key(context)
+
+            def checked() -> Iterator[Any]:
+                for request in requests:
+                    self._check_tenant(key, request, context)
+                    yield request
+
+            return behavior(checked(), context)
+
+        return wrapper
