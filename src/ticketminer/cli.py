@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="exit 0 if the server reports SERVING")
     add_arguments(health, only=("host", "port", "log_level"))
     health.add_argument("--timeout", type=float, default=3.0)
+    health.add_argument("--tls-ca-file", default="", help="speak TLS, trusting this PEM CA")
+    health.add_argument("--tls-client-cert-file", default="", help="client certificate (mTLS)")
+    health.add_argument("--tls-client-key-file", default="", help="its private key (mTLS)")
     synth = sub.add_parser("synth", help="write a synthetic helpdesk history with incidents")
     synth.add_argument("--preset", choices=PRESETS, default="default")
     synth.add_argument("--weeks", type=int, default=8)
@@ -71,7 +74,18 @@ def run_health(args: argparse.Namespace, settings: Settings) -> int:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    with grpc.insecure_channel(f"{settings.host}:{settings.port}") as channel:
+    address = f"{settings.host}:{settings.port}"
+    if args.tls_ca_file:
+        cert, key = args.tls_client_cert_file, args.tls_client_key_file
+        credentials = grpc.ssl_channel_credentials(
+            _file(args.tls_ca_file),
+            _file(key) if key else None,
+            _file(cert) if cert else None,
+        )
+        channel = grpc.secure_channel(address, credentials)
+    else:
+        channel = grpc.insecure_channel(address)
+    with channel:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=args.timeout
@@ -82,6 +96,11 @@ def run_health(args: argparse.Namespace, settings: Settings) -> int:
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     print(status)
     return 0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1
+
+
+def _file(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def _read(path: str, fmt: str, tenant: str) -> Iterator[ImportItem]:

@@ -34,6 +34,9 @@ class Settings:
     tenure_edges_days: str = "30,90"
     metrics_port: int = -1
     auth: str = "off"
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
     auth_open_services: str = (
         "grpc.health.v1.Health,grpc.reflection.v1alpha.ServerReflection,"
         "grpc.reflection.v1.ServerReflection"
@@ -61,6 +64,9 @@ HELP = {
     "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
     "metrics_port": "port of the Prometheus /metrics endpoint on --host (-1: off, 0: any free)",
     "auth": "off, or keys: every call needs 'authorization: Bearer <API key>'",
+    "tls_cert_file": "PEM certificate chain: serve TLS instead of plaintext",
+    "tls_key_file": "PEM private key of --tls-cert-file",
+    "tls_client_ca_file": "PEM CA bundle: require client certificates it signed (mutual TLS)",
     "auth_open_services": "comma-separated gRPC services that need no key with --auth keys",
 }
 

@@ -31,12 +31,30 @@ def _auth(settings: Settings, app: App) -> list[grpc.ServerInterceptor]:
     refused calls too)."""
     if settings.auth == "off":
         return []
-    if settings.auth != "keys":
-        raise ValueError(f"--auth must be off or keys, not {settings.auth!r}")
     open_services = frozenset(
         s.strip() for s in settings.auth_open_services.split(",") if s.strip()
     )
     return [AuthInterceptor(app.api_keys, open_services)]
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS from --tls-cert-file / --tls-key-file, and mutual TLS (client certificates
+    signed by --tls-client-ca-file required) when that is set; None for plaintext."""
+    cert, key, ca = settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file
+    if not (cert or key or ca):
+        return None
+    if not (cert and key):
+        raise ValueError("TLS needs both --tls-cert-file and --tls-key-file")
+    return grpc.ssl_server_credentials(
+        [(_read(key), _read(cert))],
+        root_certificates=_read(ca) if ca else None,
+        require_client_auth=bool(ca),
+    )
 
 
 def servicer_of(app: App) -> TicketMinerServicer:
@@ -57,6 +75,9 @@ class Server:
 
     def __init__(self, settings: Settings, app: App | None = None) -> None:
         self.settings = settings
+        credentials = server_credentials(settings)  # bad settings fail before the db opens
+        if settings.auth not in ("off", "keys"):
+            raise ValueError(f"--auth must be off or keys, not {settings.auth!r}")
         self.app = app or App.open(settings)
         self.telemetry = Telemetry()
         self.telemetry.watch(
@@ -84,7 +105,12 @@ class Server:
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
         )
-        self.port = self._grpc.add_insecure_port(f"{settings.host}:{settings.port}")
+        address = f"{settings.host}:{settings.port}"
+        self.tls = credentials is not None
+        if credentials is None:
+            self.port = self._grpc.add_insecure_port(address)
+        else:
+            self.port = self._grpc.add_secure_port(address, credentials)
         if self.port == 0:
             raise RuntimeError(f"could not bind {settings.host}:{settings.port}")
 
@@ -101,6 +127,7 @@ class Server:
                 "event": "serving",
                 "host": self.settings.host,
                 "port": self.port,
+                "tls": self.tls,
                 "metrics_port": self.metrics_port,
             }
         )
