@@ -9,7 +9,7 @@ PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
 GEN_DIR := src/ticketminer/v1
 PYTEST_ARGS ?=
 
-.PHONY: install browser run test proto proto-check lint bench bench-quality bench-anomaly demo clean
+.PHONY: install browser run test test-reliability proto proto-check lint bench bench-quality bench-anomaly demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ lint: $(STAMP)
 
 test: $(STAMP) browser proto-check lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Kill -9, soak, fuzz and overload against the real server; writes RELIABILITY.md.
+test-reliability: $(STAMP)
+	$(BIN)/pytest -m reliability tests/test_reliability.py $(PYTEST_ARGS)
 
 ## Benchmarks; writes BENCHMARKS.md.
 bench: $(STAMP)
