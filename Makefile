@@ -57,7 +57,8 @@ test: $(STAMP) browser proto-check lint
 
 ## Kill -9, soak, fuzz and overload against the real server; writes RELIABILITY.md.
 test-reliability: $(STAMP)
-	$(BIN)/pytest -m reliability tests/test_reliability.py $(PYTEST_ARGS)
+	$(BIN)/pytest -m reliability tests/test_reliability.py $(PYTEST_ARGS); \
+		status=$$?; cat RELIABILITY.md 2>/dev/null; exit $$status
 
 ## Benchmarks; writes BENCHMARKS.md.
 bench: $(STAMP)
