@@ -40,6 +40,7 @@ from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
 from ticketminer.services.tenant_locks import TenantLocks
+from ticketminer.services.ttl_cache import TtlCache
 from ticketminer.store.anomalies_repo import (
     active_anomalies,
     get_anomaly,
@@ -88,7 +89,7 @@ class AnomalyService:
         self._trailing_days = trailing_days
         self._negative_below = negative_below
         self._lock = TenantLocks()
-        self._active: dict[str, tuple[float, list[Anomaly]]] = {}
+        self._active: TtlCache[str, list[Anomaly]] = TtlCache(ACTIVE_REFRESH_SECONDS)
 
     # -- scanning ------------------------------------------------------------
 
@@ -112,7 +113,7 @@ class AnomalyService:
             data = self._input(tenant_id, facts)
             findings = Scan(data, trailing_days=self._trailing_days).run()
             report = self._store(tenant_id, data, findings)
-            self._active.pop(tenant_id, None)
+            self._active.forget(tenant_id)
             return replace(report, seconds=time.perf_counter() - started)
 
     def _days(self, tenant_id: str) -> int:
@@ -330,13 +331,11 @@ class AnomalyService:
 
     def active(self, tenant_id: str) -> list[Anomaly]:
         """The tenant's open and ongoing anomalies, cached for the ingest path."""
-        cached = self._active.get(tenant_id)
-        if cached is not None and time.monotonic() - cached[0] < ACTIVE_REFRESH_SECONDS:
-            return cached[1]
+        return self._active.get(tenant_id, lambda: self._load_active(tenant_id))
+
+    def _load_active(self, tenant_id: str) -> list[Anomaly]:
         with self._engine.connect() as conn:
-            found = _by_severity(active_anomalies(conn, tenant_id))
-        self._active[tenant_id] = (time.monotonic(), found)
-        return found
+            return _by_severity(active_anomalies(conn, tenant_id))
 
     def of_issue(
         self, tenant_id: str, issue_id: int, start: datetime | None, end: datetime | None

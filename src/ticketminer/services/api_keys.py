@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -21,6 +19,7 @@ from sqlalchemy import Engine
 from ticketminer.domain.api_keys import ALL_TENANTS, TOKEN_PREFIX, ApiKey, Scope, parse_token
 from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.timeutil import to_us, utc_now
+from ticketminer.services.ttl_cache import TtlCache
 from ticketminer.store.api_keys_repo import find_key, insert_key, list_keys, revoke_key
 
 CACHE_SECONDS = 5.0
@@ -36,8 +35,7 @@ class ApiKeyService:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = engine
         self._clock = clock
-        self._cache: dict[str, tuple[float, ApiKey | None, str]] = {}
-        self._lock = threading.Lock()
+        self._cache: TtlCache[str, tuple[ApiKey | None, str]] = TtlCache(CACHE_SECONDS)
 
     def create(self, tenants: Sequence[str], scope: Scope, note: str = "") -> tuple[ApiKey, str]:
         """(the key, its token): the token is not stored and cannot be shown again."""
@@ -63,8 +61,7 @@ class ApiKeyService:
             found = find_key(conn, key_id)
         if found is None:
             raise NotFound(f"API key {key_id!r} not found")
-        with self._lock:
-            self._cache.pop(key_id, None)
+        self._cache.forget(key_id)
         return found[0]
 
     def authenticate(self, token: str) -> ApiKey | None:
@@ -80,14 +77,10 @@ class ApiKeyService:
         return key
 
     def _lookup(self, key_id: str) -> tuple[ApiKey | None, str]:
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(key_id)
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            return hit[1], hit[2]
+        """(the key or None, the hash to compare with)."""
+        return self._cache.get(key_id, lambda: self._load(key_id))
+
+    def _load(self, key_id: str) -> tuple[ApiKey | None, str]:
         with self._engine.connect() as conn:
             found = find_key(conn, key_id)
-        key, stored = found if found is not None else (None, _NO_KEY_HASH)
-        with self._lock:
-            self._cache[key_id] = (now, key, stored)
-        return key, stored
+        return found if found is not None else (None, _NO_KEY_HASH)

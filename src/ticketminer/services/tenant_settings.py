@@ -7,8 +7,6 @@ without a database read on every call.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -18,6 +16,7 @@ from sqlalchemy import Engine
 from ticketminer.domain.tenant_settings import FIELDS, TenantSettings, check_mask, check_settings
 from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
+from ticketminer.services.ttl_cache import TtlCache
 from ticketminer.store.tenant_settings_repo import load_settings, save_settings
 
 CACHE_SECONDS = 5.0
@@ -33,25 +32,17 @@ class TenantSettingsService:
         self._engine = engine
         self._default_tenure = default_tenure
         self._clock = clock
-        self._cache: dict[str, tuple[float, TenantSettings]] = {}
-        self._lock = threading.Lock()
+        self._cache: TtlCache[str, TenantSettings] = TtlCache(CACHE_SECONDS)
 
     def get(self, tenant_id: str) -> TenantSettings:
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(tenant_id)
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            return hit[1]
+        return self._cache.get(tenant_id, lambda: self._load(tenant_id))
+
+    def _load(self, tenant_id: str) -> TenantSettings:
         with self._engine.connect() as conn:
             found = load_settings(conn, tenant_id)
-        settings = (
-            TenantSettings(tenant_id)
-            if found is None
-            else TenantSettings.from_document(tenant_id, found[0], from_us(found[1]))
-        )
-        with self._lock:
-            self._cache[tenant_id] = (now, settings)
-        return settings
+        if found is None:
+            return TenantSettings(tenant_id)
+        return TenantSettings.from_document(tenant_id, found[0], from_us(found[1]))
 
     def update(self, changed: TenantSettings, paths: tuple[str, ...] = ()) -> TenantSettings:
         """Set the settings named by `paths` (all of them when empty) from `changed`."""
@@ -71,8 +62,7 @@ class TenantSettingsService:
                 updated_at=self._clock(),
             )
             save_settings(conn, merged.tenant_id, merged.document(), to_us(merged.updated_at))
-        with self._lock:
-            self._cache[merged.tenant_id] = (time.monotonic(), merged)
+        self._cache.put(merged.tenant_id, merged)
         return merged
 
     def tenure(self, tenant_id: str) -> TenureBuckets:
