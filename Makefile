@@ -9,7 +9,7 @@ PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
 GEN_DIR := src/ticketminer/v1
 PYTEST_ARGS ?=
 
-.PHONY: install browser run test test-reliability proto proto-check lint bench bench-quality bench-anomaly demo clean
+.PHONY: install browser run test test-postgres postgres test-reliability proto proto-check lint bench bench-quality bench-anomaly demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ lint: $(STAMP)
 
 test: $(STAMP) browser proto-check lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Start (installing it if needed) a local PostgreSQL with the test role and database.
+postgres:
+	bash scripts/postgres.sh
+
+## The whole suite again, every test database a fresh schema on PostgreSQL.
+test-postgres: $(STAMP) postgres
+	TICKETMINER_TEST_DATABASE_URL=$$(bash scripts/postgres.sh | tail -1) $(BIN)/pytest $(PYTEST_ARGS)
 
 ## Kill -9, soak, fuzz and overload against the real server; writes RELIABILITY.md.
 test-reliability: $(STAMP)

@@ -7,15 +7,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from databases import drop_test_schemas, fresh_db
 from server_process import ServerProcess
 
 from ticketminer.app import App
 from ticketminer.config import Settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_schemas() -> Iterator[None]:
+    """On PostgreSQL, every test database is a schema: drop them after the run."""
+    yield
+    drop_test_schemas()
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(port=0, db_url=str(tmp_path / "tickets.db"), grace_seconds=1)
+    return Settings(port=0, db_url=fresh_db(tmp_path), grace_seconds=1)
 
 
 @pytest.fixture
@@ -27,8 +35,8 @@ def app(settings) -> Iterator[App]:
 
 @pytest.fixture
 def server(tmp_path) -> Iterator[ServerProcess]:
-    """The real `ticketminer serve` on a free port over a fresh SQLite file."""
-    with ServerProcess(tmp_path / "t.db") as process:
+    """The real `ticketminer serve` on a free port over a fresh database."""
+    with ServerProcess(fresh_db(tmp_path, "t")) as process:
         yield process
 
 
@@ -40,7 +48,7 @@ def default_history(tmp_path_factory):
     from ticketminer.synth import generate, preset
 
     result = generate(preset("default", tickets_per_day=150))
-    db = tmp_path_factory.mktemp("default-history") / "d.db"
+    db = fresh_db(tmp_path_factory.mktemp("default-history"), "d")
     app = App.open(history_settings(db))
     try:
         assert app.tickets.ingest_bulk(iter(result.tickets)).rejected == 0
@@ -51,5 +59,5 @@ def default_history(tmp_path_factory):
     return db, result
 
 
-def history_settings(db: Path) -> Settings:
+def history_settings(db: str | Path) -> Settings:
     return Settings(db_url=str(db), recluster_min_tickets=10**9, anomaly_time_zone="Asia/Shanghai")

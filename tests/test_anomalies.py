@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from databases import fresh_db
 
 from ticketminer.app import App
 from ticketminer.config import Settings
@@ -38,7 +39,7 @@ def loaded(tmp_path_factory):
         dims=DIMS,
     )
     result = generate(replace(base, incidents=(surge,)))
-    db = tmp_path_factory.mktemp("anomalies") / "a.db"
+    db = fresh_db(tmp_path_factory.mktemp("anomalies"), "a")
     app = App.open(
         Settings(db_url=str(db), recluster_min_tickets=10**9, anomaly_time_zone="Asia/Shanghai")
     )

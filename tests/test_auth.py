@@ -10,6 +10,7 @@ from dataclasses import replace
 import grpc
 import pytest
 from builders import ticket
+from databases import fresh_db
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import select
 
@@ -137,7 +138,7 @@ def test_health_and_reflection_stay_open_unless_configured(secured, settings) ->
 
 
 def test_keys_command_creates_lists_and_revokes(tmp_path, capsys) -> None:
-    db = str(tmp_path / "keys.db")
+    db = fresh_db(tmp_path, "keys")
     assert main(["keys", "create", "--tenant", "shop", "--scope", "write", "--db", db]) == 0
     created = capsys.readouterr().out.splitlines()
     key_id, token = created[0].split()[1], created[1]

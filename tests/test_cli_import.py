@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from databases import fresh_db
+
 from ticketminer.app import App
 from ticketminer.cli import main
 from ticketminer.config import Settings
@@ -18,14 +20,14 @@ def test_import_stores_good_rows_and_summarises_rejects(tmp_path, capsys):
     rows[2]["csat"] = 7
     path = tmp_path / "tickets.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
-    db = tmp_path / "t.db"
-    code = main(["import", str(path), "--db", str(db), "--no-progress", "--tenant", "acme"])
+    db = fresh_db(tmp_path, "t")
+    code = main(["import", str(path), "--db", db, "--no-progress", "--tenant", "acme"])
     out = capsys.readouterr().out
     assert code == 0
     assert "created 4" in out and "rejected 2" in out
     assert "rejected row 2 (J-2): csat: must be between 1 and 5" in out
     assert "rejected row 5 (no id): line: is not valid JSON" in out
-    app = App.open(Settings(db_url=str(db)))
+    app = App.open(Settings(db_url=db))
     try:
         assert app.tickets.list("acme", TicketFilter()).total_size == 4
     finally:

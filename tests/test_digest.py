@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import history_settings
+from databases import fresh_db
 
 from ticketminer.app import App
 from ticketminer.digest.weeks import IsoWeek
@@ -175,7 +176,7 @@ def test_a_built_digest_is_reused_until_its_inputs_change(tmp_path, history) -> 
     first = app.digest.weekly("default", week, TZ)
     assert app.digest.weekly("default", week, TZ) is first
     # Another database, so the shared history stays untouched.
-    other = App.open(history_settings(tmp_path / "copy.db"))
+    other = App.open(history_settings(fresh_db(tmp_path, "copy")))
     try:
         ticket = one_ticket(app, first)
         other.tickets.ingest(ticket)

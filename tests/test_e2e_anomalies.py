@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from databases import fresh_db
 from e2e_synth import SVC, call, synth
 from server_process import ServerProcess, grpcurl
 
@@ -44,7 +45,7 @@ def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp
     (incident,) = truth["incidents"]
     start, end = _time(incident["start"]), _time(incident["end"])
     expected_dims = tuple(sorted(tuple(d) for d in incident["dims"]))
-    with ServerProcess(tmp_path / "anomalies.db", extra_args=FLAGS) as server:
+    with ServerProcess(fresh_db(tmp_path, "anomalies"), extra_args=FLAGS) as server:
         for stream in (storm, quiet):
             assert call(server, "IngestTickets", stream).get("rejected", 0) == 0
         issues = {}

@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from databases import fresh_db
 from server_process import ServerProcess, grpcurl
 
 pytestmark = pytest.mark.e2e
@@ -380,7 +381,8 @@ def test_nul_in_subject_is_invalid_argument_naming_the_field(server):
 
 def test_sigterm_exits_zero_within_the_grace_period(tmp_path):
     grace = 2.0
-    srv = ServerProcess(tmp_path / "t.db", grace_seconds=grace).start()
+    db = fresh_db(tmp_path, "t")
+    srv = ServerProcess(db, grace_seconds=grace).start()
     try:
         call(srv, "IngestTicket", {"ticket": TICKET})
         started = time.monotonic()
@@ -399,6 +401,6 @@ def test_sigterm_exits_zero_within_the_grace_period(tmp_path):
     assert "Traceback" not in srv.log
 
     # The acknowledged ticket survived the graceful stop.
-    with ServerProcess(tmp_path / "t.db") as again:
+    with ServerProcess(db) as again:
         stored = call(again, "GetTicket", {"tenant_id": "acme", "external_id": "ZD-1001"})
         assert stored["ticket"]["subject"] == "Parcel not delivered"

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from databases import fresh_db
 from server_process import ServerProcess, grpcurl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.data]
@@ -80,7 +81,7 @@ def test_issue_discovery_end_to_end_with_grpcurl(tmp_path, corpus):
         for i, (_, text) in enumerate(corpus)
     )
     flags = ["--recluster-after-tickets", "0", "--recluster-interval-seconds", "0"]
-    with ServerProcess(tmp_path / "issues.db", extra_args=flags) as server:
+    with ServerProcess(fresh_db(tmp_path, "issues"), extra_args=flags) as server:
         ingested = call(server, "IngestTickets", stream)
         assert int(ingested["accepted"]) == len(corpus)
 

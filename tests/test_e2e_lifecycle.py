@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from databases import fresh_db
 from e2e_synth import call, synth
 from server_process import ServerProcess
 
@@ -40,7 +41,7 @@ def test_new_customer_issue_and_praise_topic_rank_first(tmp_path):
     stream, truth = synth(tmp_path, "lifecycle", "shop", *SYNTH)
     labels, journey = truth["labels"], truth["journey"]
     activation, praise = journey["activation_topic"], journey["praise_topic"]
-    with ServerProcess(tmp_path / "lifecycle.db", extra_args=FLAGS) as server:
+    with ServerProcess(fresh_db(tmp_path, "lifecycle"), extra_args=FLAGS) as server:
         assert call(server, "IngestTickets", stream).get("rejected", 0) == 0
         call(server, "ReclusterIssues", {"tenant_id": "shop"}, timeout=300)
         call(server, "ScanAnomalies", {"tenant_id": "shop"}, timeout=300)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from databases import fresh_db
 from grpc_helpers import good_ticket, ts, violations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 def stub(tmp_path_factory):
     from ticketminer.config import Settings
 
-    db = tmp_path_factory.mktemp("grpc-anomalies") / "t.db"
+    db = fresh_db(tmp_path_factory.mktemp("grpc-anomalies"), "t")
     srv = Server(Settings(port=0, db_url=str(db), anomaly_scan_seconds=0)).start()
     with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as ch:
         yield pb_grpc.TicketMinerStub(ch)

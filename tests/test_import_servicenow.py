@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from databases import fresh_db
 
 from ticketminer.domain.model import Ticket, TicketStatus
 from ticketminer.domain.validation import validate_ticket
@@ -212,7 +213,7 @@ def test_reference_figures_through_the_import_command_and_get_metrics(tmp_path: 
     from ticketminer.config import Settings
     from ticketminer.domain.filters import Cohort, MetricsQuery, TicketFilter
 
-    db = str(tmp_path / "sn.db")
+    db = fresh_db(tmp_path, "sn")
     assert main(["import", str(ZIP), "--format", "servicenow", "--db", db, "--no-progress"]) == 0
     app = App.open(Settings(db_url=db))
     try:

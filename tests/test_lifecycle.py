@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from builders import T0
+from databases import fresh_db
 
 from ticketminer.domain.errors import InvalidArgument
 from ticketminer.domain.model import Ticket, TicketStatus
@@ -81,7 +82,7 @@ def insights(tmp_path_factory):
     from ticketminer.app import App
 
     tickets, topic_of = _tickets()
-    db = tmp_path_factory.mktemp("lifecycle") / "l.db"
+    db = fresh_db(tmp_path_factory.mktemp("lifecycle"), "l")
     app = App.open(history_settings(db))
     try:
         assert app.tickets.ingest_bulk(iter(tickets)).rejected == 0

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from databases import fresh_db
 from server_process import GRPCURL, ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -116,7 +117,7 @@ def test_examples_section_is_well_formed():
 def test_readme_examples_run_verbatim(tmp_path):
     text, source = examples_text()
     examples = parse_examples(text)
-    with ServerProcess(tmp_path / "t.db") as server:
+    with ServerProcess(fresh_db(tmp_path, "t")) as server:
         for example in examples:
             argv = runnable(example, server.address)
             try:
