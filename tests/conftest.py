@@ -10,6 +10,7 @@ import pytest
 from databases import drop_test_schemas, fresh_db
 from server_process import ServerProcess
 
+import ticketminer  # noqa: F401  (first: it pins numpy's SIMD level, see numerics.py)
 from ticketminer.app import App
 from ticketminer.config import Settings
 

@@ -1,0 +1,41 @@
+"""Pin the SIMD level of numpy and OpenBLAS, so results do not depend on the CPU.
+
+The same tickets and seed must give the same issues on every machine. AVX-512
+kernels round float sums differently from AVX2 ones; k-means and the choice of k
+amplify such a last-bit difference into a different partition (seen: 237 issues
+against 67 on one history, on an AVX-512 machine and with AVX-512 switched off).
+Every x86-64 machine with AVX2 therefore runs the AVX2 code paths. This only
+works before numpy is first imported, which is why the package imports it first;
+a variable already set by the operator wins.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+# numpy >= 2.4 names (pyproject requires it): the X86_V4 group is AVX-512.
+AVX512_FEATURES = "X86_V4 AVX512_ICL AVX512_SPR"
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def pin_simd_level() -> None:
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
+    flags = _cpu_flags()
+    if "avx2" not in flags:
+        return  # nothing wider to switch off; older CPUs take their own paths
+    if "avx512f" in flags:
+        os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", AVX512_FEATURES)
+    os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
