@@ -91,4 +91,6 @@ def configure(level: str, stream: TextIO | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [_CheapQueueHandler(records)]
     root.setLevel(level.upper())
+    # Alembic narrates every step at INFO; our own "schema_migrated" event says what changed.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     atexit.register(_writer.close)

@@ -1,0 +1,1 @@
+"""Alembic revision scripts, one per schema change (see ticketminer.store.migrations)."""
