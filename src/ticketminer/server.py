@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ticketminer.api.auth import AuthInterceptor
+from ticketminer.api.cancellation import CancellationInterceptor
 from ticketminer.api.handlers import SERVICE_NAME, ticketminer_handler
 from ticketminer.api.interceptors import AccessLogInterceptor
 from ticketminer.api.servicer import TicketMinerServicer
@@ -89,7 +90,13 @@ class Server:
         self._metrics_http: Any = None
         self._grpc = grpc.server(
             ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
-            interceptors=[AccessLogInterceptor(self.telemetry), *_auth(settings, self.app)],
+            # The access log outermost (it sees every final code), then the call's
+            # cancellation scope (deadlines honoured), then the key check.
+            interceptors=[
+                AccessLogInterceptor(self.telemetry),
+                CancellationInterceptor(),
+                *_auth(settings, self.app),
+            ],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),

@@ -12,8 +12,11 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from sqlalchemy import exc as sa_exc
 
+from ticketminer.domain.cancellation import current_scope
 from ticketminer.domain.errors import (
+    Cancelled,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -22,6 +25,9 @@ from ticketminer.domain.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "the database is unavailable; retry"
+_SQLITE_ERROR = 1  # SQLite's generic code: bad SQL, missing table (a bug, not an outage)
 
 
 def bad_request(violations) -> error_details_pb2.BadRequest:
@@ -40,7 +46,27 @@ def _rich_status(code: int, message: str, *details) -> grpc.Status:
     return rpc_status.to_status(status)
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot serve now (down, unreachable, restarting,
+    locked, out of connections) rather than that the request or the code is wrong."""
+    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True  # a dead pooled connection; no pooled connection free in time
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is None or code & 0xFF != _SQLITE_ERROR
+
+
 def status_of(exc: BaseException) -> grpc.Status:
+    if isinstance(exc, Cancelled):
+        code = code_pb2.DEADLINE_EXCEEDED if exc.deadline_exceeded else code_pb2.CANCELLED
+        return _rich_status(code, str(exc))
+    if database_unavailable(exc):
+        return _rich_status(code_pb2.UNAVAILABLE, DATABASE_UNAVAILABLE)
     if isinstance(exc, InvalidArgument):
         return _rich_status(code_pb2.INVALID_ARGUMENT, str(exc), bad_request(exc.violations))
     if isinstance(exc, NotFound):
@@ -55,19 +81,46 @@ def status_of(exc: BaseException) -> grpc.Status:
 def guarded(behavior: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a servicer method so every exception leaves as a proper status."""
 
+    name = getattr(behavior, "__name__", str(behavior))
+
     @functools.wraps(behavior)
     def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            return behavior(request, context)
-        except TicketminerError as exc:
-            context.abort_with_status(status_of(exc))
+            response = behavior(request, context)
         except Exception as exc:
+            gone = _given_up(context)
+            if gone is not None and not isinstance(exc, Cancelled):
+                # The client left and the work was stopped (an interrupted statement,
+                # a closed request stream): not an error of ours.
+                exc = gone
+            if isinstance(exc, TicketminerError):
+                context.abort_with_status(status_of(exc))
             if context.code() not in (None, grpc.StatusCode.OK):
                 raise  # already aborted by gRPC itself
-            log.exception("unhandled error in %s", getattr(behavior, "__name__", behavior))
+            if database_unavailable(exc):
+                log.warning({"event": "database_unavailable", "method": name, "error": repr(exc)})
+            else:
+                log.exception("unhandled error in %s", name)
             context.abort_with_status(status_of(exc))
+        gone = _given_up(context)
+        if gone is not None:
+            # Finished, but for nobody (a stream the client cut reads as ended): the
+            # caller saw CANCELLED or DEADLINE_EXCEEDED, and so does our log.
+            context.abort_with_status(status_of(gone))
+        return response
 
     return wrapper
+
+
+def _given_up(context: grpc.ServicerContext) -> Cancelled | None:
+    """Cancelled, when the caller has gone (cancelled, or past its deadline)."""
+    scope = current_scope()
+    if scope is not None and scope.cancelled:
+        return Cancelled(deadline_exceeded=scope.reason == "deadline_exceeded")
+    if not context.is_active():  # the client is gone before our callback has run
+        remaining = context.time_remaining()
+        return Cancelled(deadline_exceeded=remaining is not None and remaining <= 0)
+    return None
 
 
 @contextlib.contextmanager

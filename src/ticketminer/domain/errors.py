@@ -38,3 +38,17 @@ class FailedPrecondition(TicketminerError):
 
 class Unavailable(TicketminerError):
     """The store cannot be reached; the caller may retry."""
+
+
+class Cancelled(TicketminerError):
+    """The caller gave up (it cancelled, or its deadline passed), so the work stopped."""
+
+    def __init__(self, message: str | None = None, *, deadline_exceeded: bool = False) -> None:
+        self.deadline_exceeded = deadline_exceeded
+        if message is None:
+            message = (
+                "the deadline passed; the work was stopped"
+                if deadline_exceeded
+                else "the call was cancelled; the work was stopped"
+            )
+        super().__init__(message)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ticketminer.domain.cancellation import raise_if_cancelled
 from ticketminer.issues import features as ft
 from ticketminer.issues import graph_ops as go
 
@@ -106,9 +107,11 @@ class IssueClusterer:
             self.centroids_ = np.zeros((0, 1), dtype=np.float32)
             self._assign_all(docs, np.zeros((n, 1), dtype=np.float32))
             return self
+        raise_if_cancelled()  # a fit for a caller who gave up stops between steps
         self._set_model(
             ft.fit_embedding(sample, vocab, self.n_components, self.random_state, self.char_weight)
         )
+        raise_if_cancelled()
         z_sample = self.embed(sample)
         valid = np.flatnonzero(np.linalg.norm(z_sample, axis=1) > 0)
         if seed_labels is not None and self.n_issues is None:
@@ -121,6 +124,7 @@ class IssueClusterer:
         floor = float(np.quantile(best, self.max_unclustered)) if len(best) else 0.0
         self.threshold_ = float(min(self.min_similarity, floor))
         self.centroids_ = centroids.astype(np.float32)
+        raise_if_cancelled()
         z_all = None
         if len(sample_idx) == n:  # small corpus: reuse the vectors, in document order
             z_all = np.empty_like(z_sample)
@@ -141,12 +145,14 @@ class IssueClusterer:
         n_neighbors = min(self.n_neighbors, max(3, len(z_graph) // 40))
         graph = go.knn_graph(z_graph, n_neighbors)
         smooth = go.diffuse(z_graph, graph, self.diffusion_steps)
+        raise_if_cancelled()
         if self.n_issues is not None:
             k = max(1, min(int(self.n_issues), len(z_graph)))
         else:
             k_max = min(self.max_issues, len(z_graph) // (2 * self.min_cluster_size))
             k = go.choose_k(smooth, max(2, k_max), seed)
         labels = go.kmeans(smooth, k, seed, n_init=self.n_init)
+        raise_if_cancelled()
         sums, sizes = go.cluster_sums(z_graph, labels, k)
         centroids = go.normalize_rows(sums[sizes > 0]).astype(np.float32)
         labels, centroids = go.spherical_refine(z, centroids, self.refine_iterations)
@@ -202,6 +208,7 @@ class IssueClusterer:
         confidence = np.zeros(len(docs), dtype=np.float32)
         mass = np.zeros(k, dtype=np.float64)
         for start in range(0, len(docs), self.chunk_size):
+            raise_if_cancelled()
             stop = min(start + self.chunk_size, len(docs))
             z = z_all[start:stop] if z_all is not None else self.embed(docs[start:stop])
             part, best = self._nearest(z)

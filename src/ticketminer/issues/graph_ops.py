@@ -8,6 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
+from ticketminer.domain.cancellation import raise_if_cancelled
+
 # Rows of the similarity matrix computed at once: bounds memory to block x n floats.
 _KNN_BLOCK = 1024
 
@@ -28,6 +30,7 @@ def knn_graph(z: np.ndarray, n_neighbors: int) -> sp.csr_matrix:
     idx = np.empty((n, k), dtype=np.int64)
     sims = np.empty((n, k), dtype=np.float32)
     for start in range(0, n, _KNN_BLOCK):
+        raise_if_cancelled()
         block = z[start : start + _KNN_BLOCK] @ z.T
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -np.inf
@@ -67,6 +70,8 @@ def kmeans_plus_plus(
     centers[0] = z[rng.integers(n)]
     closest = np.maximum(sq + sq[0] - 2 * (z @ centers[0]), 0)
     for c in range(1, k):
+        if c % 16 == 0:
+            raise_if_cancelled()
         total = float(closest.sum())
         if total <= 0:
             picks = rng.integers(n, size=trials)
@@ -99,6 +104,7 @@ def kmeans(
     rng = np.random.default_rng(seed)
     best_labels, best_inertia = None, np.inf
     for _ in range(n_init):
+        raise_if_cancelled()
         init = seeds[:k] if seeds is not None else kmeans_plus_plus(z, k, rng)
         model = KMeans(k, init=init, n_init=1, max_iter=max_iter, random_state=seed).fit(z)
         if model.inertia_ < best_inertia:
@@ -155,6 +161,7 @@ def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> i
 
     def score(k: int) -> float:
         if k not in cache:
+            raise_if_cancelled()  # each k is a k-means run: a natural point to stop
             labels = kmeans(z, k, seed, max_iter=50, seeds=seeds)
             cache[k] = cosine_silhouette(z, labels)
         return cache[k]
@@ -184,6 +191,7 @@ def spherical_refine(
     (found on the smoothed graph sample). Empty clusters keep their centroid."""
     labels = np.argmax(z @ centroids.T, axis=1)
     for _ in range(iterations):
+        raise_if_cancelled()
         sums, sizes = cluster_sums(z, labels, len(centroids))
         new = centroids.copy()
         nz = sizes > 0

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sqlalchemy import Engine, select
 
+from ticketminer.domain.cancellation import raise_if_cancelled, shielded
 from ticketminer.domain.issues import (
     UNASSIGNED,
     IssueRecord,
@@ -233,7 +234,9 @@ def _recluster(
     clusterer = IssueClusterer(n_issues=params.n_issues, random_state=params.random_state)
     if len(snapshot.docs) == 0:
         raise NothingToCluster(tenant_id)
+    raise_if_cancelled()
     clusterer.fit(snapshot.docs, _seed_labels(engine, tenant_id, snapshot, current, params))
+    raise_if_cancelled()
     labels = np.asarray(clusterer.labels_, dtype=np.int64)
     n_issues = int(clusterer.n_issues_)
     active_ids = [r.issue_id for r in snapshot.records if r.status == IssueStatus.ACTIVE]
@@ -264,40 +267,45 @@ def _recluster(
     confidence = np.asarray(clusterer.confidence_, dtype=np.float64)
     loaded = build_loaded(model_version, clusterer, records, snapshot.version, from_us(now_us))
 
-    _publish_assignments(engine, tenant_id, snapshot, issue_of, confidence, model_version)
-    with engine.begin() as conn:
-        # Tickets written while we were fitting: assign them with the new model.
-        late_pks, late_texts = load_tokens_after(conn, tenant_id, snapshot.version)
-        if len(late_pks):
-            late = loaded.assign([all_tokens(t) for t in late_texts])
-            _write_assignment_rows(
+    # The last point where a caller who gave up stops the fit: publishing takes
+    # several transactions, and half a publication would leave tickets on issue ids
+    # of a model that was never saved, so it runs to the end.
+    raise_if_cancelled()
+    with shielded():
+        _publish_assignments(engine, tenant_id, snapshot, issue_of, confidence, model_version)
+        with engine.begin() as conn:
+            # Tickets written while we were fitting: assign them with the new model.
+            late_pks, late_texts = load_tokens_after(conn, tenant_id, snapshot.version)
+            if len(late_pks):
+                late = loaded.assign([all_tokens(t) for t in late_texts])
+                _write_assignment_rows(
+                    conn,
+                    tenant_id,
+                    [
+                        NewAssignment(int(pk), a.issue_id, a.confidence, model_version)
+                        for pk, a in zip(late_pks, late, strict=True)
+                    ],
+                    now_us,
+                )
+            save_model(
                 conn,
                 tenant_id,
-                [
-                    NewAssignment(int(pk), a.issue_id, a.confidence, model_version)
-                    for pk, a in zip(late_pks, late, strict=True)
-                ],
-                now_us,
+                StoredModel(
+                    version=model_version,
+                    created_us=now_us,
+                    n_tickets=len(snapshot.pks),
+                    n_issues=n_issues,
+                    unclustered=int(np.sum(labels < 0)),
+                    params={
+                        "n_issues": params.n_issues,
+                        "random_state": params.random_state,
+                        "snapshot_version": snapshot.version,
+                    },
+                    state=clusterer.get_state(),
+                ),
             )
-        save_model(
-            conn,
-            tenant_id,
-            StoredModel(
-                version=model_version,
-                created_us=now_us,
-                n_tickets=len(snapshot.pks),
-                n_issues=n_issues,
-                unclustered=int(np.sum(labels < 0)),
-                params={
-                    "n_issues": params.n_issues,
-                    "random_state": params.random_state,
-                    "snapshot_version": snapshot.version,
-                },
-                state=clusterer.get_state(),
-            ),
-        )
-        replace_issue_records(conn, tenant_id, records)
-        add_lineage(conn, tenant_id, events)
+            replace_issue_records(conn, tenant_id, records)
+            add_lineage(conn, tenant_id, events)
     report = ReclusterReport(
         model_version=model_version,
         n_tickets=len(snapshot.pks),

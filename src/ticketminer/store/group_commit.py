@@ -102,7 +102,10 @@ class GroupCommitter(Generic[Item, Result]):
                     self._commit([unit])
                 return
             log.exception("write of %d items failed", len(items))
-            units[0].future.set_exception(Unavailable(f"the store rejected the write: {exc}"))
+            # The driver's text (hosts, SQL) stays in the log, not in the client's status.
+            error = Unavailable("the write was not stored (database error); retry")
+            error.__cause__ = exc
+            units[0].future.set_exception(error)
             return
         offset = 0
         for unit in units:
