@@ -16,4 +16,6 @@ class AnomalyScheduler(TenantLoop):
         tenants: Callable[[], Iterable[str]],
         interval_seconds: float,
     ) -> None:
-        super().__init__("anomaly-scan", tenants, anomalies.due, anomalies.scan, interval_seconds)
+        super().__init__(
+            "anomaly-scan", tenants, anomalies.due, anomalies.scan_when_free, interval_seconds
+        )

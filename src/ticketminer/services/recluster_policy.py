@@ -36,7 +36,7 @@ class ReclusterScheduler(TenantLoop):
             "recluster",
             tenants,
             due,
-            issues.recluster,
+            issues.recluster_when_free,
             policy.poll_seconds,
             enabled=bool(policy.after_tickets or policy.interval_seconds),
         )

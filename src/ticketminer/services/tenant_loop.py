@@ -39,14 +39,19 @@ class TenantLoop:
         self._stop.set()
 
     def run_once(self) -> list[str]:
-        """Run the job for every tenant that is due; returns their ids."""
-        ran = []
-        for tenant in list(self._tenants()):
+        """Run the job for every tenant that is due; returns the ids it ran for."""
+        ran: list[str] = []
+        try:
+            tenants = list(self._tenants())
+        except Exception:  # e.g. the database is down: try again next period
+            log.exception("%s could not list the tenants", self._name)
+            return ran
+        for tenant in tenants:
             if self._stop.is_set():
                 break
             try:
-                if self._due(tenant):
-                    self._job(tenant)
+                # A job returns None when it skipped: another replica holds the tenant.
+                if self._due(tenant) and self._job(tenant) is not None:
                     ran.append(tenant)
             except Exception:
                 log.exception("%s failed for tenant %s", self._name, tenant)
