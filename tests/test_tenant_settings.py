@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import grpc
 import pytest
-from builders import T0, ticket
+from builders import T0, agent, customer, ticket
 from grpc_helpers import violations
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from ticketminer.domain.model import TicketStatus
 from ticketminer.server import Server
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
@@ -103,6 +104,7 @@ def test_settings_survive_a_restart(settings) -> None:
     try:
         with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
             _update(pb_grpc.TicketMinerStub(channel), "shop", [14, 28, 365])
+            _send(pb_grpc.TicketMinerStub(channel), _full("cal"))
     finally:
         srv.stop(grace=1)
     srv = Server(replace(settings, tenure_edges_days="10")).start()
@@ -111,6 +113,8 @@ def test_settings_survive_a_restart(settings) -> None:
             stub = pb_grpc.TicketMinerStub(channel)
             kept = stub.GetTenantSettings(pb.GetTenantSettingsRequest(tenant_id="shop"), timeout=10)
             assert list(kept.tenure_edges_days) == [14, 28, 365]
+            cal = stub.GetTenantSettings(pb.GetTenantSettingsRequest(tenant_id="cal"), timeout=10)
+            assert _without_outputs(cal) == _full("cal", sorted_holidays=True)
             other = stub.GetTenantSettings(pb.GetTenantSettingsRequest(tenant_id="x"), timeout=10)
             assert list(other.tenure_buckets) == ["first_10_days", "over_10_days"]
     finally:
@@ -126,7 +130,7 @@ def test_settings_survive_a_restart(settings) -> None:
         ([40_000], (), "settings.tenure_edges_days"),
         (list(range(1, 20)), (), "settings.tenure_edges_days"),
         ([30], ("tenure_buckets",), "update_mask.paths[0]"),
-        ([30], ("tenure_edges_days", "time_zone"), "update_mask.paths[1]"),
+        ([30], ("tenure_edges_days", "holidays"), "update_mask.paths[1]"),
     ],
 )
 def test_bad_settings_are_invalid_argument_and_change_nothing(served, edges, paths, field) -> None:
@@ -163,3 +167,182 @@ def test_any_edges_are_saved_or_refused(served, edges) -> None:
         return
     assert list(saved.tenure_edges_days) == edges
     assert len(saved.tenure_buckets) == (len(edges) + 1 if edges else 3)
+
+
+# --- time zone, FCR variant and business hours -----------------------------------
+
+
+def _send(stub, settings: pb.TenantSettings, paths=()) -> pb.TenantSettings:
+    request = pb.UpdateTenantSettingsRequest(settings=settings)
+    request.update_mask.paths.extend(paths)
+    return stub.UpdateTenantSettings(request, timeout=10)
+
+
+def _full(tenant: str, sorted_holidays: bool = False) -> pb.TenantSettings:
+    """Every setting set; holidays sent unsorted with a repeat."""
+    week = [pb.WEEKDAY_MONDAY, pb.WEEKDAY_TUESDAY, pb.WEEKDAY_WEDNESDAY, pb.WEEKDAY_THURSDAY]
+    holidays = ["2026-10-01", "2026-05-01", "2026-10-01"]
+    return pb.TenantSettings(
+        tenant_id=tenant,
+        tenure_edges_days=[7],
+        time_zone="Asia/Shanghai",
+        fcr_variant=pb.FCR_VARIANT_NO_CUSTOMER_FOLLOWUP,
+        business_hours=pb.BusinessHours(
+            hours=[
+                pb.OpeningHours(weekdays=week, open="09:00", close="12:00"),
+                pb.OpeningHours(weekdays=week, open="13:00", close="18:00"),
+                pb.OpeningHours(weekdays=[pb.WEEKDAY_FRIDAY], open="10:00", close="24:00"),
+            ],
+            holidays=sorted(set(holidays)) if sorted_holidays else holidays,
+        ),
+    )
+
+
+def _without_outputs(settings: pb.TenantSettings) -> pb.TenantSettings:
+    out = pb.TenantSettings()
+    out.CopyFrom(settings)
+    out.ClearField("tenure_buckets")
+    out.ClearField("updated_at")
+    return out
+
+
+def test_time_zone_variant_and_calendar_round_trip(served) -> None:
+    _, stub = served
+    saved = _send(stub, _full("shop"))
+    assert _without_outputs(saved) == _full("shop", sorted_holidays=True)
+    got = stub.GetTenantSettings(pb.GetTenantSettingsRequest(tenant_id="shop"), timeout=10)
+    assert _without_outputs(got) == _full("shop", sorted_holidays=True)
+
+    # A mask changes only its paths; an unset value in a path is the server default.
+    moved = _send(
+        stub, pb.TenantSettings(tenant_id="shop", time_zone="Europe/Paris"), ["time_zone"]
+    )
+    assert moved.time_zone == "Europe/Paris" and moved.HasField("business_hours")
+    assert moved.fcr_variant == pb.FCR_VARIANT_NO_CUSTOMER_FOLLOWUP
+    cleared = _send(stub, pb.TenantSettings(tenant_id="shop"), ["business_hours", "fcr_variant"])
+    assert not cleared.HasField("business_hours")
+    assert cleared.fcr_variant == pb.FCR_VARIANT_UNSPECIFIED
+    assert cleared.time_zone == "Europe/Paris" and list(cleared.tenure_edges_days) == [7]
+
+
+def _hours(**fields) -> pb.BusinessHours:
+    one = {"weekdays": [pb.WEEKDAY_MONDAY], "open": "09:00", "close": "18:00"} | fields
+    return pb.BusinessHours(hours=[pb.OpeningHours(**one)])
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "settings.time_zone"),
+        ({"fcr_variant": 9}, "settings.fcr_variant"),
+        ({"business_hours": pb.BusinessHours()}, "settings.business_hours.hours"),
+        ({"business_hours": _hours(open="9:00")}, "settings.business_hours.hours[0].open"),
+        ({"business_hours": _hours(close="24:30")}, "settings.business_hours.hours[0].close"),
+        ({"business_hours": _hours(close="08:00")}, "settings.business_hours.hours[0].close"),
+        ({"business_hours": _hours(open="12:00", close="12:00")},
+         "settings.business_hours.hours[0].close"),
+        ({"business_hours": _hours(weekdays=[])}, "settings.business_hours.hours[0].weekdays"),
+        ({"business_hours": _hours(weekdays=[pb.WEEKDAY_UNSPECIFIED])},
+         "settings.business_hours.hours[0].weekdays"),
+        ({"business_hours": _hours(weekdays=[8])}, "settings.business_hours.hours[0].weekdays"),
+        (
+            {
+                "business_hours": pb.BusinessHours(
+                    hours=[
+                        pb.OpeningHours(weekdays=[1, 2], open="09:00", close="12:00"),
+                        pb.OpeningHours(weekdays=[2], open="11:00", close="14:00"),
+                    ]
+                )
+            },
+            "settings.business_hours.hours[1]",
+        ),
+        (
+            {"business_hours": pb.BusinessHours(hours=_hours().hours, holidays=["2026-02-30"])},
+            "settings.business_hours.holidays[0]",
+        ),
+        (
+            {"business_hours": pb.BusinessHours(hours=_hours().hours, holidays=["20261001"])},
+            "settings.business_hours.holidays[0]",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_new_settings_name_the_field(served, fields, field) -> None:
+    _, stub = served
+    _send(stub, _full("shop"))
+    with pytest.raises(grpc.RpcError) as err:
+        _send(stub, pb.TenantSettings(tenant_id="shop", **fields))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in violations(err.value), violations(err.value)
+    kept = stub.GetTenantSettings(pb.GetTenantSettingsRequest(tenant_id="shop"), timeout=10)
+    assert _without_outputs(kept) == _full("shop", sorted_holidays=True)
+
+
+@pytest.fixture
+def zoned(served):
+    """Tenant "tz": f1 one-touch but with a customer follow-up, f3 FCR either way, both
+    Mon 17:00 in Shanghai; f2 created Tue 03:00 in Shanghai (Monday in UTC)."""
+    srv, stub = served
+    for t in (
+        ticket("f1", 0, agent(10), customer(20), status=TicketStatus.SOLVED, solved=30,
+               tenant_id="tz"),
+        ticket("f3", 0, agent(5), status=TicketStatus.SOLVED, solved=15, tenant_id="tz"),
+        ticket("f2", 600, tenant_id="tz"),
+    ):  # fmt: skip
+        srv.app.tickets.ingest(t)
+    settings = pb.TenantSettings(
+        tenant_id="tz", time_zone="Asia/Shanghai", fcr_variant=pb.FCR_VARIANT_NO_CUSTOMER_FOLLOWUP
+    )
+    _send(stub, settings, ["time_zone", "fcr_variant"])
+    return stub
+
+
+def _days(report: pb.GetMetricsResponse) -> dict[str, int]:
+    return {p.label: p.metrics.volume for p in report.series}
+
+
+def test_requests_default_to_the_tenants_zone_and_variant(zoned) -> None:
+    stub = zoned
+    day = pb.GRANULARITY_DAY
+    tenant_default = stub.GetMetrics(pb.GetMetricsRequest(tenant_id="tz", granularity=day))
+    assert tenant_default.time_zone == "Asia/Shanghai"
+    assert _days(tenant_default) == {"2026-03-02": 2, "2026-03-03": 1}
+    fcr = tenant_default.overall.fcr
+    assert (fcr.numerator, fcr.denominator) == (1, 2)
+    assert {d.name: d.variant for d in tenant_default.definitions}["fcr"] == "no_customer_followup"
+
+    asked = stub.GetMetrics(
+        pb.GetMetricsRequest(
+            tenant_id="tz", granularity=day, time_zone="UTC", fcr_variant=pb.FCR_VARIANT_ONE_TOUCH
+        )
+    )
+    assert asked.time_zone == "UTC" and _days(asked) == {"2026-03-02": 3}
+    assert (asked.overall.fcr.numerator, asked.overall.fcr.denominator) == (2, 2)
+
+    # Drill-down cohorts follow the tenant's variant too.
+    def fcr_tickets(variant: int) -> list[str]:
+        flt = pb.TicketFilter(cohort=pb.COHORT_FCR, fcr_variant=variant)
+        listed = stub.ListTickets(pb.ListTicketsRequest(tenant_id="tz", filter=flt))
+        return sorted(t.ticket.external_id for t in listed.tickets)
+
+    assert fcr_tickets(pb.FCR_VARIANT_UNSPECIFIED) == ["f3"]
+    assert fcr_tickets(pb.FCR_VARIANT_ONE_TOUCH) == ["f1", "f3"]
+
+    # Issue metrics name the variant they follow.
+    issues = stub.ListIssues(pb.ListIssuesRequest(tenant_id="tz"), timeout=10)
+    assert {d.name: d.variant for d in issues.definitions}["fcr"] == "no_customer_followup"
+
+    # The weekly digest too: its week is Shanghai's, its FCR the tenant's.
+    digest = stub.GetWeeklyDigest(
+        pb.GetWeeklyDigestRequest(
+            tenant_id="tz", iso_week="2026-W10", format=pb.DIGEST_FORMAT_DATA
+        ),
+        timeout=60,
+    ).digest
+    assert digest.time_zone == "Asia/Shanghai" and digest.metrics.volume == 3
+    assert {d.name: d.variant for d in digest.definitions}["fcr"] == "no_customer_followup"
+    assert [d.date for d in digest.days if d.volume] == ["2026-03-02", "2026-03-03"]
+
+    # Other tenants keep the server's defaults.
+    other = stub.GetMetrics(pb.GetMetricsRequest(tenant_id="other", granularity=day))
+    assert other.time_zone == "UTC"
+    assert {d.name: d.variant for d in other.definitions}["fcr"] == "one_touch"

@@ -46,6 +46,7 @@ class App:
         cache = FactsCache(engine)
         columns = IssueColumns(engine)
         models = IssueModelCache(engine)
+        tenants = TenantSettingsService(engine, parse_edges(settings.tenure_edges_days))
         anomalies = AnomalyService(
             engine,
             cache,
@@ -53,11 +54,16 @@ class App:
             models,
             time_zone=settings.anomaly_time_zone,
             history_days=settings.anomaly_history_days,
+            settings=tenants.get,
         )
-        tenants = TenantSettingsService(engine, parse_edges(settings.tenure_edges_days))
         tenure = tenants.tenure
         metrics = MetricsService(
-            cache, columns, models.labels, resolve_filter=anomalies.tickets_filter, tenure=tenure
+            cache,
+            columns,
+            models.labels,
+            resolve_filter=anomalies.tickets_filter,
+            tenure=tenure,
+            settings=tenants.get,
         )
         issues = IssueService(
             engine,
@@ -78,7 +84,7 @@ class App:
             models.labels,
             limits,
             anomalies_for=anomalies.for_ingested,
-            resolve_filter=anomalies.tickets_filter,
+            resolve_filter=tenants.with_defaults(anomalies.tickets_filter),
             tenure=tenure,
         )
         lifecycle = LifecycleService(engine, cache, columns, metrics, models.labels, tenure)
@@ -92,6 +98,7 @@ class App:
             lifecycle,
             tenure,
             ticket_url=settings.digest_ticket_url,
+            settings=tenants.get,
         )
         return cls(
             settings,

@@ -29,7 +29,11 @@ FORMATS = {"md": DigestFormat.MARKDOWN, "html": DigestFormat.HTML, "json": Diges
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--week", default="", help="ISO week, e.g. 2026-W46 (default: last week)")
     parser.add_argument("--tenant", default="", help="tenant id (default: 'default')")
-    parser.add_argument("--tz", default="UTC", help="IANA time zone of the week's boundaries")
+    parser.add_argument(
+        "--tz",
+        default="",
+        help="IANA time zone of the week's boundaries (default: the tenant's, else UTC)",
+    )
     parser.add_argument("--format", choices=tuple(FORMATS), default="md")
     parser.add_argument("--out", default="-", help="file to write (default: standard output)")
     parser.add_argument(

@@ -298,11 +298,13 @@ def group_by_from_proto(value: str) -> GroupBy:
 
 
 def time_zone_from_proto(value: str) -> str:
-    name = value or "UTC"
+    """A valid IANA name, or "" (the tenant's time zone: services resolve it)."""
+    if not value:
+        return ""
     try:
-        ZoneInfo(name)
+        ZoneInfo(value)
     except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
         raise InvalidArgument(
-            [FieldViolation("time_zone", f"unknown IANA time zone {name!r}")]
+            [FieldViolation("time_zone", f"unknown IANA time zone {value!r}")]
         ) from exc
-    return name
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ticketminer.api.anomalies_convert import anomaly_to_proto
 from ticketminer.api.convert import enum_value, filter_to_proto, issue_id_to_proto, set_time
 from ticketminer.api.lifecycle_convert import insights_to_proto
-from ticketminer.api.metrics_convert import metric_set_to_proto
+from ticketminer.api.metrics_convert import definitions_to_proto, metric_set_to_proto
 from ticketminer.domain.digest import WeeklyDigest
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant
@@ -106,10 +106,7 @@ def digest_to_proto(d: WeeklyDigest, out: pb.WeeklyDigest) -> None:
         filter_to_proto(h.drill_down, p.drill_down)
     filter_to_proto(d.drill_down, out.drill_down)
     out.model_version = d.model_version
-    for definition in d.definitions:
-        out.definitions.add(
-            name=definition.name, variant=definition.variant, definition=definition.definition
-        )
+    definitions_to_proto(d.definitions, out.definitions)
     out.sparkline_weeks.extend(d.sparkline_weeks)
     if d.customers is not None:
         insights_to_proto(d.customers, out.customers)

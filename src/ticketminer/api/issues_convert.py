@@ -12,6 +12,7 @@ from ticketminer.api.convert import (
     window_from_proto,
 )
 from ticketminer.api.metrics_convert import (
+    definitions_to_proto,
     metric_set_to_proto,
     series_point_to_proto,
     trend_to_proto,
@@ -67,7 +68,7 @@ def get_issue_args(req: pb.GetIssueRequest) -> tuple[int, tuple, str]:
         except InvalidArgument as exc:
             violations.extend(exc.violations)
     window = window_from_proto(req, violations)
-    time_zone = "UTC"
+    time_zone = ""
     try:
         time_zone = time_zone_from_proto(req.time_zone)
     except InvalidArgument as exc:
@@ -118,6 +119,7 @@ def listing_to_proto(listing: IssueListing) -> pb.ListIssuesResponse:
         total_tickets=listing.total_tickets,
         total_issues=listing.total_issues,
     )
+    definitions_to_proto(listing.definitions, out.definitions)
     set_time(out, "reclustered_at", listing.reclustered_at)
     window = (listing.window_start, listing.window_end)
     for summary in listing.issues:
@@ -126,7 +128,8 @@ def listing_to_proto(listing: IssueListing) -> pb.ListIssuesResponse:
 
 
 def detail_to_proto(detail: IssueDetail, window: tuple) -> pb.GetIssueResponse:
-    out = pb.GetIssueResponse()
+    out = pb.GetIssueResponse(time_zone=detail.time_zone)
+    definitions_to_proto(detail.definitions, out.definitions)
     issue_to_proto(detail.summary, window, out.issue)
     for point in detail.daily:
         series_point_to_proto(point, out.daily.add())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ticketminer.api.convert import (
     enum_value,
     filter_from_proto,
@@ -15,6 +17,7 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant, Granularity, MetricsQuery
 from ticketminer.domain.metrics import (
     DurationStats,
+    MetricDefinition,
     MetricSet,
     MetricsReport,
     Ratio,
@@ -52,6 +55,13 @@ def metrics_query_from_proto(req: pb.GetMetricsRequest) -> MetricsQuery:
     )
 
 
+_BUSINESS = (
+    "business_first_response_time",
+    "business_resolution_time",
+    "business_full_resolution_time",
+)
+
+
 def _ratio(value: Ratio, out: pb.Ratio) -> None:
     out.numerator, out.denominator = value.numerator, value.denominator
     if value.value is not None:
@@ -72,6 +82,11 @@ def metric_set_to_proto(value: MetricSet, out: pb.MetricSet) -> None:
     _durations(value.first_response_time, out.first_response_time)
     _durations(value.resolution_time, out.resolution_time)
     _durations(value.full_resolution_time, out.full_resolution_time)
+    for name in _BUSINESS:
+        stats = getattr(value, name)
+        if stats is not None:  # only under a tenant calendar, then even with n = 0
+            getattr(out, name).SetInParent()
+            _durations(stats, getattr(out, name))
     _ratio(value.reopen_rate, out.reopen_rate)
     out.csat.n = value.csat.n
     if value.csat.mean is not None:
@@ -98,6 +113,12 @@ def trend_to_proto(trend: VolumeTrend, out: pb.VolumeTrend) -> None:
     out.share_last_7_days = trend.share_7d
 
 
+def definitions_to_proto(definitions: Iterable[MetricDefinition], out) -> None:
+    """Into a repeated MetricDefinition field."""
+    for d in definitions:
+        out.add(name=d.name, variant=d.variant, definition=d.definition)
+
+
 def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
     out = pb.GetMetricsResponse(
         time_zone=report.time_zone,
@@ -110,8 +131,7 @@ def metrics_report_to_proto(report: MetricsReport) -> pb.GetMetricsResponse:
     metric_set_to_proto(report.overall, out.overall)
     trend_to_proto(report.trend, out.trend)
     filter_to_proto(report.drill_down, out.drill_down)
-    for d in report.definitions:
-        out.definitions.add(name=d.name, variant=d.variant, definition=d.definition)
+    definitions_to_proto(report.definitions, out.definitions)
     for point in report.series:
         series_point_to_proto(point, out.series.add())
     for group in report.groups:

@@ -63,6 +63,7 @@ _METRIC_NAMES = {
     "first_response_p50": "First response, median",
     "first_response_p90": "First response, p90",
     "first_response_mean": "First response, mean",
+    "business_first_response_p50": "First response, median (business hours)",
     "resolution_p50": "Resolution, median",
     "resolution_p90": "Resolution, p90",
     "full_resolution_p50": "Full resolution, median",

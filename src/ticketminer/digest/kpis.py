@@ -26,7 +26,8 @@ def kpis(
     week: TicketFilter,
     duration_z: Mapping[str, float] | None = None,
 ) -> tuple[Kpi, ...]:
-    """Volume, FCR, first response p50/p90, resolution p50/p90, reopen rate, CSAT.
+    """Volume, FCR, first response p50/p90 (and p50 in business hours under a tenant
+    calendar), resolution p50/p90, reopen rate, CSAT.
     `duration_z` holds the tests of the time quantiles (by KPI name), which need the
     week's raw values; without one, a quantile's verdict falls back to its size."""
     duration_z = duration_z or {}
@@ -76,6 +77,22 @@ def kpis(
                     duration_z.get(key),
                 )
             )
+    business, business_before = (
+        current.business_first_response_time,
+        previous.business_first_response_time,
+    )
+    if business is not None and business_before is not None:  # the tenant has a calendar
+        out.append(
+            kpi(
+                "business_first_response_p50",
+                business.p50_seconds,
+                business_before.p50_seconds,
+                "seconds",
+                Better.DOWN,
+                business.n,
+                Cohort.RESPONDED,
+            )
+        )
     out.append(
         kpi(
             "reopen_rate",

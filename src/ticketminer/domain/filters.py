@@ -80,7 +80,7 @@ class MetricsQuery:
     filter: TicketFilter = field(default_factory=TicketFilter)
     group_by: GroupBy = NO_GROUPING
     granularity: Granularity = Granularity.NONE
-    time_zone: str = "UTC"
-    fcr_variant: FcrVariant = FcrVariant.DEFAULT
+    time_zone: str = ""  # "" = the tenant's time zone, else UTC
+    fcr_variant: FcrVariant = FcrVariant.DEFAULT  # DEFAULT = the tenant's, else one_touch
     # Volume trends read every ticket of the tenant; callers that show none skip them.
     with_trends: bool = True

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from ticketminer.domain.anomalies import Anomaly
-from ticketminer.domain.metrics import MetricSet, SeriesPoint, VolumeTrend
+from ticketminer.domain.metrics import MetricDefinition, MetricSet, SeriesPoint, VolumeTrend
 
 UNASSIGNED = 0  # issue id of tickets far from every issue: the candidate pool
 
@@ -88,6 +88,8 @@ class IssueDetail:
     lineage: list[LineageEvent]
     hourly: list[SeriesPoint] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
+    time_zone: str = "UTC"  # of the daily and hourly buckets
+    definitions: list[MetricDefinition] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class IssueListing:
     reclustered_at: datetime | None
     window_start: datetime | None
     window_end: datetime | None
+    definitions: list[MetricDefinition] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,10 @@ class MetricSet:
     full_resolution_time: DurationStats
     reopen_rate: Ratio
     csat: CsatStats
+    # The three times above in business hours; None when the tenant has no calendar.
+    business_first_response_time: DurationStats | None = None
+    business_resolution_time: DurationStats | None = None
+    business_full_resolution_time: DurationStats | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +107,4 @@ class MetricsReport:
     groups: list[MetricsGroup] = field(default_factory=list)
     total_groups: int = 0  # groups present; `groups` keeps the largest ones
     trend: VolumeTrend = field(default_factory=VolumeTrend)
+    business_hours: bool = False  # whether metric sets carry business-hours values

@@ -2,21 +2,28 @@
 
 Settings are optional one by one: an unset setting follows the server's default,
 so a tenant that never called UpdateTenantSettings behaves like every other.
+Requests that leave a time zone or FCR variant open take the tenant's
+(`time_zone_for`, `variant_for`), so every RPC resolves them the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from ticketminer.domain.business_hours import BusinessCalendar, check_calendar
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
+from ticketminer.domain.filters import FcrVariant, TicketFilter
 from ticketminer.domain.tenure import TenureBuckets
 
 MAX_TENANT_BYTES = 256  # as ticket ids (validation.Limits.max_id_bytes)
 MAX_TENURE_EDGES = 12
 MAX_TENURE_DAYS = 36_500  # a century of customer relationship
-FIELDS = ("tenure_edges_days",)
+DEFAULT_TIME_ZONE = "UTC"
+FIELDS = ("tenure_edges_days", "time_zone", "fcr_variant", "business_hours")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,20 +31,66 @@ class TenantSettings:
     tenant_id: str
     tenure_edges_days: tuple[int, ...] = ()  # () = the server's default buckets
     updated_at: datetime | None = None  # None = never set
+    time_zone: str = ""  # "" = DEFAULT_TIME_ZONE
+    fcr_variant: FcrVariant = FcrVariant.DEFAULT  # DEFAULT = one_touch
+    business_hours: BusinessCalendar | None = None  # None = calendar time only
 
     def tenure(self, default: TenureBuckets) -> TenureBuckets:
         return TenureBuckets(self.tenure_edges_days) if self.tenure_edges_days else default
 
+    @property
+    def zone(self) -> str:
+        """The tenant's own time zone: where its business hours are read."""
+        return self.time_zone or DEFAULT_TIME_ZONE
+
+    def time_zone_for(self, requested: str) -> str:
+        """A request's time zone: its own, else the tenant's, else UTC."""
+        return requested or self.zone
+
+    def variant_for(self, requested: FcrVariant) -> FcrVariant:
+        """A request's FCR variant: its own, else the tenant's (DEFAULT = one_touch)."""
+        return requested if requested != FcrVariant.DEFAULT else self.fcr_variant
+
+    def filter_for(self, flt: TicketFilter) -> TicketFilter:
+        """The filter with the tenant's FCR variant behind its FCR cohorts."""
+        variant = self.variant_for(flt.fcr_variant)
+        return flt if variant == flt.fcr_variant else replace(flt, fcr_variant=variant)
+
     def document(self) -> dict[str, Any]:
         """The stored form: only what is set, so defaults can change under it."""
-        return {"tenure_edges_days": list(self.tenure_edges_days)} if self.tenure_edges_days else {}
+        doc: dict[str, Any] = {}
+        if self.tenure_edges_days:
+            doc["tenure_edges_days"] = list(self.tenure_edges_days)
+        if self.time_zone:
+            doc["time_zone"] = self.time_zone
+        if self.fcr_variant != FcrVariant.DEFAULT:
+            doc["fcr_variant"] = self.fcr_variant.name.lower()
+        if self.business_hours is not None:
+            doc["business_hours"] = self.business_hours.document()
+        return doc
 
     @classmethod
     def from_document(
         cls, tenant_id: str, document: dict[str, Any], updated_at: datetime | None
     ) -> TenantSettings:
-        edges = tuple(int(e) for e in document.get("tenure_edges_days", ()))
-        return cls(tenant_id, edges, updated_at)
+        calendar = document.get("business_hours")
+        return cls(
+            tenant_id,
+            tuple(int(e) for e in document.get("tenure_edges_days", ())),
+            updated_at,
+            document.get("time_zone", ""),
+            FcrVariant[document.get("fcr_variant", "default").upper()],
+            None if calendar is None else BusinessCalendar.from_document(calendar),
+        )
+
+
+# The settings of a tenant, as services read them (through a short-lived cache).
+SettingsOf = Callable[[str], TenantSettings]
+
+
+def no_settings(tenant_id: str) -> TenantSettings:
+    """Every tenant on the server's defaults (services built without settings)."""
+    return TenantSettings(tenant_id)
 
 
 def check_settings(settings: TenantSettings, prefix: str = "settings") -> None:
@@ -58,8 +111,22 @@ def check_settings(settings: TenantSettings, prefix: str = "settings") -> None:
         violations.append(FieldViolation(field, f"each edge must be 1 to {MAX_TENURE_DAYS} days"))
     elif list(edges) != sorted(set(edges)):
         violations.append(FieldViolation(field, "edges must be strictly increasing"))
+    if settings.time_zone and not _is_zone(settings.time_zone):
+        violations.append(
+            FieldViolation(f"{prefix}.time_zone", f"unknown IANA time zone {settings.time_zone!r}")
+        )
+    if settings.business_hours is not None:
+        violations += check_calendar(settings.business_hours, f"{prefix}.business_hours")
     if violations:
         raise InvalidArgument(violations)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
 
 
 def check_mask(paths: tuple[str, ...], prefix: str = "update_mask.paths") -> None:

@@ -5,6 +5,7 @@ They describe what `ticket_facts.analyse` and `aggregate` compute; change them t
 
 from __future__ import annotations
 
+from ticketminer.domain.business_hours import BusinessCalendar
 from ticketminer.domain.filters import FcrVariant
 from ticketminer.domain.metrics import MetricDefinition
 
@@ -31,7 +32,10 @@ def effective_variant(variant: FcrVariant) -> FcrVariant:
     return FcrVariant.ONE_TOUCH if variant == FcrVariant.DEFAULT else variant
 
 
-def definitions(variant: FcrVariant) -> list[MetricDefinition]:
+def definitions(
+    variant: FcrVariant, calendar: BusinessCalendar | None = None, zone: str = "UTC"
+) -> list[MetricDefinition]:
+    """`calendar` and its time `zone` add the business-hours definitions."""
     fcr_name, fcr_text = _FCR[effective_variant(variant)]
     return [
         MetricDefinition(
@@ -67,10 +71,41 @@ def definitions(variant: FcrVariant) -> list[MetricDefinition]:
             "mean_1_to_5",
             "Mean of the 1-5 ratings given; satisfied_share is the share of 4 and 5.",
         ),
+        *_hours(calendar, zone),
+    ]
+
+
+def _hours(calendar: BusinessCalendar | None, zone: str) -> list[MetricDefinition]:
+    """How durations are clocked: calendar time, plus business hours under a calendar."""
+    if calendar is None:
+        return [
+            MetricDefinition(
+                "calendar",
+                "calendar_time",
+                "All durations are calendar time; business-hours values need a tenant "
+                "calendar, which is not configured.",
+            )
+        ]
+    hours = (
+        f"the tenant's business hours ({calendar.describe()}; wall-clock time in {zone}, "
+        "holidays closed all day)"
+    )
+    out = [
         MetricDefinition(
             "calendar",
-            "calendar_time",
-            "All durations are calendar time; business-hours values need a tenant "
-            "calendar, which is not configured.",
-        ),
+            "calendar_and_business_hours",
+            "Durations are given in calendar time and, in the business_* values, counted "
+            f"only while {hours} are open.",
+        )
     ]
+    for name in ("first_response_time", "resolution_time", "full_resolution_time"):
+        out.append(
+            MetricDefinition(
+                f"business_{name}",
+                "business_hours",
+                f"The tickets and end instants of {name}, counting only the seconds in "
+                f"which {hours} are open: a day that springs forward loses the skipped "
+                "hour, one that falls back counts a repeated open hour twice. " + _TIMES,
+            )
+        )
+    return out

@@ -28,18 +28,22 @@ from ticketminer.domain.anomalies import (
     RootCauseCandidate,
     ScanReport,
 )
+from ticketminer.domain.cancellation import raise_if_cancelled
 from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
+from ticketminer.domain.tenant_settings import SettingsOf, no_settings
 from ticketminer.domain.timeutil import from_us, utc_now
 from ticketminer.issues.ticket_text import ticket_sentiment
+from ticketminer.metrics.definitions import effective_variant
+from ticketminer.metrics.selection import fcr_column
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
-from ticketminer.services.tenant_locks import TenantLocks
+from ticketminer.services.tenant_locks import TenantJobs
 from ticketminer.services.ttl_cache import TtlCache
 from ticketminer.store.anomalies_repo import (
     active_anomalies,
@@ -54,6 +58,7 @@ from ticketminer.store.anomalies_repo import (
 from ticketminer.store.assignments_repo import tokens_of
 from ticketminer.store.facts_repo import attribute_keys
 from ticketminer.store.issues_repo import external_ids
+from ticketminer.store.job_locks import JobLocks
 from ticketminer.store.sentiment_repo import load_sentiment, write_sentiment
 from ticketminer.store.tickets_repo import get_tickets_by_pk
 
@@ -79,7 +84,9 @@ class AnomalyService:
         history_days: int = 120,
         trailing_days: int = 28,
         negative_below: float = STRONGLY_NEGATIVE,
+        settings: SettingsOf = no_settings,
     ) -> None:
+        self._settings = settings
         self._engine = engine
         self._facts = facts
         self._columns = columns
@@ -88,7 +95,7 @@ class AnomalyService:
         self._history_days = history_days
         self._trailing_days = trailing_days
         self._negative_below = negative_below
-        self._lock = TenantLocks()
+        self._jobs = TenantJobs("anomaly-scan", JobLocks(engine))
         self._active: TtlCache[str, list[Anomaly]] = TtlCache(ACTIVE_REFRESH_SECONDS)
 
     # -- scanning ------------------------------------------------------------
@@ -104,8 +111,20 @@ class AnomalyService:
 
     def scan(self, tenant_id: str) -> ScanReport:
         """Detect over the tenant's recent history and bring stored anomalies up to date.
-        One scan per tenant at a time."""
-        with self._lock(tenant_id):
+        One scan per tenant at a time across all replicas (this waits for a running one)."""
+        report = self._scan(tenant_id, wait=True)
+        if report is None:  # wait=True holds the lock before it returns
+            raise RuntimeError("anomaly scan lock not taken")
+        return report
+
+    def scan_when_free(self, tenant_id: str) -> ScanReport | None:
+        """A background scan: None, at once, when another scan holds the tenant."""
+        return self._scan(tenant_id, wait=False)
+
+    def _scan(self, tenant_id: str, wait: bool) -> ScanReport | None:
+        with self._jobs.run(tenant_id, wait) as mine:
+            if not mine:
+                return None
             started = time.perf_counter()
             facts = self._facts.table(tenant_id)
             if len(facts) == 0:
@@ -131,7 +150,9 @@ class AnomalyService:
         end_us = int(created.max()) + 1
         end_us += -end_us % HOUR_US  # the newest ticket's hour, whole
         days = self._days(tenant_id)
-        grid = grid_for(int(created.min()), end_us, days, self._time_zone)
+        # The tenant's own time zone and FCR variant, else the server's.
+        tenant = self._settings(tenant_id)
+        grid = grid_for(int(created.min()), end_us, days, tenant.time_zone or self._time_zone)
         pks, scores = self._sentiment(tenant_id, facts, grid.start_us)
         negative = np.full(len(facts), -1, dtype=np.int8)
         pos = np.searchsorted(facts.pk, pks)
@@ -139,7 +160,8 @@ class AnomalyService:
         found[found] = facts.pk[pos[found]] == pks[found]
         negative[pos[found]] = (scores[found] < self._negative_below).astype(np.int8)
         column = self._columns.column(tenant_id, facts)
-        return ScanInput(facts, column, negative, grid)
+        fcr = fcr_column(facts, effective_variant(tenant.fcr_variant))
+        return ScanInput(facts, column, negative, grid, fcr)
 
     def _sentiment(self, tenant_id: str, facts, since_us: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores of the window's tickets, scoring (and storing) those that have none:
@@ -149,6 +171,7 @@ class AnomalyService:
         wanted = facts.pk[facts.created_us >= since_us]
         missing = np.setdiff1d(wanted, pks, assume_unique=True)
         for start in range(0, len(missing), SENTIMENT_CHUNK):
+            raise_if_cancelled()
             chunk = [int(p) for p in missing[start : start + SENTIMENT_CHUNK]]
             with self._engine.connect() as conn:
                 found = get_tickets_by_pk(conn, chunk, include_messages=True)
@@ -176,6 +199,7 @@ class AnomalyService:
         built: list[tuple[Anomaly | None, Anomaly]] = []
         with self._engine.connect() as conn:
             for previous, d in changed:
+                raise_if_cancelled()  # explaining is the slow part; the write is below
                 finding = by_detection[id(d)]
                 explanation = explainer.explain(finding)  # type: ignore[union-attr]
                 anomaly = self._anomaly(

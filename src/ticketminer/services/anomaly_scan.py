@@ -30,6 +30,7 @@ from ticketminer.domain.anomalies import (
     AnomalyPoint,
     Detection,
 )
+from ticketminer.domain.cancellation import raise_if_cancelled
 from ticketminer.metrics.facts_table import FactsTable
 
 SECOND_US = 1_000_000
@@ -53,6 +54,9 @@ class ScanInput:
     issue_column: np.ndarray  # issue id per facts row (0: unassigned)
     negative: np.ndarray  # int8 per facts row: 1 negative, 0 not, -1 unknown
     grid: HourGrid
+    # int8 FCR per facts row in the tenant's variant (selection.fcr_column); None =
+    # the default variant.
+    fcr: np.ndarray | None = None
 
 
 # Which of `rows` count as "bad" for a KPI, judged against `reference` rows (the
@@ -145,9 +149,9 @@ class Scan:
         return np.vstack([self._matrix(steps, weights), per_channel])
 
     def run(self) -> list[Finding]:
-        self._volume()
-        self._proportions()
-        self._first_response()
+        for detect in (self._volume, self._proportions, self._first_response):
+            raise_if_cancelled()  # a scan for a caller who gave up stops between detectors
+            detect()
         self.findings = _fold(self.findings)
         return self.findings
 
@@ -200,8 +204,9 @@ class Scan:
 
     def _proportions(self) -> None:
         f = self.data.facts
+        fcr = f.fcr if self.data.fcr is None else self.data.fcr
         specs = (
-            (_Metric(FCR, AnomalyKind.KPI_DEGRADATION, "solved", "down"), f.fcr >= 0, f.fcr == 1),
+            (_Metric(FCR, AnomalyKind.KPI_DEGRADATION, "solved", "down"), fcr >= 0, fcr == 1),
             (
                 _Metric(REOPEN_RATE, AnomalyKind.KPI_DEGRADATION, "solved", "up"),
                 f.ever_solved.astype(bool),

@@ -13,6 +13,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import IntEnum
@@ -34,6 +35,7 @@ from ticketminer.digest.movers import (
 )
 from ticketminer.digest.weeks import IsoWeek
 from ticketminer.domain.anomalies import Anomaly, AnomalyKind, AnomalyQuery, Severity
+from ticketminer.domain.cancellation import raise_if_cancelled
 from ticketminer.domain.digest import (
     SPARKLINE_WEEKS,
     ChangeKind,
@@ -49,9 +51,10 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant, Granularity, GroupBy, MetricsQuery, TicketFilter
 from ticketminer.domain.issues import IssueRecord, LineageKind
 from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport
+from ticketminer.domain.tenant_settings import SettingsOf, no_settings
 from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
-from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
+from ticketminer.metrics.aggregate import empty_metric_set
 from ticketminer.metrics.facts_table import FactsTable
 from ticketminer.services.anomalies import MAX_PAGE_SIZE, AnomalyService
 from ticketminer.services.facts_cache import FactsCache
@@ -158,7 +161,9 @@ class DigestService:
         tenure: TenureOf = default_tenure,
         clock: Callable[[], datetime] = utc_now,
         ticket_url: str = "",
+        settings: SettingsOf = no_settings,
     ) -> None:
+        self._settings = settings
         self._ticket_url = ticket_url
         self._lifecycle = lifecycle
         self._tenure = tenure
@@ -178,10 +183,13 @@ class DigestService:
         self,
         tenant_id: str,
         iso_week: str = "",
-        time_zone: str = "UTC",
+        time_zone: str = "",
         fcr_variant: FcrVariant = FcrVariant.DEFAULT,
     ) -> WeeklyDigest:
-        week, zone = parse_week(iso_week, time_zone, self._clock())
+        """The week in `time_zone` with `fcr_variant`; left open, they are the tenant's."""
+        tenant = self._settings(tenant_id)
+        week, zone = parse_week(iso_week, tenant.time_zone_for(time_zone), self._clock())
+        fcr_variant = tenant.variant_for(fcr_variant)
         start, end = week.window(zone)
         w = _Week(tenant_id, week, zone, fcr_variant, start, end, week.shifted(-1).window(zone)[0])
         facts = self._facts.table(tenant_id)
@@ -196,7 +204,7 @@ class DigestService:
         newest = int(facts.version.max()) if len(facts) else 0
         anomalies = tuple((a.anomaly_id, a.updated_at) for a in found)
         tenure = self._tenure(tenant_id).edges_days  # the customer sections follow it
-        stamp = (len(facts), newest, weakref.ref(column), model.version, anomalies, tenure)
+        stamp = (len(facts), newest, weakref.ref(column), model.version, anomalies, tenure, tenant)
         key = (tenant_id, str(week), zone, int(fcr_variant))
         with self._cache_lock:
             cached = self._cache.get(key)
@@ -217,7 +225,7 @@ class DigestService:
         self,
         tenant_id: str,
         iso_week: str = "",
-        time_zone: str = "UTC",
+        time_zone: str = "",
         fcr_variant: FcrVariant = FcrVariant.DEFAULT,
         fmt: DigestFormat = DigestFormat.BOTH,
     ) -> RenderedDigest:
@@ -255,14 +263,21 @@ class DigestService:
         found: list[Anomaly],
     ) -> WeeklyDigest:
         # SQLite releases the GIL while it counts, so the attribute counts run
-        # beside the in-memory work instead of after it.
-        by_attribute = self._pool.submit(self._attribute_counts, w)
+        # beside the in-memory work instead of after it; in this call's context, so
+        # they stop with it when the caller gives up.
+        by_attribute = self._pool.submit(copy_context().run, self._attribute_counts, w)
         customers = None
         if self._lifecycle is not None:
             customers = self._pool.submit(
-                self._lifecycle.insights, w.tenant_id, w.start, w.end, CUSTOMER_ITEMS
+                copy_context().run,
+                self._lifecycle.insights,
+                w.tenant_id,
+                w.start,
+                w.end,
+                CUSTOMER_ITEMS,
             )
         reports = self._reports(w)
+        raise_if_cancelled()
         current, previous = reports.days.overall, reports.previous_days.overall
         labels = {i: r.label for i, r in records.items()}
         first_seen = _first_seen(facts, column)
@@ -272,6 +287,7 @@ class DigestService:
         anomalies = sorted(found, key=lambda a: (-int(a.severity), -a.score, a.anomaly_id))
         anomalies = anomalies[:MAX_ANOMALIES]
         changes = self._changes(w, reports, labels, first_seen, anomalies)
+        raise_if_cancelled()
         movers = _movers(w, facts, column, reports, labels, by_attribute.result())
         highlights = self._highlights(w, facts, column, reports, labels, anomalies, changes)
         return WeeklyDigest(
@@ -318,6 +334,7 @@ class DigestService:
 
     def _reports(self, w: _Week) -> _Reports:
         def report(start: datetime, end: datetime, **kwargs) -> MetricsReport:
+            raise_if_cancelled()
             flt = w.filter(start, end)
             query = MetricsQuery(
                 w.tenant_id,
@@ -510,7 +527,7 @@ def _issue(
         share=g.metrics.volume / week_volume if week_volume else 0.0,
         weekly_volumes=weekly,
         metrics=g.metrics,
-        previous_metrics=prev.metrics if prev else EMPTY_METRIC_SET,
+        previous_metrics=(prev.metrics if prev else empty_metric_set(reports.days.business_hours)),
         drill_down=g.drill_down,
         first_seen=from_us(seen) if seen is not None and seen < to_us(w.end) else None,
     )

@@ -34,7 +34,7 @@ from ticketminer.domain.model import Ticket
 from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.ticket_text import ticket_token_parts
-from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
+from ticketminer.metrics.aggregate import empty_metric_set
 from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.metrics.selection import select
 from ticketminer.metrics.tenure import tenure_column
@@ -44,9 +44,10 @@ from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache, LoadedModel
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster import NothingToCluster, ReclusterParams, recluster
-from ticketminer.services.tenant_locks import TenantLocks
+from ticketminer.services.tenant_locks import TenantJobs
 from ticketminer.services.ticket_writes import PreparedTicket
 from ticketminer.store.issues_repo import external_ids, lineage_of, ticket_texts
+from ticketminer.store.job_locks import JobLocks
 from ticketminer.text.snippet import masked_snippet
 
 SAMPLE_TICKETS = 5
@@ -86,7 +87,7 @@ class IssueService:
         self._models = models
         self._metrics = metrics
         self._random_state = random_state
-        self._lock = TenantLocks()
+        self._jobs = TenantJobs("recluster", JobLocks(engine))
 
     # -- ingest path -------------------------------------------------------------
 
@@ -114,10 +115,26 @@ class IssueService:
     ) -> ReclusterReport:
         """Rebuild the tenant's issues from its stored tokens, warm-started from the
         current issues unless `full_rebuild` or `n_issues` is given. One run per
-        tenant at a time; ingest is never blocked (it keeps the previous model)."""
+        tenant at a time across all replicas (this waits for a running one); ingest
+        is never blocked (it keeps the previous model)."""
+        report = self._recluster(tenant_id, n_issues, full_rebuild, wait=True)
+        if report is None:  # wait=True holds the lock before it returns
+            raise RuntimeError("re-cluster lock not taken")
+        return report
+
+    def recluster_when_free(self, tenant_id: str) -> ReclusterReport | None:
+        """A background re-cluster: None, at once, when another run (in this process
+        or another replica) holds the tenant."""
+        return self._recluster(tenant_id, None, False, wait=False)
+
+    def _recluster(
+        self, tenant_id: str, n_issues: int | None, full_rebuild: bool, wait: bool
+    ) -> ReclusterReport | None:
         if n_issues is not None and not 1 <= n_issues <= 10_000:
             raise InvalidArgument([FieldViolation("n_issues", "must be between 1 and 10000")])
-        with self._lock(tenant_id):
+        with self._jobs.run(tenant_id, wait) as mine:
+            if not mine:
+                return None
             params = ReclusterParams(n_issues, self._random_state, full_rebuild)
             try:
                 report, loaded = recluster(
@@ -186,6 +203,7 @@ class IssueService:
             reclustered_at=last if model.version else None,
             window_start=start,
             window_end=end,
+            definitions=self._metrics.definitions(tenant_id),
         )
 
     def _mask(self, tenant_id: str, facts: FactsTable, flt: TicketFilter) -> np.ndarray:
@@ -199,8 +217,9 @@ class IssueService:
         issue_id: int,
         start: datetime | None,
         end: datetime | None,
-        time_zone: str = "UTC",
+        time_zone: str = "",
     ) -> IssueDetail:
+        """The issue with its daily and hourly series in `time_zone` ("" = the tenant's)."""
         record = self._models.current(tenant_id).records.get(issue_id)
         if record is None:
             raise NotFound(f"issue {issue_id} not found in tenant {tenant_id!r}")
@@ -209,9 +228,10 @@ class IssueService:
         window = self._mask(tenant_id, facts, TicketFilter(start, end))
         summary = self._summaries(tenant_id, facts, column, [record], start, end, window)[0]
         flt = TicketFilter(start_time=start, end_time=end, issue_ids=(issue_id,))
-        daily = self._metrics.get_metrics(
+        days = self._metrics.get_metrics(
             MetricsQuery(tenant_id, flt, granularity=Granularity.DAY, time_zone=time_zone)
-        ).series
+        )
+        time_zone = days.time_zone
         hourly = []
         last = end or (from_us(int(facts.created_us.max()) + 1) if len(facts) else None)
         if last is not None:
@@ -223,7 +243,9 @@ class IssueService:
         with self._engine.connect() as conn:
             lineage = lineage_of(conn, tenant_id, issue_id)
         anomalies = self._anomalies_of(tenant_id, issue_id, start, end)
-        return IssueDetail(summary, daily, lineage, hourly, anomalies)
+        return IssueDetail(
+            summary, days.series, lineage, hourly, anomalies, time_zone, days.definitions
+        )
 
     def _summaries(
         self,
@@ -257,7 +279,7 @@ class IssueService:
             texts = ticket_texts(conn, reps)
         out = []
         for r in records:
-            metrics = sets.get(r.issue_id, EMPTY_METRIC_SET)
+            metrics = sets.get(r.issue_id, empty_metric_set(report.business_hours))
             out.append(
                 IssueSummary(
                     record=r,

@@ -35,7 +35,7 @@ from ticketminer.domain.tenure import TenureBuckets, TenureOf, default_tenure
 from ticketminer.domain.timeutil import to_us
 from ticketminer.issues.stored_tokens import opening_text
 from ticketminer.lifecycle.association import OutcomeAssociation, one_hot
-from ticketminer.metrics.aggregate import EMPTY_METRIC_SET
+from ticketminer.metrics.aggregate import EMPTY_METRIC_SET, empty_metric_set
 from ticketminer.metrics.facts_table import FactsTable
 from ticketminer.metrics.tenure import tenure_column
 from ticketminer.services.facts_cache import FactsCache
@@ -149,13 +149,14 @@ class LifecycleService:
         )
         ranked = [int(i) for i in fit.ranking(top)]
         new_bucket = buckets.names[0]
-        metrics = {}
+        metrics, empty = {}, EMPTY_METRIC_SET
         if ranked:
             flt = replace(window, issue_ids=tuple(ranked), tenure_buckets=(new_bucket,))
             report = self._metrics.get_metrics(
                 MetricsQuery(tenant_id, flt, group_by=GroupBy("issue"), with_trends=False)
             )
             metrics = {int(g.value): g for g in report.groups if g.value}
+            empty = empty_metric_set(report.business_hours)
         n_new, n_other = int(is_new.sum()), int(known.sum() - is_new.sum())
         out = []
         for i in ranked:
@@ -173,7 +174,7 @@ class LifecycleService:
                     zscore=float(fit.zscore_[i]),
                     pvalue=float(fit.pvalue_[i]),
                     qvalue=float(fit.qvalue_[i]),
-                    metrics_new=group.metrics if group else EMPTY_METRIC_SET,
+                    metrics_new=group.metrics if group else empty,
                     evidence_ticket_ids=evidence((issues == i) & is_new),
                     drill_down=replace(window, issue_ids=(i,), tenure_buckets=(new_bucket,)),
                 )

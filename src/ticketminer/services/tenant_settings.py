@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.tenant_settings import FIELDS, TenantSettings, check_mask, check_settings
 from ticketminer.domain.tenure import DEFAULT_BUCKETS, TenureBuckets
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
@@ -20,6 +21,8 @@ from ticketminer.services.ttl_cache import TtlCache
 from ticketminer.store.tenant_settings_repo import load_settings, save_settings
 
 CACHE_SECONDS = 5.0
+# (tenant, filter) -> the filter with what the services fill in (e.g. an anomaly's window).
+ResolveFilter = Callable[[str, TicketFilter], TicketFilter]
 
 
 class TenantSettingsService:
@@ -64,6 +67,10 @@ class TenantSettingsService:
             save_settings(conn, merged.tenant_id, merged.document(), to_us(merged.updated_at))
         self._cache.put(merged.tenant_id, merged)
         return merged
+
+    def with_defaults(self, resolve: ResolveFilter) -> ResolveFilter:
+        """`resolve`, then the tenant's FCR variant behind FCR cohorts left open."""
+        return lambda tenant_id, flt: resolve(tenant_id, self.get(tenant_id).filter_for(flt))
 
     def tenure(self, tenant_id: str) -> TenureBuckets:
         """The tenant's tenure buckets: its own edges, else the server's."""

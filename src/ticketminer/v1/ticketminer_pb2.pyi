@@ -106,6 +106,17 @@ class DigestFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DIGEST_FORMAT_MARKDOWN: _ClassVar[DigestFormat]
     DIGEST_FORMAT_HTML: _ClassVar[DigestFormat]
     DIGEST_FORMAT_DATA: _ClassVar[DigestFormat]
+
+class Weekday(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WEEKDAY_UNSPECIFIED: _ClassVar[Weekday]
+    WEEKDAY_MONDAY: _ClassVar[Weekday]
+    WEEKDAY_TUESDAY: _ClassVar[Weekday]
+    WEEKDAY_WEDNESDAY: _ClassVar[Weekday]
+    WEEKDAY_THURSDAY: _ClassVar[Weekday]
+    WEEKDAY_FRIDAY: _ClassVar[Weekday]
+    WEEKDAY_SATURDAY: _ClassVar[Weekday]
+    WEEKDAY_SUNDAY: _ClassVar[Weekday]
 AUTHOR_ROLE_UNSPECIFIED: AuthorRole
 AUTHOR_ROLE_CUSTOMER: AuthorRole
 AUTHOR_ROLE_AGENT: AuthorRole
@@ -166,6 +177,14 @@ DIGEST_FORMAT_UNSPECIFIED: DigestFormat
 DIGEST_FORMAT_MARKDOWN: DigestFormat
 DIGEST_FORMAT_HTML: DigestFormat
 DIGEST_FORMAT_DATA: DigestFormat
+WEEKDAY_UNSPECIFIED: Weekday
+WEEKDAY_MONDAY: Weekday
+WEEKDAY_TUESDAY: Weekday
+WEEKDAY_WEDNESDAY: Weekday
+WEEKDAY_THURSDAY: Weekday
+WEEKDAY_FRIDAY: Weekday
+WEEKDAY_SATURDAY: Weekday
+WEEKDAY_SUNDAY: Weekday
 
 class Message(_message.Message):
     __slots__ = ("external_id", "author_role", "created_at", "body", "public", "author_id")
@@ -472,7 +491,7 @@ class CsatStats(_message.Message):
     def __init__(self, n: _Optional[int] = ..., mean: _Optional[float] = ..., satisfied_share: _Optional[float] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class MetricSet(_message.Message):
-    __slots__ = ("volume", "solved", "fcr", "first_response_time", "resolution_time", "full_resolution_time", "reopen_rate", "csat")
+    __slots__ = ("volume", "solved", "fcr", "first_response_time", "resolution_time", "full_resolution_time", "reopen_rate", "csat", "business_first_response_time", "business_resolution_time", "business_full_resolution_time")
     VOLUME_FIELD_NUMBER: _ClassVar[int]
     SOLVED_FIELD_NUMBER: _ClassVar[int]
     FCR_FIELD_NUMBER: _ClassVar[int]
@@ -481,6 +500,9 @@ class MetricSet(_message.Message):
     FULL_RESOLUTION_TIME_FIELD_NUMBER: _ClassVar[int]
     REOPEN_RATE_FIELD_NUMBER: _ClassVar[int]
     CSAT_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_FIRST_RESPONSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_RESOLUTION_TIME_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_FULL_RESOLUTION_TIME_FIELD_NUMBER: _ClassVar[int]
     volume: int
     solved: int
     fcr: Ratio
@@ -489,7 +511,10 @@ class MetricSet(_message.Message):
     full_resolution_time: DurationStats
     reopen_rate: Ratio
     csat: CsatStats
-    def __init__(self, volume: _Optional[int] = ..., solved: _Optional[int] = ..., fcr: _Optional[_Union[Ratio, _Mapping]] = ..., first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., reopen_rate: _Optional[_Union[Ratio, _Mapping]] = ..., csat: _Optional[_Union[CsatStats, _Mapping]] = ...) -> None: ...
+    business_first_response_time: DurationStats
+    business_resolution_time: DurationStats
+    business_full_resolution_time: DurationStats
+    def __init__(self, volume: _Optional[int] = ..., solved: _Optional[int] = ..., fcr: _Optional[_Union[Ratio, _Mapping]] = ..., first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., reopen_rate: _Optional[_Union[Ratio, _Mapping]] = ..., csat: _Optional[_Union[CsatStats, _Mapping]] = ..., business_first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., business_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., business_full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ...) -> None: ...
 
 class MetricDefinition(_message.Message):
     __slots__ = ("name", "variant", "definition")
@@ -652,20 +677,22 @@ class ListIssuesRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., include_inactive: _Optional[bool] = ..., tenure_buckets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListIssuesResponse(_message.Message):
-    __slots__ = ("issues", "model_version", "unassigned_tickets", "total_tickets", "reclustered_at", "total_issues")
+    __slots__ = ("issues", "model_version", "unassigned_tickets", "total_tickets", "reclustered_at", "total_issues", "definitions")
     ISSUES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     UNASSIGNED_TICKETS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_TICKETS_FIELD_NUMBER: _ClassVar[int]
     RECLUSTERED_AT_FIELD_NUMBER: _ClassVar[int]
     TOTAL_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
     issues: _containers.RepeatedCompositeFieldContainer[Issue]
     model_version: int
     unassigned_tickets: int
     total_tickets: int
     reclustered_at: _timestamp_pb2.Timestamp
     total_issues: int
-    def __init__(self, issues: _Optional[_Iterable[_Union[Issue, _Mapping]]] = ..., model_version: _Optional[int] = ..., unassigned_tickets: _Optional[int] = ..., total_tickets: _Optional[int] = ..., reclustered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., total_issues: _Optional[int] = ...) -> None: ...
+    definitions: _containers.RepeatedCompositeFieldContainer[MetricDefinition]
+    def __init__(self, issues: _Optional[_Iterable[_Union[Issue, _Mapping]]] = ..., model_version: _Optional[int] = ..., unassigned_tickets: _Optional[int] = ..., total_tickets: _Optional[int] = ..., reclustered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., total_issues: _Optional[int] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ...) -> None: ...
 
 class GetIssueRequest(_message.Message):
     __slots__ = ("tenant_id", "issue_id", "start_time", "end_time", "time_zone")
@@ -682,18 +709,22 @@ class GetIssueRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., issue_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class GetIssueResponse(_message.Message):
-    __slots__ = ("issue", "daily", "lineage", "hourly", "anomalies")
+    __slots__ = ("issue", "daily", "lineage", "hourly", "anomalies", "time_zone", "definitions")
     ISSUE_FIELD_NUMBER: _ClassVar[int]
     DAILY_FIELD_NUMBER: _ClassVar[int]
     LINEAGE_FIELD_NUMBER: _ClassVar[int]
     HOURLY_FIELD_NUMBER: _ClassVar[int]
     ANOMALIES_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
     issue: Issue
     daily: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
     lineage: _containers.RepeatedCompositeFieldContainer[LineageEvent]
     hourly: _containers.RepeatedCompositeFieldContainer[SeriesPoint]
     anomalies: _containers.RepeatedCompositeFieldContainer[AnomalyRef]
-    def __init__(self, issue: _Optional[_Union[Issue, _Mapping]] = ..., daily: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., lineage: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ..., hourly: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., anomalies: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ...) -> None: ...
+    time_zone: str
+    definitions: _containers.RepeatedCompositeFieldContainer[MetricDefinition]
+    def __init__(self, issue: _Optional[_Union[Issue, _Mapping]] = ..., daily: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., lineage: _Optional[_Iterable[_Union[LineageEvent, _Mapping]]] = ..., hourly: _Optional[_Iterable[_Union[SeriesPoint, _Mapping]]] = ..., anomalies: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ..., time_zone: _Optional[str] = ..., definitions: _Optional[_Iterable[_Union[MetricDefinition, _Mapping]]] = ...) -> None: ...
 
 class ReclusterIssuesRequest(_message.Message):
     __slots__ = ("tenant_id", "n_issues", "full_rebuild")
@@ -1234,16 +1265,40 @@ class CustomerInsights(_message.Message):
     def __init__(self, tickets: _Optional[int] = ..., new_customer_bucket: _Optional[str] = ..., tickets_with_tenure: _Optional[int] = ..., new_customer_tickets: _Optional[int] = ..., new_customer_issues: _Optional[_Iterable[_Union[NewCustomerIssue, _Mapping]]] = ..., praise_tickets: _Optional[int] = ..., praise: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., trouble_tickets: _Optional[int] = ..., minefields: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TenantSettings(_message.Message):
-    __slots__ = ("tenant_id", "tenure_edges_days", "tenure_buckets", "updated_at")
+    __slots__ = ("tenant_id", "tenure_edges_days", "tenure_buckets", "updated_at", "time_zone", "fcr_variant", "business_hours")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     TENURE_EDGES_DAYS_FIELD_NUMBER: _ClassVar[int]
     TENURE_BUCKETS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_HOURS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     tenure_edges_days: _containers.RepeatedScalarFieldContainer[int]
     tenure_buckets: _containers.RepeatedScalarFieldContainer[str]
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, tenant_id: _Optional[str] = ..., tenure_edges_days: _Optional[_Iterable[int]] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    time_zone: str
+    fcr_variant: FcrVariant
+    business_hours: BusinessHours
+    def __init__(self, tenant_id: _Optional[str] = ..., tenure_edges_days: _Optional[_Iterable[int]] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., business_hours: _Optional[_Union[BusinessHours, _Mapping]] = ...) -> None: ...
+
+class OpeningHours(_message.Message):
+    __slots__ = ("weekdays", "open", "close")
+    WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FIELD_NUMBER: _ClassVar[int]
+    weekdays: _containers.RepeatedScalarFieldContainer[Weekday]
+    open: str
+    close: str
+    def __init__(self, weekdays: _Optional[_Iterable[_Union[Weekday, str]]] = ..., open: _Optional[str] = ..., close: _Optional[str] = ...) -> None: ...
+
+class BusinessHours(_message.Message):
+    __slots__ = ("hours", "holidays")
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    HOLIDAYS_FIELD_NUMBER: _ClassVar[int]
+    hours: _containers.RepeatedCompositeFieldContainer[OpeningHours]
+    holidays: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hours: _Optional[_Iterable[_Union[OpeningHours, _Mapping]]] = ..., holidays: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetTenantSettingsRequest(_message.Message):
     __slots__ = ("tenant_id",)
