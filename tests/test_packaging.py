@@ -30,6 +30,8 @@ def test_dockerfile_is_multi_stage_non_root_with_health_check():
     assert "COPY --from=build" in runtime
     health = re.search(r"^HEALTHCHECK .*?CMD (\[.*\])", runtime, flags=re.M | re.S)
     assert health and '"ticketminer", "health"' in health.group(1)
+    # No flags: the probe reads the server's TICKETMINER_* variables (port, TLS).
+    assert re.search(r'^\s*CMD \["ticketminer", "health"\]$', runtime, flags=re.M)
     assert re.search(r'^CMD \["ticketminer", "serve"\]', runtime, flags=re.M)
 
 
@@ -70,3 +72,25 @@ def test_wheel_builds_like_the_docker_build_stage(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "ticketminer/v1/ticketminer_pb2.py" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+    # The server migrates the schema at start: every migration must ship.
+    migrations = ROOT / "src/ticketminer/store/migrations"
+    wanted = [
+        p.relative_to(ROOT / "src").as_posix()
+        for p in migrations.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    assert any(n.endswith("/env.py") for n in wanted)
+    assert [n for n in wanted if n not in names] == []
+    # The Dockerfile's build stage makes the same check; run it on this wheel.
+    check = dockerfile_migration_check().replace("/wheels", tmp_path.as_posix())
+    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def dockerfile_migration_check() -> str:
+    """The Python of the build stage's `RUN python -c "..."` that fails the image
+    build when the wheel lacks a migration."""
+    build = dockerfile().split("AS runtime", 1)[0].replace("\\\n", "")
+    match = re.search(r'^RUN python -c "(.*?)"$', build, flags=re.M)
+    assert match and "migrations" in match[1]
+    return match[1]

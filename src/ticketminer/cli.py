@@ -19,9 +19,13 @@ from ticketminer.digest_command import add_arguments as add_digest_arguments
 from ticketminer.digest_command import run_digest
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem
 from ticketminer.domain.model import DEFAULT_TENANT, Ticket
+from ticketminer.health_command import add_arguments as add_health_arguments
+from ticketminer.health_command import run_health
 from ticketminer.importers.records import ImportItem
 from ticketminer.keys_command import add_arguments as add_keys_arguments
 from ticketminer.keys_command import run_keys
+from ticketminer.migrate_command import add_arguments as add_migrate_arguments
+from ticketminer.migrate_command import run_migrate
 from ticketminer.synth.scenario import DEFAULT_END, PRESETS
 
 FORMATS = ("auto", "csv", "jsonl", "servicenow")
@@ -45,12 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     add_digest_arguments(digest)
     keys = sub.add_parser("keys", help="create, list or revoke API keys (--auth keys)")
     add_keys_arguments(keys)
+    migrate = sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
+    add_migrate_arguments(migrate)
     health = sub.add_parser("health", help="exit 0 if the server reports SERVING")
-    add_arguments(health, only=("host", "port", "log_level"))
-    health.add_argument("--timeout", type=float, default=3.0)
-    health.add_argument("--tls-ca-file", default="", help="speak TLS, trusting this PEM CA")
-    health.add_argument("--tls-client-cert-file", default="", help="client certificate (mTLS)")
-    health.add_argument("--tls-client-key-file", default="", help="its private key (mTLS)")
+    add_health_arguments(health)
     synth = sub.add_parser("synth", help="write a synthetic helpdesk history with incidents")
     synth.add_argument("--preset", choices=PRESETS, default="default")
     synth.add_argument("--weeks", type=int, default=8)
@@ -67,40 +69,6 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="tickets, JSONL in the Ticket shape")
     synth.add_argument("--truth", help="ground truth JSON: incidents and topic labels")
     return parser
-
-
-def run_health(args: argparse.Namespace, settings: Settings) -> int:
-    """A probe for container health checks that needs no extra binary."""
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    address = f"{settings.host}:{settings.port}"
-    if args.tls_ca_file:
-        cert, key = args.tls_client_cert_file, args.tls_client_key_file
-        credentials = grpc.ssl_channel_credentials(
-            _file(args.tls_ca_file),
-            _file(key) if key else None,
-            _file(cert) if cert else None,
-        )
-        channel = grpc.secure_channel(address, credentials)
-    else:
-        channel = grpc.insecure_channel(address)
-    with channel:
-        try:
-            reply = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service=""), timeout=args.timeout
-            )
-        except grpc.RpcError as err:
-            print(f"unhealthy: {err.code().name}", file=sys.stderr)
-            return 1
-    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
-    print(status)
-    return 0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1
-
-
-def _file(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def _read(path: str, fmt: str, tenant: str) -> Iterator[ImportItem]:
@@ -201,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_digest(args, settings)
     if args.command == "keys":
         return run_keys(args, settings)
+    if args.command == "migrate":
+        return run_migrate(args, settings)
     return run_import(args, settings)
 
 
