@@ -1,4 +1,4 @@
-"""Command line: serve, import, synth, demo, digest and health."""
+"""Command line: serve, import, synth, demo, digest, health, keys and migrate."""
 
 from __future__ import annotations
 
