@@ -12,7 +12,6 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
-from sqlalchemy import exc as sa_exc
 
 from ticketminer.domain.cancellation import current_scope
 from ticketminer.domain.errors import (
@@ -23,11 +22,11 @@ from ticketminer.domain.errors import (
     TicketminerError,
     Unavailable,
 )
+from ticketminer.store.outages import database_unavailable
 
 log = logging.getLogger(__name__)
 
 DATABASE_UNAVAILABLE = "the database is unavailable; retry"
-_SQLITE_ERROR = 1  # SQLite's generic code: bad SQL, missing table (a bug, not an outage)
 
 
 def bad_request(violations) -> error_details_pb2.BadRequest:
@@ -44,21 +43,6 @@ def _rich_status(code: int, message: str, *details) -> grpc.Status:
         packed.Pack(detail)
         status.details.append(packed)
     return rpc_status.to_status(status)
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot serve now (down, unreachable, restarting,
-    locked, out of connections) rather than that the request or the code is wrong."""
-    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
-        return True  # a dead pooled connection; no pooled connection free in time
-    if not isinstance(exc, sa_exc.DBAPIError):
-        return False
-    if exc.connection_invalidated:
-        return True
-    if not isinstance(exc, sa_exc.OperationalError):
-        return False
-    code = getattr(exc.orig, "sqlite_errorcode", None)
-    return code is None or code & 0xFF != _SQLITE_ERROR
 
 
 def status_of(exc: BaseException) -> grpc.Status:

@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Connection, Engine
 
 from ticketminer.domain.errors import Unavailable
+from ticketminer.store.outages import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +97,22 @@ class GroupCommitter(Generic[Item, Result]):
             with self._engine.begin() as conn:
                 results = self._write(conn, items)
         except Exception as exc:
-            if len(units) > 1:
-                # One caller's bad luck must not fail the others: retry alone.
+            outage = database_unavailable(exc)
+            if len(units) > 1 and not outage:
+                # One caller's bad data must not fail the others: retry alone. Not in an
+                # outage, where each retry would wait out the connect timeout in turn.
                 for unit in units:
                     self._commit([unit])
                 return
-            log.exception("write of %d items failed", len(items))
-            # The driver's text (hosts, SQL) stays in the log, not in the client's status.
-            error = Unavailable("the write was not stored (database error); retry")
-            error.__cause__ = exc
-            units[0].future.set_exception(error)
+            if outage:
+                log.warning("write of %d items failed: the database is unavailable", len(items))
+            else:
+                log.exception("write of %d items failed", len(items))
+            for unit in units:
+                # The driver's text (hosts, SQL) stays in the log, not in the status.
+                error = Unavailable("the write was not stored (database error); retry")
+                error.__cause__ = exc
+                unit.future.set_exception(error)
             return
         offset = 0
         for unit in units:
