@@ -11,7 +11,6 @@ from datetime import date
 from tqdm import tqdm
 
 from ticketminer import logs
-from ticketminer.app import App
 from ticketminer.config import Settings, add_arguments, settings_from
 from ticketminer.demo import add_arguments as add_demo_arguments
 from ticketminer.demo import run_demo
@@ -106,6 +105,10 @@ def print_summary(report: BulkIngestReport, seconds: float, out=None) -> None:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    # The whole app loads only for the commands that open the database: the container's
+    # health probe runs `ticketminer health` every 15 s.
+    from ticketminer.app import App
+
     app = App.open(settings)
     started = time.perf_counter()
     try:

@@ -14,16 +14,18 @@ from pathlib import Path
 import grpc
 from google.protobuf import json_format
 
-from ticketminer.api.digest_convert import rendered_to_proto
-from ticketminer.app import App
 from ticketminer.config import Settings
 from ticketminer.config import add_arguments as add_settings
 from ticketminer.domain.errors import InvalidArgument
-from ticketminer.services.digest import DigestFormat
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
-FORMATS = {"md": DigestFormat.MARKDOWN, "html": DigestFormat.HTML, "json": DigestFormat.DATA}
+# Wire values; services.digest.DigestFormat has the same numbers.
+FORMATS = {
+    "md": pb.DIGEST_FORMAT_MARKDOWN,
+    "html": pb.DIGEST_FORMAT_HTML,
+    "json": pb.DIGEST_FORMAT_DATA,
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +45,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _local(args: argparse.Namespace, settings: Settings) -> pb.GetWeeklyDigestResponse:
+    # Heavy (the whole app): imported here, so `ticketminer health` and the parser stay light.
+    from ticketminer.api.digest_convert import rendered_to_proto
+    from ticketminer.app import App
+    from ticketminer.services.digest import DigestFormat
+
     app = App.open(settings)
     try:
         rendered = app.digest.rendered(
-            args.tenant or "default", args.week, args.tz, fmt=FORMATS[args.format]
+            args.tenant or "default", args.week, args.tz, fmt=DigestFormat(FORMATS[args.format])
         )
     finally:
         app.close()
