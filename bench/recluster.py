@@ -160,7 +160,7 @@ def main() -> None:
         return
     if not available():
         raise SystemExit("real data not found under ../shared/data")
-    started = time.time()
+    started = time.perf_counter()
     db, build = cached_db(args.tickets)
     argv = [sys.executable, "-m", "bench.recluster", "--run", str(db)]
     argv += ["--assign-samples", str(args.assign_samples)]
