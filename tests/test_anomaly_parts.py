@@ -192,3 +192,15 @@ def test_a_broader_cause_that_explains_clearly_more_goes_first() -> None:
     assert broader_first([child, grandparent, other, parent])[0] == parent
     assert broader_first([parent, child]) == [parent, child]
     assert broader_first([]) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("UTC", "2026-11-05 11:00 UTC"), ("Asia/Shanghai", "2026-11-05 19:00 Asia/Shanghai")],
+)
+def test_summary_gives_the_start_in_the_tenants_time_zone(zone: str, shown: str) -> None:
+    from ticketminer.anomalies.summary import summarize
+
+    start = datetime(2026, 11, 5, 11, 0, tzinfo=UTC)
+    text = summarize(AnomalyKind.VOLUME_SURGE, "volume", "of 'x'", start, 30, 3, [], [], zone)
+    assert f"since {shown};" in text or text.endswith(f"since {shown}")

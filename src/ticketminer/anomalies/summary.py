@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ticketminer.domain.anomalies import (
     FCR,
@@ -53,12 +54,15 @@ def summarize(
     expected: float,
     causes: Sequence[RootCauseCandidate],
     terms: Sequence[TermLift],
+    time_zone: str = "UTC",
 ) -> str:
     """E.g. "Tickets of 'shipping delay' up 320 % (...) since 2026-11-10 09:00 UTC; 81 % of
-    the excess is carrier=SF, region=华南; words: 暴雨, 停运"."""
+    the excess is carrier=SF, region=华南; words: 暴雨, 停运". The start is given in
+    `time_zone` (the tenant's, when it has one), named after it."""
     lead = "New issue" if kind == AnomalyKind.EMERGING_ISSUE else _METRIC.get(metric, metric)
     text = f"{lead} {scope}: {_change(metric, observed, expected)}"
-    text += f" since {start:%Y-%m-%d %H:%M} UTC"
+    local = start.astimezone(ZoneInfo(time_zone))
+    text += f" since {local:%Y-%m-%d %H:%M} {time_zone}"
     if causes:
         top = causes[0]
         dims = ", ".join(f"{k}={v}" for k, v in top.dims)

@@ -307,7 +307,17 @@ class AnomalyService:
             terms=explanation.terms,
             evidence_ticket_ids=tuple(ids[p] for p in explanation.evidence_pks if p in ids),
             summary=summarize(
-                d.kind, d.metric, scope, start, d.observed, d.expected, causes, explanation.terms
+                d.kind,
+                d.metric,
+                scope,
+                start,
+                d.observed,
+                d.expected,
+                causes,
+                explanation.terms,
+                # The tenant's own zone if it set one; UTC otherwise (the server's
+                # seasonal zone is an analysis setting, not the reader's clock).
+                self._settings(tenant_id).time_zone or "UTC",
             ),
             issue_ids=finding.issue_ids,
             series=d.series,
