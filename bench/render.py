@@ -617,8 +617,8 @@ def _metrics(r: dict[str, Any]) -> list[str]:
     if business:
         out += [
             "Then the tenant gets a business-hours calendar (Mon-Fri 09:00-12:00 and "
-            "13:00-18:00, Asia/Shanghai, five holidays) and the same queries run again in "
-            "the same server: every metric set now also carries business-hours first "
+            "13:00-18:00 in the tenant's zone, UTC, five holidays) and the same queries run "
+            "again in the same server: every metric set now also carries business-hours first "
             "response, resolution and full resolution times.",
             "",
         ]
