@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from ticketminer.api.handler_wrap import wrap_handler
 from ticketminer.domain.api_keys import ApiKey
 from ticketminer.domain.model import DEFAULT_TENANT
 from ticketminer.services.api_keys import ApiKeyService
@@ -42,20 +43,18 @@ class AuthInterceptor(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
         handler = continuation(details)
-        if handler is None:
-            return None
         service, _, method = details.method.lstrip("/").rpartition("/")
-        if service in self._open:
+        if handler is None or service in self._open:
             return handler
         metadata = dict(details.invocation_metadata or ())
         gate = _Gate(self._keys, str(metadata.get("authorization", "")), method)
-        if handler.unary_unary:
-            return handler._replace(unary_unary=gate.unary(handler.unary_unary))
-        if handler.stream_unary:
-            return handler._replace(stream_unary=gate.streamed(handler.stream_unary))
-        if handler.unary_stream:
-            return handler._replace(unary_stream=gate.unary(handler.unary_stream))
-        return handler._replace(stream_stream=gate.streamed(handler.stream_stream))
+        return wrap_handler(
+            handler,
+            unary_unary=gate.unary,
+            unary_stream=gate.unary,
+            stream_unary=gate.streamed,
+            stream_stream=gate.streamed,
+        )
 
 
 class _Gate:

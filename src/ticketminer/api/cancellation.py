@@ -4,6 +4,7 @@ passed), so the server stops the work instead of only dropping the answer."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from ticketminer.api.handler_wrap import wrap_handler
 from ticketminer.domain.cancellation import CancelScope, cancel_scope
 
 log = logging.getLogger("ticketminer.rpc")
@@ -73,12 +75,7 @@ class CancellationInterceptor(grpc.ServerInterceptor):
     def intercept_service(
         self, continuation: Callable[[Any], Any], handler_call_details: Any
     ) -> Any:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        method = handler_call_details.method
-        if handler.unary_unary:
-            return handler._replace(unary_unary=_scoped(method, handler.unary_unary))
-        if handler.stream_unary:
-            return handler._replace(stream_unary=_scoped(method, handler.stream_unary))
-        return handler
+        scoped = functools.partial(_scoped, handler_call_details.method)
+        return wrap_handler(
+            continuation(handler_call_details), unary_unary=scoped, stream_unary=scoped
+        )

@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from ticketminer.api.handler_wrap import wrap_handler
 from ticketminer.observability import Telemetry
 
 log = logging.getLogger("ticketminer.rpc")
@@ -70,17 +71,21 @@ class AccessLogInterceptor(grpc.ServerInterceptor):
     def intercept_service(
         self, continuation: Callable[[Any], Any], handler_call_details: Any
     ) -> Any:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
         method, t = handler_call_details.method, self._telemetry
-        if handler.unary_unary:
-            return handler._replace(unary_unary=_unary(method, handler.unary_unary, t))
-        if handler.stream_unary:
-            return handler._replace(stream_unary=_unary(method, handler.stream_unary, t))
-        if handler.unary_stream:
-            return handler._replace(unary_stream=_streaming(method, handler.unary_stream, t))
-        return handler._replace(stream_stream=_streaming(method, handler.stream_stream, t))
+
+        def unary(behavior: Callable[..., Any]) -> Callable[..., Any]:
+            return _unary(method, behavior, t)
+
+        def streaming(behavior: Callable[..., Any]) -> Callable[..., Any]:
+            return _streaming(method, behavior, t)
+
+        return wrap_handler(
+            continuation(handler_call_details),
+            unary_unary=unary,
+            stream_unary=unary,
+            unary_stream=streaming,
+            stream_stream=streaming,
+        )
 
 
 def _unary(
