@@ -40,6 +40,13 @@ from ticketminer.store.schema import metadata
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from ticketminer.store.migrations.layouts import (
+    BASELINE_TABLES,
+    FACTS_INDEX,
+    FACTS_INDEX_0001,
+    FACTS_INDEX_0002,
+)
+
 log = logging.getLogger(__name__)
 
 REVISIONS = ("0001", "0002", "0003", "0004")
@@ -51,43 +58,6 @@ SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
 # PostgreSQL advisory locks: (this constant, a hash of the schema), so databases in
 # other schemas of the same server (a test suite's, say) migrate independently.
 _LOCK_CLASS = 0x746D6967  # "tmig"
-
-# What a database made before migrations looks like at each revision. Closed: every
-# database made since migrations exist carries alembic_version.
-BASELINE_TABLES = frozenset(
-    {
-        "tickets",
-        "ticket_attributes",
-        "ticket_tokens",
-        "ticket_issues",
-        "ticket_issue_history",
-        "issue_models",
-        "issues",
-        "issue_lineage",
-        "ticket_sentiment",
-        "anomalies",
-        "anomaly_scans",
-        "counters",
-    }
-)
-FACTS_INDEX = "ix_tickets_tenant_version_facts"
-_FACTS_HEAD = (
-    "tenant_id",
-    "version",
-    "created_us",
-    "status",
-    "csat",
-    "first_response_s",
-    "resolution_s",
-    "full_resolution_s",
-    "solved",
-    "ever_solved",
-    "reopened",
-    "fcr",
-    "fcr_no_followup",
-)
-FACTS_INDEX_0001 = (*_FACTS_HEAD, "channel", "customer_id")
-FACTS_INDEX_0002 = (*_FACTS_HEAD, "customer_since_us", "channel", "customer_id")
 
 
 class SchemaError(RuntimeError):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from ticketminer.store.migrations.layouts import FACTS_INDEX, FACTS_INDEX_0001
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -21,25 +23,6 @@ depends_on = None
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
 PK_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-# The covering index of the metrics cache's catch-up read, as it was then.
-FACTS_INDEX_COLUMNS = (
-    "tenant_id",
-    "version",
-    "created_us",
-    "status",
-    "csat",
-    "first_response_s",
-    "resolution_s",
-    "full_resolution_s",
-    "solved",
-    "ever_solved",
-    "reopened",
-    "fcr",
-    "fcr_no_followup",
-    "channel",
-    "customer_id",
-)
 
 
 def _ticket_pk() -> sa.Column:
@@ -88,7 +71,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "external_id", name="uq_tickets_tenant_external"),
     )
     op.create_index("ix_tickets_tenant_created", "tickets", ["tenant_id", "created_us"])
-    op.create_index("ix_tickets_tenant_version_facts", "tickets", list(FACTS_INDEX_COLUMNS))
+    op.create_index(FACTS_INDEX, "tickets", list(FACTS_INDEX_0001))
 
     op.create_table(
         "ticket_attributes",

@@ -12,42 +12,24 @@ from __future__ import annotations
 
 from alembic import op
 
+from ticketminer.store.migrations.layouts import FACTS_INDEX, FACTS_INDEX_0001, FACTS_INDEX_0002
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-INDEX = "ix_tickets_tenant_version_facts"
-_HEAD = (
-    "tenant_id",
-    "version",
-    "created_us",
-    "status",
-    "csat",
-    "first_response_s",
-    "resolution_s",
-    "full_resolution_s",
-    "solved",
-    "ever_solved",
-    "reopened",
-    "fcr",
-    "fcr_no_followup",
-)
-_TAIL = ("channel", "customer_id")
-COLUMNS_BEFORE = (*_HEAD, *_TAIL)
-COLUMNS_AFTER = (*_HEAD, "customer_since_us", *_TAIL)
-
 
 def _rebuild(columns: tuple[str, ...]) -> None:
     # Index-only changes never make batch mode copy the table, even on SQLite.
     with op.batch_alter_table("tickets") as batch:
-        batch.drop_index(INDEX)
-        batch.create_index(INDEX, list(columns))
+        batch.drop_index(FACTS_INDEX)
+        batch.create_index(FACTS_INDEX, list(columns))
 
 
 def upgrade() -> None:
-    _rebuild(COLUMNS_AFTER)
+    _rebuild(FACTS_INDEX_0002)
 
 
 def downgrade() -> None:
-    _rebuild(COLUMNS_BEFORE)
+    _rebuild(FACTS_INDEX_0001)
