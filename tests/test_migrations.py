@@ -45,19 +45,8 @@ SERIAL_KEYS = {
     "anomalies": "id",
 }
 # Parents before children, as the foreign keys need.
-BASELINE_ORDER = (
-    "tickets",
-    "ticket_attributes",
-    "ticket_tokens",
-    "ticket_issues",
-    "ticket_issue_history",
-    "issue_models",
-    "issues",
-    "issue_lineage",
-    "ticket_sentiment",
-    "anomalies",
-    "anomaly_scans",
-    "counters",
+BASELINE_ORDER = tuple(
+    t.name for t in metadata.sorted_tables if t.name in migrations.BASELINE_TABLES
 )
 
 
