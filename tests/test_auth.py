@@ -96,12 +96,18 @@ def test_scopes_and_tenants(secured) -> None:
     assert stub.IngestTicket(_ingest("rival"), metadata=admin, timeout=10).outcome == (
         pb.INGEST_OUTCOME_CREATED
     )
-    # A stream that reaches a foreign tenant is refused there.
-    stream = [_ingest("shop", "s1"), _ingest("rival", "s2")]
-    code, details = _code(lambda: stub.IngestTickets(iter(stream), metadata=write, timeout=10))
-    assert code == grpc.StatusCode.PERMISSION_DENIED and "'rival'" in details
+    # A foreign tenant's item in a stream is refused on its own; the rest is stored.
+    stream = [_ingest("shop", "s1"), _ingest("shop", "s2"), _ingest("rival", "s3")]
+    stream += [_ingest("shop", "s4")]
+    report = stub.IngestTickets(iter(stream), metadata=write, timeout=10)
+    assert (report.created, report.rejected) == (3, 1)
+    (error,) = report.errors
+    assert (error.index, error.external_id) == (2, "s3")
+    assert error.reason.startswith("permission denied") and "'rival'" in error.reason
     listed = stub.ListTickets(pb.ListTicketsRequest(tenant_id="rival"), metadata=admin, timeout=10)
     assert [t.ticket.external_id for t in listed.tickets] == ["t1"]
+    shop = stub.ListTickets(pb.ListTicketsRequest(tenant_id="shop"), metadata=read, timeout=10)
+    assert sorted(t.ticket.external_id for t in shop.tickets) == ["s1", "s2", "s4", "t1"]
 
 
 def test_revoked_keys_stop_working_and_secrets_are_hashed(secured) -> None:

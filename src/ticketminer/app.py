@@ -86,6 +86,8 @@ class App:
             anomalies_for=anomalies.for_ingested,
             resolve_filter=tenants.with_defaults(anomalies.tickets_filter),
             tenure=tenure,
+            # A quarter of the send limit is left for the envelope and the analysis.
+            max_response_bytes=settings.max_message_bytes * 3 // 4,
         )
         lifecycle = LifecycleService(engine, cache, columns, metrics, models.labels, tenure)
         digest = DigestService(

@@ -30,6 +30,7 @@ from ticketminer.domain.filters import TicketFilter
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 MAX_PAGE_SIZE = 500
+MAX_OFFSET_DIGITS = 9  # page tokens are offsets into a listing
 
 
 def list_anomalies_query(req: pb.ListAnomaliesRequest) -> AnomalyQuery:
@@ -54,10 +55,11 @@ def list_anomalies_query(req: pb.ListAnomaliesRequest) -> AnomalyQuery:
         violations.append(FieldViolation("page_size", f"must be between 1 and {MAX_PAGE_SIZE}"))
     offset = 0
     if req.page_token:
-        if not req.page_token.isascii() or not req.page_token.isdigit():
+        token = req.page_token
+        if not token.isascii() or not token.isdigit() or len(token) > MAX_OFFSET_DIGITS:
             violations.append(FieldViolation("page_token", "not a token from this RPC"))
         else:
-            offset = int(req.page_token)
+            offset = int(token)
     if violations:
         raise InvalidArgument(violations)
     return AnomalyQuery(

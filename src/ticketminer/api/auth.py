@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from ticketminer.api.deserialize import RefusedRequest
 from ticketminer.api.handler_wrap import wrap_handler
 from ticketminer.domain.api_keys import ApiKey
 from ticketminer.domain.model import DEFAULT_TENANT
@@ -78,13 +79,17 @@ class _Gate:
             )
         return key
 
-    def _check_tenant(self, key: ApiKey, request: Any, context: grpc.ServicerContext) -> None:
+    @staticmethod
+    def _refusal(key: ApiKey, request: Any) -> str | None:
         tenant = request_tenant(request)
         if tenant is not None and not key.allows_tenant(tenant):
-            context.abort(
-                grpc.StatusCode.PERMISSION_DENIED,
-                f"API key {key.key_id} may not access tenant {tenant!r}",
-            )
+            return f"API key {key.key_id} may not access tenant {tenant[:64]!r}"
+        return None
+
+    def _check_tenant(self, key: ApiKey, request: Any, context: grpc.ServicerContext) -> None:
+        refusal = self._refusal(key, request)
+        if refusal is not None:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
 
     def unary(self, behavior: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
@@ -95,16 +100,20 @@ class _Gate:
         return wrapper
 
     def streamed(self, behavior: Callable[..., Any]) -> Callable[..., Any]:
-        """A foreign tenant in a request stream ends the call; tickets before it that
-        were already stored stay stored (the caller was allowed to write them)."""
+        """A foreign tenant's item in a request stream is refused on its own, as a
+        rejected item with its reason; every other item is stored and counted."""
 
         def wrapper(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
             key = self._key(context)
 
             def checked() -> Iterator[Any]:
                 for request in requests:
-                    self._check_tenant(key, request, context)
-                    yield request
+                    refusal = self._refusal(key, request)
+                    if refusal is None:
+                        yield request
+                    else:
+                        external_id = getattr(getattr(request, "ticket", None), "external_id", "")
+                        yield RefusedRequest(external_id[:256], f"permission denied: {refusal}")
 
             return behavior(checked(), context)
 

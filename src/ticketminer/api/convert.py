@@ -5,7 +5,6 @@ violations here; everything else is validated by the domain."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -27,15 +26,23 @@ from ticketminer.domain.model import (
     TicketAnalysis,
     TicketStatus,
 )
-from ticketminer.domain.timeutil import from_us, to_us
+from ticketminer.domain.timeutil import (
+    OUT_OF_RANGE,
+    from_us,
+    in_supported_range,
+    to_us,
+    zone_or_none,
+)
+from ticketminer.domain.validation import check_tenant_id
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 MIN_SECONDS = -62135596800  # 0001-01-01, the protobuf Timestamp range
 MAX_SECONDS = 253402300799  # 9999-12-31T23:59:59
 
 
-def tenant_of(value: str) -> str:
-    return value or DEFAULT_TENANT
+def tenant_of(value: str, field: str = "tenant_id") -> str:
+    """The request's tenant ("" is the default one), refused before any per-tenant work."""
+    return check_tenant_id(value or DEFAULT_TENANT, field)
 
 
 def timestamp_to_datetime(
@@ -44,7 +51,11 @@ def timestamp_to_datetime(
     if not MIN_SECONDS <= ts.seconds <= MAX_SECONDS or not 0 <= ts.nanos < 1_000_000_000:
         violations.append(FieldViolation(field, "is outside the valid Timestamp range"))
         return None
-    return from_us(ts.seconds * 1_000_000 + ts.nanos // 1000)
+    value = from_us(ts.seconds * 1_000_000 + ts.nanos // 1000)
+    if not in_supported_range(value):
+        violations.append(FieldViolation(field, OUT_OF_RANGE))
+        return None
+    return value
 
 
 def optional_time(
@@ -92,7 +103,7 @@ def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
             )
         )
     ticket = Ticket(
-        tenant_id=tenant_of(msg.tenant_id),
+        tenant_id=msg.tenant_id or DEFAULT_TENANT,  # validated with the ticket
         external_id=msg.external_id,
         created_at=created,  # type: ignore[arg-type]
         updated_at=optional_time(msg, "updated_at", "updated_at", violations),
@@ -220,6 +231,7 @@ def stored_ticket_to_view(stored: StoredTicket, out) -> None:
     analysis_to_proto(stored.analysis, out.analysis)
     if stored.issue is not None:
         issue_ref_to_proto(stored.issue, out.issue)
+    out.messages_truncated = stored.messages_truncated
 
 
 def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilter:
@@ -301,10 +313,6 @@ def time_zone_from_proto(value: str) -> str:
     """A valid IANA name, or "" (the tenant's time zone: services resolve it)."""
     if not value:
         return ""
-    try:
-        ZoneInfo(value)
-    except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
-        raise InvalidArgument(
-            [FieldViolation("time_zone", f"unknown IANA time zone {value!r}")]
-        ) from exc
+    if zone_or_none(value) is None:
+        raise InvalidArgument([FieldViolation("time_zone", f"unknown IANA time zone {value!r}")])
     return value

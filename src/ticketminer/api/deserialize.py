@@ -24,6 +24,15 @@ class MalformedRequest:
     violations: list[FieldViolation]
 
 
+@dataclass(frozen=True, slots=True)
+class RefusedRequest:
+    """Stands in for a streamed item the caller may not send (another tenant's ticket):
+    it is rejected on its own, like a malformed one, and the rest of the stream goes on."""
+
+    external_id: str
+    reason: str
+
+
 class _Truncated(Exception):
     pass
 

@@ -29,14 +29,33 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = "the database is unavailable; retry"
 
 
+# Status details travel in a trailer, and a default client refuses trailers over 8 KiB
+# ("metadata size exceeds hard limit"): a thousand violations would turn INVALID_ARGUMENT
+# into RESOURCE_EXHAUSTED. The details are capped well below (base64 adds a third).
+MAX_DETAIL_BYTES = 4096
+MAX_MESSAGE_CHARS = 1024
+_MAX_FIELD_CHARS = 300
+
+
 def bad_request(violations) -> error_details_pb2.BadRequest:
+    """The violations that fit MAX_DETAIL_BYTES, then one saying how many more there are."""
     detail = error_details_pb2.BadRequest()
-    for v in violations:
-        detail.field_violations.add(field=v.field, description=v.description)
+    for i, v in enumerate(violations):
+        detail.field_violations.add(
+            field=v.field[:_MAX_FIELD_CHARS], description=v.description[:_MAX_FIELD_CHARS]
+        )
+        if detail.ByteSize() > MAX_DETAIL_BYTES:
+            del detail.field_violations[-1]
+            detail.field_violations.add(
+                field="", description=f"and {len(violations) - i} more violations"
+            )
+            break
     return detail
 
 
 def _rich_status(code: int, message: str, *details) -> grpc.Status:
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
     status = status_pb2.Status(code=code, message=message)
     for detail in details:
         packed = any_pb2.Any()

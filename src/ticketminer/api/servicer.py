@@ -23,7 +23,7 @@ from ticketminer.api.convert import (
     tenant_of,
     ticket_from_proto,
 )
-from ticketminer.api.deserialize import MalformedRequest
+from ticketminer.api.deserialize import MalformedRequest, RefusedRequest
 from ticketminer.api.digest_convert import digest_args, rendered_to_proto
 from ticketminer.api.errors import field_prefix
 from ticketminer.api.issues_convert import (
@@ -35,6 +35,7 @@ from ticketminer.api.issues_convert import (
 )
 from ticketminer.api.lifecycle_convert import insights_args, insights_to_proto
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
+from ticketminer.api.request_limits import oversized_fields
 from ticketminer.api.tenant_settings_convert import settings_to_proto, update_from_proto
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
@@ -49,12 +50,16 @@ from ticketminer.services.tickets import TicketService
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
-Request = pb.IngestTicketRequest | MalformedRequest
+Request = pb.IngestTicketRequest | MalformedRequest | RefusedRequest
 
 
 def _well_formed(request):
+    """The request, once it decoded and every field outside a ticket is within its limit."""
     if isinstance(request, MalformedRequest):
         raise InvalidArgument(request.violations)
+    oversized = oversized_fields(request)
+    if oversized:
+        raise InvalidArgument(oversized)
     return request
 
 
@@ -66,6 +71,7 @@ def _bulk_report_to_proto(report: BulkIngestReport) -> pb.IngestTicketsResponse:
         unchanged=report.unchanged,
         stale=report.stale,
         rejected=report.rejected,
+        errors_truncated=report.errors_truncated,
     )
     for err in report.errors:
         item = out.errors.add(index=err.index, external_id=err.external_id, reason=err.reason)
@@ -104,6 +110,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
 
     def _bulk_items(self, requests: Iterable[Request]) -> Iterator[BulkItem]:
         for index, request in enumerate(requests):
+            if isinstance(request, RefusedRequest):
+                yield RejectedItem(index, request.external_id, [], request.reason)
+                continue
             if isinstance(request, MalformedRequest):
                 # Rejected items name fields relative to the ticket, like validation.
                 relative = [

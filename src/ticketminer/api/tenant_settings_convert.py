@@ -37,7 +37,7 @@ def update_from_proto(
     if violations:
         raise InvalidArgument(violations)
     settings = TenantSettings(
-        tenant_of(sent.tenant_id),
+        tenant_of(sent.tenant_id, f"{_PATH}.tenant_id"),
         tuple(sent.tenure_edges_days),
         time_zone=sent.time_zone,
         fcr_variant=variant,

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
-# Weeks whose 8-week history and following Monday are ordinary dates.
-MIN_YEAR, MAX_YEAR = 1900, 9998
+# The weeks of the supported time range (domain.timeutil); their 8-week history and
+# following Monday are ordinary dates.
+MIN_YEAR, MAX_YEAR = 1970, 2199
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,10 @@ class RejectedItem:
 # What a bulk source yields per item: a ticket to store or an item already rejected.
 BulkItem = Ticket | RejectedItem
 
+# The report is one response message: 1,000 items of up to 10 violations each stay far
+# below the 16 MiB send limit (a field path is at most a few hundred bytes).
 MAX_REPORTED_ERRORS = 1000
+MAX_ITEM_VIOLATIONS = 10
 
 
 @dataclass(slots=True)
@@ -32,6 +35,8 @@ class BulkIngestReport:
     stale: int = 0
     rejected: int = 0
     errors: list[RejectedItem] = field(default_factory=list)
+    # Whether `errors` leaves out items or violations (`rejected` has the full count).
+    errors_truncated: bool = False
 
     @property
     def accepted(self) -> int:
@@ -43,5 +48,13 @@ class BulkIngestReport:
 
     def reject(self, item: RejectedItem) -> None:
         self.rejected += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(item)
+        if len(self.errors) >= MAX_REPORTED_ERRORS:
+            self.errors_truncated = True
+            return
+        if len(item.violations) > MAX_ITEM_VIOLATIONS:
+            self.errors_truncated = True
+            more = len(item.violations) - MAX_ITEM_VIOLATIONS + 1
+            kept = [*item.violations[: MAX_ITEM_VIOLATIONS - 1]]
+            kept.append(FieldViolation("", f"and {more} more violations"))
+            item = RejectedItem(item.index, item.external_id, kept, item.reason)
+        self.errors.append(item)

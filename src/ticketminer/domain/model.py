@@ -104,6 +104,8 @@ class StoredTicket:
     issue: IssueAssignment | None = None
     # Every issue the ticket had, oldest first (filled by GetTicket only).
     issue_history: tuple[IssueAssignment, ...] = ()
+    # Whether the newest messages were left out to fit a response (see services.tickets).
+    messages_truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

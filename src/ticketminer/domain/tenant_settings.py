@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ticketminer.domain.business_hours import BusinessCalendar, check_calendar
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant, TicketFilter
 from ticketminer.domain.tenure import TenureBuckets
+from ticketminer.domain.timeutil import zone_or_none
+from ticketminer.domain.validation import tenant_violations
 
-MAX_TENANT_BYTES = 256  # as ticket ids (validation.Limits.max_id_bytes)
 MAX_TENURE_EDGES = 12
 MAX_TENURE_DAYS = 36_500  # a century of customer relationship
 DEFAULT_TIME_ZONE = "UTC"
@@ -97,12 +97,7 @@ def check_settings(settings: TenantSettings, prefix: str = "settings") -> None:
     """InvalidArgument naming each bad setting."""
     violations = []
     tenant = settings.tenant_id
-    if len(tenant.encode("utf-8", "surrogatepass")) > MAX_TENANT_BYTES or "\x00" in tenant:
-        violations.append(
-            FieldViolation(
-                f"{prefix}.tenant_id", f"must be at most {MAX_TENANT_BYTES} bytes, no NUL"
-            )
-        )
+    violations += tenant_violations(tenant, f"{prefix}.tenant_id")
     edges = settings.tenure_edges_days
     field = f"{prefix}.tenure_edges_days"
     if len(edges) > MAX_TENURE_EDGES:
@@ -111,7 +106,7 @@ def check_settings(settings: TenantSettings, prefix: str = "settings") -> None:
         violations.append(FieldViolation(field, f"each edge must be 1 to {MAX_TENURE_DAYS} days"))
     elif list(edges) != sorted(set(edges)):
         violations.append(FieldViolation(field, "edges must be strictly increasing"))
-    if settings.time_zone and not _is_zone(settings.time_zone):
+    if settings.time_zone and zone_or_none(settings.time_zone) is None:
         violations.append(
             FieldViolation(f"{prefix}.time_zone", f"unknown IANA time zone {settings.time_zone!r}")
         )
@@ -119,14 +114,6 @@ def check_settings(settings: TenantSettings, prefix: str = "settings") -> None:
         violations += check_calendar(settings.business_hours, f"{prefix}.business_hours")
     if violations:
         raise InvalidArgument(violations)
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
-        return False
-    return True
 
 
 def check_mask(paths: tuple[str, ...], prefix: str = "update_mask.paths") -> None:

@@ -100,7 +100,13 @@ def plan_upsert(incoming: Ticket, stored: StoredSummary | None) -> UpsertPlan:
         and incoming.updated_at < stored.updated_at
     ):
         return UpsertPlan(IngestOutcome.STALE, incoming, digest, stored, stored.analysis)
-    # A ticket that was solved, reopened and solved again keeps its first solve.
+    # A ticket that was solved, reopened and solved again keeps its first solve. A state
+    # sent without updated_at keeps the stored one: otherwise the next stale state
+    # (updated_at older than the stored one) would find nothing to compare with.
     first_solve = _earliest(stored.first_solved_at, incoming.first_solved_at, incoming.solved_at)
-    merged = replace(incoming, first_solved_at=first_solve)
+    merged = replace(
+        incoming,
+        first_solved_at=first_solve,
+        updated_at=incoming.updated_at or stored.updated_at,
+    )
     return UpsertPlan(IngestOutcome.UPDATED, merged, digest, stored, analyse(merged))

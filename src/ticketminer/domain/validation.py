@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ticketminer.domain.errors import FieldViolation
+from ticketminer.domain.api_keys import ALL_TENANTS
+from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.model import Ticket
+from ticketminer.domain.timeutil import OUT_OF_RANGE, in_supported_range
 
 DEFAULT_MAX_TEXT_BYTES = 64 * 1024
+MAX_ID_BYTES = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +20,7 @@ class Limits:
     """Size limits on one ticket; configurable because platforms differ."""
 
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
-    max_id_bytes: int = 256
+    max_id_bytes: int = MAX_ID_BYTES
     max_messages: int = 1000
     max_attributes: int = 64
     max_tags: int = 64
@@ -33,6 +36,31 @@ def _check_text(field: str, value: str, limit: int, out: list[FieldViolation]) -
         out.append(FieldViolation(field, f"is {size} bytes; the limit is {limit} bytes"))
 
 
+def tenant_violations(
+    tenant_id: str, field: str = "tenant_id", max_bytes: int = MAX_ID_BYTES
+) -> list[FieldViolation]:
+    """What is wrong with a tenant id. "*" is refused: API keys use it for "every
+    tenant", so a tenant of that name would make a one-tenant key an all-tenant one."""
+    out: list[FieldViolation] = []
+    if tenant_id == ALL_TENANTS:
+        out.append(FieldViolation(field, f"{ALL_TENANTS!r} is reserved (all tenants)"))
+    _check_text(field, tenant_id, max_bytes, out)
+    return out
+
+
+def check_tenant_id(tenant_id: str, field: str = "tenant_id") -> str:
+    """The tenant id of a request, or InvalidArgument before any per-tenant work."""
+    violations = tenant_violations(tenant_id, field)
+    if violations:
+        raise InvalidArgument(violations)
+    return tenant_id
+
+
+def _check_range(field: str, value: datetime | None, out: list[FieldViolation]) -> None:
+    if value is not None and not in_supported_range(value):
+        out.append(FieldViolation(field, OUT_OF_RANGE))
+
+
 def _check_after_creation(
     field: str, value: datetime | None, created_at: datetime | None, out: list[FieldViolation]
 ) -> None:
@@ -45,7 +73,8 @@ def validate_ticket(ticket: Ticket, limits: Limits = Limits()) -> list[FieldViol
     out: list[FieldViolation] = []
     if not ticket.external_id:
         out.append(FieldViolation("external_id", "is required"))
-    for name in ("tenant_id", "external_id", "customer_id", "language"):
+    out += tenant_violations(ticket.tenant_id, max_bytes=limits.max_id_bytes)
+    for name in ("external_id", "customer_id", "language"):
         _check_text(name, getattr(ticket, name), limits.max_id_bytes, out)
     if ticket.channel:
         _check_text("channel", ticket.channel, limits.max_id_bytes, out)
@@ -54,6 +83,8 @@ def validate_ticket(ticket: Ticket, limits: Limits = Limits()) -> list[FieldViol
     if ticket.created_at is None:
         out.append(FieldViolation("created_at", "is required"))
     created = ticket.created_at
+    for name in ("created_at", "updated_at", "solved_at", "first_solved_at", "customer_since"):
+        _check_range(name, getattr(ticket, name), out)
     _check_after_creation("solved_at", ticket.solved_at, created, out)
     _check_after_creation("first_solved_at", ticket.first_solved_at, created, out)
     _check_after_creation("updated_at", ticket.updated_at, created, out)
@@ -85,6 +116,7 @@ def _validate_messages(ticket: Ticket, limits: Limits, out: list[FieldViolation]
         if msg.created_at is None:
             out.append(FieldViolation(f"{path}.created_at", "is required"))
         else:
+            _check_range(f"{path}.created_at", msg.created_at, out)
             _check_after_creation(f"{path}.created_at", msg.created_at, ticket.created_at, out)
         _check_text(f"{path}.body", msg.body, limits.max_text_bytes, out)
         _check_text(f"{path}.external_id", msg.external_id, limits.max_id_bytes, out)

@@ -17,7 +17,6 @@ from contextvars import copy_context
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import IntEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from sqlalchemy import Engine
@@ -53,7 +52,7 @@ from ticketminer.domain.issues import IssueRecord, LineageKind
 from ticketminer.domain.metrics import MetricSet, MetricsGroup, MetricsReport
 from ticketminer.domain.tenant_settings import SettingsOf, no_settings
 from ticketminer.domain.tenure import TenureOf, default_tenure
-from ticketminer.domain.timeutil import from_us, to_us, utc_now
+from ticketminer.domain.timeutil import from_us, to_us, utc_now, zone_or_none
 from ticketminer.metrics.aggregate import empty_metric_set
 from ticketminer.metrics.facts_table import FactsTable
 from ticketminer.services.anomalies import MAX_PAGE_SIZE, AnomalyService
@@ -132,9 +131,7 @@ def parse_week(iso_week: str, time_zone: str, now: datetime) -> tuple[IsoWeek, s
     """The requested week (default: the last complete one) and a valid time zone."""
     violations = []
     zone = time_zone or "UTC"
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_or_none(zone) is None:
         violations.append(FieldViolation("time_zone", f"unknown IANA time zone {zone!r}"))
         zone = "UTC"
     week = None

@@ -9,6 +9,8 @@ import json
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import TicketFilter
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
 
 def filter_fingerprint(tenant_id: str, flt: TicketFilter) -> str:
     blob = repr((tenant_id, flt)).encode()
@@ -26,7 +28,10 @@ def decode_token(token: str, fingerprint: str) -> tuple[int, int]:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         created, pk, fp = int(data["c"]), int(data["p"]), str(data["f"])
-    except (ValueError, KeyError, TypeError) as exc:
+        if not (_INT64_MIN <= created <= _INT64_MAX and 0 <= pk <= _INT64_MAX):
+            raise ValueError("out of range")
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
+        # RecursionError: deeply nested JSON; OverflowError: int(1e400).
         raise InvalidArgument([FieldViolation("page_token", "is not a valid page token")]) from exc
     if fp != fingerprint:
         raise InvalidArgument(

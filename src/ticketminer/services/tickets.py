@@ -14,8 +14,9 @@ from ticketminer.domain.errors import FieldViolation, InvalidArgument, NotFound
 from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.issues import IssueAssignment
-from ticketminer.domain.model import IngestResult, StoredTicket, Ticket
+from ticketminer.domain.model import IngestResult, Message, StoredTicket, Ticket
 from ticketminer.domain.tenure import TenureOf, default_tenure
+from ticketminer.domain.timeutil import to_us
 from ticketminer.domain.upsert import UpsertPlan
 from ticketminer.domain.validation import Limits, validate_ticket
 from ticketminer.metrics.selection import select
@@ -31,6 +32,9 @@ from ticketminer.store.tickets_repo import get_ticket, get_tickets_by_pk
 BULK_CHUNK = 1000
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+DEFAULT_RESPONSE_BYTES = 12 * 1024 * 1024  # under gRPC's 16 MiB default send limit
+_READ_STEP = 50  # tickets read at a time
+_FIELD_OVERHEAD = 16  # tag, length and nesting bytes per field, generously
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,47 @@ def _unresolved(_tenant_id: str, flt: TicketFilter) -> TicketFilter:
     return flt
 
 
+def _wire_bytes(text: str) -> int:
+    return _FIELD_OVERHEAD + (len(text) if text.isascii() else len(text.encode("utf-8", "replace")))
+
+
+def _message_bytes(message: Message) -> int:
+    return 4 * _FIELD_OVERHEAD + sum(
+        _wire_bytes(s) for s in (message.body, message.external_id, message.author_id)
+    )
+
+
+def _ticket_bytes(ticket: Ticket) -> int:
+    """An upper estimate of the ticket's size on the wire, messages apart."""
+    texts = [ticket.tenant_id, ticket.external_id, ticket.channel, ticket.subject]
+    texts += [ticket.description, ticket.customer_id, ticket.language, *ticket.tags]
+    texts += [s for item in ticket.attributes.items() for s in item]
+    return 32 * _FIELD_OVERHEAD + sum(_wire_bytes(s) for s in texts)
+
+
+def fit_to_budget(found: Sequence[StoredTicket], budget: int) -> list[StoredTicket]:
+    """The leading tickets whose wire size fits `budget` (a response must stay under the
+    send limit). The first one is always kept: if it alone is too big, its newest
+    messages are left out and it says so."""
+    out: list[StoredTicket] = []
+    used = 0
+    for stored in found:
+        size = _ticket_bytes(stored.ticket)
+        sizes = [_message_bytes(m) for m in stored.ticket.messages]
+        if out and used + size + sum(sizes) > budget:
+            break
+        if not out and size + sum(sizes) > budget:
+            keep, room = 0, budget - size
+            while keep < len(sizes) and sizes[keep] <= room:
+                room -= sizes[keep]
+                keep += 1
+            ticket = replace(stored.ticket, messages=stored.ticket.messages[:keep])
+            stored = replace(stored, ticket=ticket, messages_truncated=True)
+        used += size + sum(sizes)
+        out.append(stored)
+    return out
+
+
 def _result(plan: UpsertPlan, item: PreparedTicket) -> IngestResult:
     t = plan.ticket
     return IngestResult(t.tenant_id, t.external_id, plan.outcome, plan.analysis, item.issue)
@@ -75,7 +120,9 @@ class TicketService:
         anomalies_for: AnomaliesFor = _no_anomalies,
         resolve_filter: ResolveFilter = _unresolved,
         tenure: TenureOf = default_tenure,
+        max_response_bytes: int = DEFAULT_RESPONSE_BYTES,
     ) -> None:
+        self._max_response_bytes = max_response_bytes
         self._tenure = tenure
         self._labels = labels
         self._anomalies_for = anomalies_for
@@ -144,6 +191,7 @@ class TicketService:
                 raise NotFound(f"ticket {external_id!r} not found in tenant {tenant_id!r}")
             history = assignment_history(conn, found.pk, self._labels(tenant_id))
         current = history[-1] if history else None
+        found = fit_to_budget([found], self._max_response_bytes)[0]
         return replace(found, issue=current, issue_history=tuple(history))
 
     def _with_issues(self, conn, tenant_id: str, found: list[StoredTicket]) -> list[StoredTicket]:
@@ -197,12 +245,26 @@ class TicketService:
             after = (created < last_created) | ((created == last_created) & (pks < last_pk))
             created, pks = created[after], pks[after]
         order = np.lexsort((-pks, -created))[:page_size]
-        page_pks = pks[order]
-        next_token = ""
-        if len(order) == page_size and len(created) > page_size:
-            last = order[-1]
-            next_token = encode_token(int(created[last]), int(pks[last]), fingerprint)
+        page_pks = [int(p) for p in pks[order]]
         with self._engine.connect() as conn:
-            tickets = get_tickets_by_pk(conn, [int(p) for p in page_pks], include_messages)
+            tickets = self._read_within_budget(conn, page_pks, include_messages)
             tickets = self._with_issues(conn, tenant_id, tickets)
+        next_token = ""
+        if tickets and len(tickets) < len(created):
+            last = tickets[-1]
+            next_token = encode_token(to_us(last.ticket.created_at), last.pk, fingerprint)
         return TicketPage(tickets, next_token, total)
+
+    def _read_within_budget(
+        self, conn, pks: list[int], include_messages: bool
+    ) -> list[StoredTicket]:
+        """The page's tickets, read a few at a time so that large ones never sit in
+        memory beyond what the response can hold."""
+        out: list[StoredTicket] = []
+        for start in range(0, len(pks), _READ_STEP):
+            chunk = pks[start : start + _READ_STEP]
+            found = out + get_tickets_by_pk(conn, chunk, include_messages)
+            out = fit_to_budget(found, self._max_response_bytes)
+            if len(out) < len(found):
+                break
+        return out

@@ -334,7 +334,7 @@ class ItemError(_message.Message):
     def __init__(self, index: _Optional[int] = ..., external_id: _Optional[str] = ..., reason: _Optional[str] = ..., field_violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ...) -> None: ...
 
 class IngestTicketsResponse(_message.Message):
-    __slots__ = ("accepted", "created", "updated", "unchanged", "stale", "rejected", "errors")
+    __slots__ = ("accepted", "created", "updated", "unchanged", "stale", "rejected", "errors", "errors_truncated")
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
@@ -342,6 +342,7 @@ class IngestTicketsResponse(_message.Message):
     STALE_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     accepted: int
     created: int
     updated: int
@@ -349,7 +350,8 @@ class IngestTicketsResponse(_message.Message):
     stale: int
     rejected: int
     errors: _containers.RepeatedCompositeFieldContainer[ItemError]
-    def __init__(self, accepted: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., stale: _Optional[int] = ..., rejected: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ItemError, _Mapping]]] = ...) -> None: ...
+    errors_truncated: bool
+    def __init__(self, accepted: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., stale: _Optional[int] = ..., rejected: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ItemError, _Mapping]]] = ..., errors_truncated: _Optional[bool] = ...) -> None: ...
 
 class GetTicketRequest(_message.Message):
     __slots__ = ("tenant_id", "external_id")
@@ -360,18 +362,20 @@ class GetTicketRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ...) -> None: ...
 
 class GetTicketResponse(_message.Message):
-    __slots__ = ("ticket", "analysis", "ingested_at", "issue", "issue_history")
+    __slots__ = ("ticket", "analysis", "ingested_at", "issue", "issue_history", "messages_truncated")
     TICKET_FIELD_NUMBER: _ClassVar[int]
     ANALYSIS_FIELD_NUMBER: _ClassVar[int]
     INGESTED_AT_FIELD_NUMBER: _ClassVar[int]
     ISSUE_FIELD_NUMBER: _ClassVar[int]
     ISSUE_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     ticket: Ticket
     analysis: TicketAnalysis
     ingested_at: _timestamp_pb2.Timestamp
     issue: IssueRef
     issue_history: _containers.RepeatedCompositeFieldContainer[IssueRef]
-    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., issue_history: _Optional[_Iterable[_Union[IssueRef, _Mapping]]] = ...) -> None: ...
+    messages_truncated: bool
+    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., issue_history: _Optional[_Iterable[_Union[IssueRef, _Mapping]]] = ..., messages_truncated: _Optional[bool] = ...) -> None: ...
 
 class TicketFilter(_message.Message):
     __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids", "anomaly_id", "tenure_buckets")
@@ -421,14 +425,16 @@ class ListTicketsRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., filter: _Optional[_Union[TicketFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_messages: _Optional[bool] = ...) -> None: ...
 
 class TicketView(_message.Message):
-    __slots__ = ("ticket", "analysis", "issue")
+    __slots__ = ("ticket", "analysis", "issue", "messages_truncated")
     TICKET_FIELD_NUMBER: _ClassVar[int]
     ANALYSIS_FIELD_NUMBER: _ClassVar[int]
     ISSUE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     ticket: Ticket
     analysis: TicketAnalysis
     issue: IssueRef
-    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ...) -> None: ...
+    messages_truncated: bool
+    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., messages_truncated: _Optional[bool] = ...) -> None: ...
 
 class ListTicketsResponse(_message.Message):
     __slots__ = ("tickets", "next_page_token", "total_size")
