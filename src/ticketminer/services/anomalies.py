@@ -64,6 +64,8 @@ from ticketminer.store.tickets_repo import get_tickets_by_pk
 
 MAX_PAGE_SIZE = 500
 ACTIVE_REFRESH_SECONDS = 5.0
+# Tenants whose active anomalies are cached at once (least recently used go first).
+ACTIVE_CACHE_TENANTS = 10_000
 MAX_DISTINCT_SHARE = 0.5
 RESCAN_WINDOW = timedelta(days=14)
 SENTIMENT_CHUNK = 2000
@@ -96,7 +98,9 @@ class AnomalyService:
         self._trailing_days = trailing_days
         self._negative_below = negative_below
         self._jobs = TenantJobs("anomaly-scan", JobLocks(engine))
-        self._active: TtlCache[str, list[Anomaly]] = TtlCache(ACTIVE_REFRESH_SECONDS)
+        self._active: TtlCache[str, list[Anomaly]] = TtlCache(
+            ACTIVE_REFRESH_SECONDS, ACTIVE_CACHE_TENANTS
+        )
 
     # -- scanning ------------------------------------------------------------
 

@@ -2,13 +2,20 @@
 
 Assignments change without the ticket changing (a re-cluster moves thousands at
 once), so they are caught up by their own change numbers, not the ticket's.
+
+At most CACHED_TENANTS tenants are kept (least recently used go first) and a tenant
+not asked about for IDLE_SECONDS is dropped; either is caught up from scratch on its
+next call. A tenant with no assignments and no facts keeps no entry at all, so calls
+naming made-up tenants leave nothing behind.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import TTLCache
 from sqlalchemy import Engine
 
 from ticketminer.domain.issues import UNASSIGNED
@@ -37,26 +44,42 @@ class _Assignments:
 
 
 _EMPTY = _Assignments(np.zeros(0, np.int64), np.zeros(0, np.int32), 0)
+CACHED_TENANTS = 10_000
+IDLE_SECONDS = 3600.0
 
 
 class IssueColumns:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        max_tenants: int = CACHED_TENANTS,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
         self._engine = engine
-        self._state: dict[str, _Assignments] = {}
-        self._aligned: dict[str, tuple[FactsTable, int, np.ndarray]] = {}
+        # Both guarded by self._guard (tenants differ under self._lock); every call
+        # re-inserts its tenant, so only idle tenants expire.
+        self._state: TTLCache[str, _Assignments] = TTLCache(max_tenants, idle_seconds)
+        self._aligned: TTLCache[str, tuple[FactsTable, int, np.ndarray]] = TTLCache(
+            max_tenants, idle_seconds
+        )
+        self._guard = threading.Lock()
         self._lock = TenantLocks()
 
     def column(self, tenant_id: str, facts: FactsTable) -> np.ndarray:
         """Issue id per facts row (UNASSIGNED where none), as of now."""
         with self._lock(tenant_id):
-            state = self._state.get(tenant_id, _EMPTY)
+            with self._guard:
+                state = self._state.get(tenant_id, _EMPTY)
             with self._engine.connect() as conn:
                 pks, issue_ids, high_water = load_assignment_changes(
                     conn, tenant_id, state.high_water
                 )
             state = state.merged(pks, issue_ids, high_water)
-            self._state[tenant_id] = state
-            cached = self._aligned.get(tenant_id)
+            nothing = not state.high_water and not len(state.pk) and not len(facts)
+            with self._guard:
+                if not nothing:
+                    self._state[tenant_id] = state
+                cached = self._aligned.get(tenant_id)
             if cached is not None and cached[0] is facts and cached[1] == state.high_water:
                 return cached[2]
             column = np.full(len(facts), UNASSIGNED, dtype=np.int32)
@@ -65,5 +88,12 @@ class IssueColumns:
                 ok = rows < len(facts.pk)
                 ok[ok] = facts.pk[rows[ok]] == state.pk[ok]
                 column[rows[ok]] = state.issue[ok]
-            self._aligned[tenant_id] = (facts, state.high_water, column)
+            if not nothing:
+                with self._guard:
+                    self._aligned[tenant_id] = (facts, state.high_water, column)
             return column
+
+    def cached_tenants(self) -> int:
+        """Tenants whose assignments are held in memory now."""
+        with self._guard:
+            return len(self._state)

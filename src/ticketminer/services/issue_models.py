@@ -1,7 +1,10 @@
 """The issue model each tenant's incoming tickets are assigned with.
 
 Loaded from the database and re-checked about once a second, so a model fitted by
-another process (or replica) takes over without a restart.
+another process (or replica) takes over without a restart. At most CACHED_TENANTS
+tenants' models stay loaded (least recently used go first), and a tenant not asked
+about for IDLE_SECONDS is dropped; either reloads on its next call. So calls naming
+made-up tenants neither grow memory without bound nor leave entries for ever.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from cachetools import TTLCache
 from sqlalchemy import Engine
 
 from ticketminer.domain.issues import UNASSIGNED, IssueAssignment, IssueRecord, IssueStatus
@@ -21,6 +25,8 @@ from ticketminer.issues.clustering import IssueClusterer
 from ticketminer.store.issues_repo import issue_records, latest_model_version, load_model
 
 REFRESH_SECONDS = 1.0
+CACHED_TENANTS = 10_000
+IDLE_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +72,17 @@ def build_loaded(
 
 
 class IssueModelCache:
-    def __init__(self, engine: Engine, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        refresh_seconds: float = REFRESH_SECONDS,
+        max_tenants: int = CACHED_TENANTS,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
         self._engine = engine
         self._refresh = refresh_seconds
-        self._models: dict[str, tuple[LoadedModel, float]] = {}
+        # Guarded by self._lock; each refresh re-inserts, so only idle tenants expire.
+        self._models: TTLCache[str, tuple[LoadedModel, float]] = TTLCache(max_tenants, idle_seconds)
         self._lock = threading.Lock()
 
     def current(self, tenant_id: str) -> LoadedModel:

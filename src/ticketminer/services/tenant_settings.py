@@ -2,7 +2,8 @@
 them, written by UpdateTenantSettings.
 
 The cache lives a few seconds so a replica sees another replica's update soon
-without a database read on every call.
+without a database read on every call; it holds at most CACHE_TENANTS tenants, so
+calls naming made-up tenants cannot grow it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ticketminer.services.ttl_cache import TtlCache
 from ticketminer.store.tenant_settings_repo import load_settings, save_settings
 
 CACHE_SECONDS = 5.0
+CACHE_TENANTS = 10_000
 # (tenant, filter) -> the filter with what the services fill in (e.g. an anomaly's window).
 ResolveFilter = Callable[[str, TicketFilter], TicketFilter]
 
@@ -35,7 +37,7 @@ class TenantSettingsService:
         self._engine = engine
         self._default_tenure = default_tenure
         self._clock = clock
-        self._cache: TtlCache[str, TenantSettings] = TtlCache(CACHE_SECONDS)
+        self._cache: TtlCache[str, TenantSettings] = TtlCache(CACHE_SECONDS, CACHE_TENANTS)
 
     def get(self, tenant_id: str) -> TenantSettings:
         return self._cache.get(tenant_id, lambda: self._load(tenant_id))
