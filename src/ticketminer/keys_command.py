@@ -41,6 +41,14 @@ def run_keys(args: argparse.Namespace, settings: Settings, out=None) -> int:
     keys = ApiKeyService(engine)
     try:
         if args.keys_command == "create":
+            if ALL_TENANTS in (args.tenant or []):
+                # A tenant id is never "*" (ingest refuses it): ask for every tenant by name.
+                print(
+                    f"ticketminer keys: --tenant {ALL_TENANTS!r} is not a tenant id; "
+                    "use --all-tenants for a key to every tenant",
+                    file=sys.stderr,
+                )
+                return 2
             tenants = [ALL_TENANTS] if args.all_tenants else args.tenant
             key, token = keys.create(tenants, Scope(args.scope), args.note)
             print(f"key {key.key_id} ({key.scope.value}, {','.join(key.tenants)})", file=out)

@@ -34,6 +34,7 @@ import numpy as np
 from scipy import stats
 
 from ticketminer.anomalies import rootcause_stats as rs
+from ticketminer.anomalies.dimensions import DimensionStats, choose_dimensions, cuboid_count
 from ticketminer.anomalies.rootcause_cube import Lattice, aggregate
 
 Direction = Literal["auto", "up", "down"]
@@ -42,6 +43,8 @@ Sums = dict[str, np.ndarray]
 Totals = dict[str, float]
 
 MAX_ROUNDS = 20
+# 10 M cells: the lattice's member matrix and sums stay near 200 MB at worst.
+DEFAULT_MAX_CELLS = 10_000_000
 MAX_EXAMINED = 64
 # A finer split judges purity only through children whose expected log-likelihood ratio
 # (moved vs unchanged) is at least this, and only if they hold half the mass.
@@ -84,6 +87,10 @@ class RootCauseLocalizer:
         direction: "up" (surge), "down" (drop) or "auto" (whichever is stronger).
         family: "count" (Poisson floor), "continuous", or "auto" (count when every
             observed value is an integer).
+        max_cells: most lattice cells (cuboids x distinct leaves) the search may hold;
+            beyond it the least informative attributes are left out (then, with too
+            few left, the deepest combinations), so memory stays bounded whatever the
+            cube.
 
     Learned: candidates_ (the root-cause set first, then other significant combinations,
     by score), root_cause_set_, direction_ (+1 or -1), n_tests_, skipped_features_,
@@ -101,7 +108,9 @@ class RootCauseLocalizer:
         max_cardinality_ratio: float = 0.5,
         direction: Direction = "auto",
         family: Family = "auto",
+        max_cells: int = DEFAULT_MAX_CELLS,
     ) -> None:
+        self.max_cells = max_cells
         self.max_dims = max_dims
         self.max_candidates = max_candidates
         self.alpha = alpha
@@ -126,7 +135,9 @@ class RootCauseLocalizer:
         codes, obs, exp = _validate(X, observed, expected, feature_names, categories)
         codes, obs, exp = aggregate(codes, obs, exp)
         kept = self._usable_attributes(codes, categories)
+        kept, max_dims = self._within_budget(codes, obs, exp, kept)
         codes, obs, exp = aggregate(codes[:, kept], obs, exp)
+        self.max_dims_ = max_dims
         self.skipped_features_ = [n for j, n in enumerate(feature_names) if j not in kept]
         self.candidates_: list[RootCause] = []
         self.root_cause_set_: list[RootCause] = []
@@ -136,7 +147,7 @@ class RootCauseLocalizer:
         self.dispersion_ = 1.0
         if not kept or len(obs) == 0:
             return self
-        lattice = Lattice.build(codes, self.max_dims)
+        lattice = Lattice.build(codes, max_dims)
         directions = {"up": [1], "down": [-1], "auto": [1, -1]}[self.direction]
         self.n_tests_ = lattice.n_combos * len(directions)
         count = rs.is_count_data(obs) if self.family == "auto" else self.family == "count"
@@ -151,6 +162,41 @@ class RootCauseLocalizer:
         labels = _Labels([feature_names[j] for j in kept], [categories[j] for j in kept])
         self.root_cause_set_, self.candidates_ = search.run(labels)
         return self
+
+    def _within_budget(
+        self, codes: np.ndarray, obs: np.ndarray, exp: np.ndarray, kept: list[int]
+    ) -> tuple[list[int], int]:
+        """The most informative attributes, and the depth, whose lattice fits max_cells:
+        as many attributes as fit at full depth, and a shallower search only when fewer
+        than max_dims attributes would fit."""
+        mass = np.abs(obs) + np.abs(exp)
+        dims = [
+            DimensionStats(
+                str(j),
+                float(mass[codes[:, j] >= 0].sum()),
+                int(np.unique(codes[codes[:, j] >= 0, j]).size),
+            )
+            for j in kept
+        ]
+        ranked = [int(name) for name in choose_dimensions(dims, len(kept), np.inf)]
+        ranked += [j for j in kept if j not in ranked]  # single-valued ones last
+
+        def cells(k: int, depth: int) -> int:
+            leaves = len(aggregate(codes[:, ranked[:k]], obs, exp)[0]) if k else 0
+            return cuboid_count(k, depth) * leaves
+
+        def most_attributes(depth: int) -> int:
+            lo, hi = 0, len(ranked)  # cells() grows with k: bisect the largest that fits
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if cells(mid, depth) <= self.max_cells else (lo, mid - 1)
+            return lo
+
+        for depth in range(self.max_dims, 0, -1):
+            k = most_attributes(depth)
+            if k >= min(depth, len(ranked)) or depth == 1:
+                return sorted(ranked[:k]), depth
+        return [], 1
 
     def _usable_attributes(
         self, codes: np.ndarray, categories: Sequence[Sequence[str]]
@@ -303,7 +349,7 @@ class _Search:
     def _acceptable(self, combo: int, active: np.ndarray) -> bool:
         if not self._passes(combo, self.sums, self.totals, active):
             return False
-        if self.lattice.depth(combo) >= self.model.max_dims:
+        if self.lattice.depth(combo) >= self.model.max_dims_:
             return True
         return self._purity(combo, active) >= self.model.min_purity
 

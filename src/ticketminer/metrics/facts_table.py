@@ -8,6 +8,7 @@ number do it in tens of milliseconds.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,9 @@ from ticketminer.store.facts_repo import FactRows
 from ticketminer.store.schema import METRIC_FACTS
 
 MISSING = -1  # code of an absent categorical value (e.g. attribute key not set)
+# Attribute columns kept per table, least recently used dropped first: each costs 4
+# bytes a ticket, and a caller may name any key.
+DEFAULT_MAX_ATTRIBUTE_COLUMNS = 64
 
 NUMERIC = ("version", *METRIC_FACTS)
 DURATIONS = ("first_response_s", "resolution_s", "full_resolution_s")
@@ -54,7 +58,8 @@ class FactsTable:
     numeric: dict[str, np.ndarray]
     channel: Categorical
     customer_id: Categorical
-    attributes: dict[str, Categorical] = field(default_factory=dict)
+    attributes: OrderedDict[str, Categorical] = field(default_factory=OrderedDict)
+    max_attribute_columns: int = DEFAULT_MAX_ATTRIBUTE_COLUMNS
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __len__(self) -> int:
@@ -67,8 +72,10 @@ class FactsTable:
             raise AttributeError(name) from exc
 
     @classmethod
-    def empty(cls) -> FactsTable:
-        return cls.from_rows(_EMPTY_ROWS)
+    def empty(cls, max_attribute_columns: int = DEFAULT_MAX_ATTRIBUTE_COLUMNS) -> FactsTable:
+        table = cls.from_rows(_EMPTY_ROWS)
+        table.max_attribute_columns = max_attribute_columns
+        return table
 
     @classmethod
     def from_rows(cls, rows: FactRows) -> FactsTable:
@@ -101,12 +108,12 @@ class FactsTable:
             numeric[name] = col
         channel = _merge_categorical(self.channel, rows.channel, pos, exists)
         customer = _merge_categorical(self.customer_id, rows.customer_id, pos, exists)
-        attrs = {}
+        attrs: OrderedDict[str, Categorical] = OrderedDict()
         for key, cat in self.attributes.items():
             codes = np.concatenate([cat.codes, np.full(int(fresh.sum()), MISSING, np.int32)])
             codes[pos[exists]] = MISSING
             attrs[key] = Categorical(codes, cat.values)
-        table = FactsTable(pk, numeric, channel, customer, attrs)
+        table = FactsTable(pk, numeric, channel, customer, attrs, self.max_attribute_columns)
         if len(pk) > 1 and not bool(np.all(pk[1:] > pk[:-1])):
             table = table._take(np.argsort(pk, kind="stable"))
         return table
@@ -117,7 +124,10 @@ class FactsTable:
             {k: v[order] for k, v in self.numeric.items()},
             Categorical(self.channel.codes[order], self.channel.values),
             Categorical(self.customer_id.codes[order], self.customer_id.values),
-            {k: Categorical(c.codes[order], c.values) for k, c in self.attributes.items()},
+            OrderedDict(
+                (k, Categorical(c.codes[order], c.values)) for k, c in self.attributes.items()
+            ),
+            self.max_attribute_columns,
         )
 
     def with_attribute(self, key: str, pks: np.ndarray, values: Sequence[str]) -> None:
@@ -133,16 +143,30 @@ class FactsTable:
             present[present] = self.pk[rows[present]] == pks[present]
             codes[rows[present]] = cat.codes[present]
             self.attributes[key] = Categorical(codes, cat.values)
+            self.attributes.move_to_end(key)
+            while len(self.attributes) > self.max_attribute_columns:
+                self.attributes.popitem(last=False)
 
     def attribute(self, key: str, load: Callable[[], tuple[np.ndarray, list[str]]]) -> Categorical:
-        """Attribute `key` as a column, loaded on first use."""
+        """Attribute `key` as a column, loaded on first use. A key no ticket has is
+        answered with an empty column and never kept, so made-up keys cost nothing."""
         with self._lock:
             found = self.attributes.get(key)
-        if found is None:
-            pks, values = load()
-            self.with_attribute(key, pks, values)
-            found = self.attributes[key]
-        return found
+            if found is not None:
+                self.attributes.move_to_end(key)
+                return found
+        pks, values = load()
+        if len(pks) == 0:
+            return Categorical(np.full(len(self.pk), MISSING, np.int32), ())
+        self.with_attribute(key, pks, values)
+        with self._lock:
+            return self.attributes.get(key) or self._column(key, pks, values)
+
+    def _column(self, key: str, pks: np.ndarray, values: Sequence[str]) -> Categorical:
+        """The column, built afresh (it was evicted by another thread meanwhile)."""
+        shadow = FactsTable(self.pk, {}, self.channel, self.customer_id)
+        shadow.with_attribute(key, pks, values)
+        return shadow.attributes[key]
 
 
 def _merge_categorical(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import Engine
 
+from ticketminer.anomalies.dimensions import DimensionStats, choose_dimensions
 from ticketminer.anomalies.hourly import HOUR_US, grid_for
 from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
 from ticketminer.anomalies.summary import summarize
@@ -56,7 +57,7 @@ from ticketminer.store.anomalies_repo import (
     update_anomaly,
 )
 from ticketminer.store.assignments_repo import tokens_of
-from ticketminer.store.facts_repo import attribute_keys
+from ticketminer.store.facts_repo import attribute_key_stats
 from ticketminer.store.issues_repo import external_ids
 from ticketminer.store.job_locks import JobLocks
 from ticketminer.store.sentiment_repo import load_sentiment, write_sentiment
@@ -67,6 +68,7 @@ ACTIVE_REFRESH_SECONDS = 5.0
 # Tenants whose active anomalies are cached at once (least recently used go first).
 ACTIVE_CACHE_TENANTS = 10_000
 MAX_DISTINCT_SHARE = 0.5
+MAX_ROOT_CAUSE_ATTRIBUTES = 12  # attribute keys a root cause may name
 RESCAN_WINDOW = timedelta(days=14)
 SENTIMENT_CHUNK = 2000
 # Complaints read negative by nature; a sentiment surge is about angry tickets, the
@@ -87,7 +89,9 @@ class AnomalyService:
         trailing_days: int = 28,
         negative_below: float = STRONGLY_NEGATIVE,
         settings: SettingsOf = no_settings,
+        max_dimensions: int = MAX_ROOT_CAUSE_ATTRIBUTES,
     ) -> None:
+        self._max_dimensions = max_dimensions
         self._settings = settings
         self._engine = engine
         self._facts = facts
@@ -241,15 +245,16 @@ class AnomalyService:
 
     def _explainer(self, tenant_id: str, data: ScanInput) -> Explainer:
         with self._engine.connect() as conn:
-            keys = attribute_keys(conn, tenant_id)
+            found = attribute_key_stats(conn, tenant_id)
 
         def attribute(key: str):
             return self._facts.attribute(tenant_id, data.facts, key)
 
         # An attribute with more distinct values than half the tickets (an order id)
-        # names no root cause.
+        # names no root cause; of the rest, only the most informative become columns.
+        stats = [DimensionStats(key, n, distinct) for key, n, distinct in found]
         limit = MAX_DISTINCT_SHARE * len(data.facts)
-        keys = [k for k in keys if len(attribute(k).values) <= limit]
+        keys = choose_dimensions(stats, self._max_dimensions, limit)
 
         def tokens(pks: list[int]) -> dict[int, str]:
             with self._engine.connect() as conn:

@@ -8,21 +8,32 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from ticketminer.metrics.facts_table import Categorical, FactsTable
+from ticketminer.metrics.facts_table import (
+    DEFAULT_MAX_ATTRIBUTE_COLUMNS,
+    Categorical,
+    FactsTable,
+)
 from ticketminer.services.tenant_locks import TenantLocks
 from ticketminer.store.facts_repo import load_attribute_values, load_fact_rows, tenants
 
 
 class FactsCache:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, max_attribute_columns: int = DEFAULT_MAX_ATTRIBUTE_COLUMNS
+    ) -> None:
         self._engine = engine
+        self._max_attribute_columns = max_attribute_columns
         self._tables: dict[str, tuple[FactsTable, int]] = {}
         self._lock = TenantLocks()
 
     def table(self, tenant_id: str) -> FactsTable:
-        """The tenant's facts as of now."""
+        """The tenant's facts as of now. A tenant with no tickets leaves nothing behind,
+        so a caller naming made-up tenants cannot grow the cache."""
         with self._lock(tenant_id):
-            table, high_water = self._tables.get(tenant_id) or (FactsTable.empty(), 0)
+            table, high_water = self._tables.get(tenant_id) or (
+                FactsTable.empty(self._max_attribute_columns),
+                0,
+            )
             with self._engine.connect() as conn:
                 rows = load_fact_rows(conn, tenant_id, high_water)
                 if len(rows):
@@ -31,7 +42,8 @@ class FactsCache:
                     for key in list(table.attributes):
                         pks, values = load_attribute_values(conn, tenant_id, key, rows.pk)
                         table.with_attribute(key, pks, values)
-            self._tables[tenant_id] = (table, high_water)
+            if high_water:
+                self._tables[tenant_id] = (table, high_water)
             return table
 
     def known_tenants(self) -> list[str]:

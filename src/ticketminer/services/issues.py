@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -62,6 +62,7 @@ class FitStatus:
 
 MAX_ISSUES_PER_PAGE = 500
 HOURLY_SPAN = timedelta(days=7)
+DEFAULT_DAILY_SPAN_US = 366 * 86_400 * 1_000_000  # GetIssue with no window
 
 # (tenant, issue id, window start, window end) -> the issue's anomalies in the window.
 AnomaliesOf = Callable[[str, int, datetime | None, datetime | None], list[Anomaly]]
@@ -228,6 +229,14 @@ class IssueService:
         window = self._mask(tenant_id, facts, TicketFilter(start, end))
         summary = self._summaries(tenant_id, facts, column, [record], start, end, window)[0]
         flt = TicketFilter(start_time=start, end_time=end, issue_ids=(issue_id,))
+        if start is None:
+            # With no window the daily series covers the issue's last year of tickets:
+            # one stray ticket from years ago must not make it thousands of days long.
+            created = facts.created_us[column == issue_id]
+            if len(created):
+                last_us = to_us(end) if end else int(created.max()) + 1
+                first_us = max(int(created.min()), last_us - DEFAULT_DAILY_SPAN_US)
+                flt = replace(flt, start_time=from_us(first_us))
         days = self._metrics.get_metrics(
             MetricsQuery(tenant_id, flt, granularity=Granularity.DAY, time_zone=time_zone)
         )

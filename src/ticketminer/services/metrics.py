@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ticketminer.domain.cancellation import raise_if_cancelled
+from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import (
     FcrVariant,
     Granularity,
@@ -42,6 +44,9 @@ from ticketminer.services.issue_columns import IssueColumns
 IssueLabels = Callable[[str], dict[int, str]]
 
 MAX_GROUPS = 500
+# Series points (groups x buckets, plus the overall series) in one answer: each is a
+# metric set and a drill-down filter, so 50,000 of them stay near 10 MB on the wire.
+MAX_SERIES_POINTS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,7 @@ class MetricsService:
         issues: IssueColumns,
         labels: IssueLabels = lambda _tenant: {},
         max_groups: int = MAX_GROUPS,
+        max_cells: int = MAX_SERIES_POINTS,
         resolve_filter: Callable[[str, TicketFilter], TicketFilter] = lambda _t, flt: flt,
         tenure: TenureOf = default_tenure,
         settings: SettingsOf = no_settings,
@@ -88,6 +94,24 @@ class MetricsService:
         self._issues = issues
         self._labels = labels
         self._max_groups = max_groups
+        self._max_cells = max_cells
+
+    def _check_cells(self, buckets: _Buckets | None, grouping: _Groups | None) -> None:
+        """Refuse a grouped series too large to answer before computing any of it."""
+        n_buckets = buckets.n if buckets is not None else 1
+        n_groups = len(grouping.values) if grouping is not None else 0
+        cells = n_buckets * (n_groups + 1)  # the overall series too
+        if buckets is not None and cells > self._max_cells:
+            raise InvalidArgument(
+                [
+                    FieldViolation(
+                        "granularity",
+                        f"{n_groups} groups x {n_buckets} buckets is {cells} series points; "
+                        f"the limit is {self._max_cells}: narrow the window, use a coarser "
+                        "granularity or filter the groups",
+                    )
+                ]
+            )
 
     def definitions(
         self, tenant_id: str, variant: FcrVariant = FcrVariant.DEFAULT
@@ -151,11 +175,15 @@ class MetricsService:
         buckets, series = None, []
         if query.granularity != Granularity.NONE and start is not None and end is not None:
             buckets = _bucketise(facts, rows, start, end, query)
+        grouping = None
+        if query.group_by.kind != "none":
+            grouping = _group(facts, rows, query.group_by, columns, self._max_groups)
+        self._check_cells(buckets, grouping)
+        if buckets is not None:
             series = _series(buckets, aggregate(buckets.of_row, buckets.n), flt, query)
         groups: list[MetricsGroup] = []
         total_groups = 0
-        if query.group_by.kind != "none":
-            grouping = _group(facts, rows, query.group_by, columns, self._max_groups)
+        if grouping is not None:
             labels = self._labels(query.tenant_id) if query.group_by.kind == "issue" else {}
             total_groups = grouping.total
             n_groups = len(grouping.values)
@@ -170,6 +198,7 @@ class MetricsService:
                 cells = np.where(kept, grouping.of_row * buckets.n + buckets.of_row, -1)
                 cell_sets = aggregate(cells, n_groups * buckets.n)
             for g, value in enumerate(grouping.values):
+                raise_if_cancelled()  # a caller that left stops a large answer here
                 drill = _narrow(flt, query.group_by, value)
                 group_series = []
                 if buckets is not None:

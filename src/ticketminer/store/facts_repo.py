@@ -101,15 +101,20 @@ def tenants(conn: Connection) -> list[str]:
     return list(conn.execute(select(tickets.c.tenant_id).distinct()).scalars())
 
 
-def attribute_keys(conn: Connection, tenant_id: str) -> list[str]:
-    """Every attribute key the tenant's tickets carry, sorted."""
+def attribute_key_stats(conn: Connection, tenant_id: str) -> list[tuple[str, int, int]]:
+    """(key, tickets with it, distinct values) of every attribute key of the tenant, in
+    one query: enough to choose the keys worth a column without loading any."""
     query = (
-        select(ticket_attributes.c.key)
+        select(
+            ticket_attributes.c.key,
+            func.count(),
+            func.count(ticket_attributes.c.value.distinct()),
+        )
         .where(ticket_attributes.c.tenant_id == tenant_id)
-        .distinct()
+        .group_by(ticket_attributes.c.key)
         .order_by(ticket_attributes.c.key)
     )
-    return list(conn.execute(query).scalars())
+    return [(k, int(n), int(d)) for k, n, d in conn.execute(query)]
 
 
 def load_attribute_values(
