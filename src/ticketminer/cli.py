@@ -11,7 +11,7 @@ from datetime import date
 from tqdm import tqdm
 
 from ticketminer import logs
-from ticketminer.config import Settings, add_arguments, settings_from
+from ticketminer.config import ConfigError, Settings, add_arguments, check_serve, settings_from
 from ticketminer.demo import add_arguments as add_demo_arguments
 from ticketminer.demo import run_demo
 from ticketminer.digest_command import add_arguments as add_digest_arguments
@@ -159,7 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         logs.configure("WARNING")
         return run_demo(args)
-    settings = settings_from(args)
+    try:
+        settings = settings_from(args)
+        if args.command == "serve":
+            check_serve(settings)
+    except ConfigError as exc:  # a message naming the setting, not a traceback
+        print(f"ticketminer: {exc}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level)
     if args.command == "serve":
         from ticketminer.server import serve

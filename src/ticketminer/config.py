@@ -1,12 +1,22 @@
 """Settings from flags and TICKETMINER_* environment variables, with defaults that
-let `ticketminer serve` just work."""
+let `ticketminer serve` just work.
+
+Every value is parsed and checked by its setting's rule (RULES); a bad one raises
+ConfigError, which names the setting, its flag and variable, the value and what is
+allowed (the CLI prints it and exits 2).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
+from ticketminer.domain.tenure import parse_edges
 from ticketminer.domain.validation import DEFAULT_MAX_TEXT_BYTES
 
 ENV_PREFIX = "TICKETMINER_"
@@ -33,6 +43,7 @@ class Settings:
     digest_ticket_url: str = ""
     tenure_edges_days: str = "30,90"
     metrics_port: int = -1
+    metrics_tenant_labels: bool = False
     auth: str = "off"
     tls_cert_file: str = ""
     tls_key_file: str = ""
@@ -63,6 +74,7 @@ HELP = {
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
     "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
     "metrics_port": "port of the Prometheus /metrics endpoint on --host (-1: off, 0: any free)",
+    "metrics_tenant_labels": "label /metrics gauges with each tenant id (off: totals only)",
     "auth": "off, or keys: every call needs 'authorization: Bearer <API key>'",
     "tls_cert_file": "PEM certificate chain: serve TLS instead of plaintext",
     "tls_key_file": "PEM private key of --tls-cert-file",
@@ -71,31 +83,228 @@ HELP = {
 }
 
 
+def flag_of(name: str) -> str:
+    return "--db" if name == "db_url" else "--" + name.replace("_", "-")
+
+
+def env_of(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+class ConfigError(ValueError):
+    """A setting's value is not one it accepts."""
+
+    def __init__(self, setting: str, source: str, value: object, allowed: str) -> None:
+        self.setting = setting
+        self.source = source  # the flag or variable the value came from, "" if neither
+        self.value = value
+        self.allowed = allowed
+        super().__init__(setting, source, value, allowed)
+
+    def __str__(self) -> str:
+        named = f"{flag_of(self.setting)} / {env_of(self.setting)}"
+        source = f" (from {self.source})" if self.source else ""
+        return f"invalid setting {named} = {self.value!r}{source}: expected {self.allowed}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How one setting's text becomes its value: `parse` raises ValueError (or
+    KeyError) for text it refuses; `allowed` says what it accepts."""
+
+    parse: Callable[[str], Any]
+    allowed: str
+
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def _bool() -> Rule:
+    def parse(text: str) -> bool:
+        word = text.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise ValueError(text)
+
+    return Rule(parse, "true or false (also 1/0, yes/no, on/off)")
+
+
+def _int(lo: int | None = None, hi: int | None = None) -> Rule:
+    def parse(text: str) -> int:
+        value = int(text.strip())
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(text)
+        return value
+
+    if lo is not None and hi is not None:
+        return Rule(parse, f"an integer between {lo} and {hi}")
+    return Rule(parse, "an integer" if lo is None else f"an integer, {lo} or more")
+
+
+def _float(lo: float | None = None, what: str = "a number") -> Rule:
+    def parse(text: str) -> float:
+        value = float(text.strip())
+        if not math.isfinite(value) or (lo is not None and value < lo):
+            raise ValueError(text)
+        return value
+
+    return Rule(parse, what if lo is None else f"{what}, {lo:g} or more")
+
+
+def _text(allowed: str = "any text", check: Callable[[str], object] | None = None) -> Rule:
+    def parse(text: str) -> str:
+        if check is not None and check(text) is False:
+            raise ValueError(text)
+        return text
+
+    return Rule(parse, allowed)
+
+
+def _choice(*options: str) -> Rule:
+    def parse(text: str) -> str:
+        for option in options:
+            if text.strip().lower() == option.lower():
+                return option
+        raise ValueError(text)
+
+    return Rule(parse, "one of " + ", ".join(options))
+
+
+def _zone(text: str) -> str:
+    from zoneinfo import ZoneInfo  # ZoneInfoNotFoundError is a KeyError
+
+    ZoneInfo(text)
+    return text
+
+
+def _edges(text: str) -> str:
+    parse_edges(text)
+    return text
+
+
+_SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _services(text: str) -> bool:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    return all(_SERVICE.fullmatch(name) for name in names)
+
+
+_PORT = (0, 65535)
+RULES: dict[str, Rule] = {
+    "host": _text("a host name or IP address", lambda t: t.split() == [t]),
+    "port": _int(*_PORT),
+    "db_url": _text("an SQLAlchemy URL or a SQLite file path", lambda t: bool(t.strip())),
+    "max_text_bytes": _int(1),
+    "max_message_bytes": _int(1024, 2**31 - 1),
+    "max_concurrent_rpcs": _int(1),
+    "workers": _int(1),
+    "grace_seconds": _float(0, "a number of seconds"),
+    "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+    "recluster_after_tickets": _int(0),
+    "recluster_interval_seconds": _float(0, "a number of seconds"),
+    "recluster_min_tickets": _int(0),
+    "issue_random_state": _int(0, 2**32 - 1),
+    "anomaly_scan_seconds": _float(0, "a number of seconds"),
+    "anomaly_time_zone": Rule(_zone, "an IANA time zone such as UTC or Europe/Berlin"),
+    "anomaly_history_days": _int(1, 36500),
+    "digest_ticket_url": _text(
+        "empty, or a URL with an {external_id} slot, e.g. https://help.example/t/{external_id}",
+        lambda t: not t or "{external_id}" in t,
+    ),
+    "tenure_edges_days": Rule(_edges, "increasing positive whole days, e.g. 30,90"),
+    "metrics_port": _int(-1, _PORT[1]),
+    "metrics_tenant_labels": _bool(),
+    "auth": _choice("off", "keys"),
+    "tls_cert_file": _text("a PEM file path, or empty"),
+    "tls_key_file": _text("a PEM file path, or empty"),
+    "tls_client_ca_file": _text("a PEM file path, or empty"),
+    "auth_open_services": _text("comma-separated gRPC service names", _services),
+}
+
+
+def rule_of(name: str, default: object) -> Rule:
+    """The setting's rule; a setting without one is parsed by the type of its default."""
+    if name in RULES:
+        return RULES[name]
+    if isinstance(default, bool):
+        return _bool()
+    if isinstance(default, int):
+        return _int()
+    if isinstance(default, float):
+        return _float()
+    return _text()
+
+
+def parse_setting(name: str, text: str, source: str = "") -> Any:
+    """The value of setting `name` given as `text` (by `source`), else ConfigError."""
+    default = next(f.default for f in fields(Settings) if f.name == name)
+    rule = rule_of(name, default)
+    try:
+        return rule.parse(text)
+    except (ValueError, KeyError, OSError) as exc:  # OSError: e.g. a zone that is a folder
+        raise ConfigError(name, source, text, rule.allowed) from exc
+
+
 def add_arguments(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
-    """One flag per setting; each defaults to its environment variable."""
+    """One flag per setting; each defaults to its environment variable. Flags stay
+    text here: settings_from parses them with the same rules as the variables."""
     for f in fields(Settings):
         if only is not None and f.name not in only:
             continue
-        env = ENV_PREFIX + f.name.upper()
-        flag = "--db" if f.name == "db_url" else "--" + f.name.replace("_", "-")
+        env = env_of(f.name)
+        # A true/false setting may be given as a bare flag: --metrics-tenant-labels.
+        bare = {"nargs": "?", "const": "true"} if isinstance(f.default, bool) else {}
         parser.add_argument(
-            flag,
+            flag_of(f.name),
             dest=f.name,
-            type=type(f.default),
             default=None,
             help=f"{HELP[f.name]} (env {env}, default {f.default!r})",
+            **bare,
         )
 
 
 def settings_from(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
-    """Flags win over environment variables, which win over defaults."""
+    """Flags win over environment variables, which win over defaults; ConfigError
+    for a value its setting does not accept."""
     environ = dict(os.environ) if environ is None else environ
     values = {}
     for f in fields(Settings):
         flag = getattr(args, f.name, None)
-        env = environ.get(ENV_PREFIX + f.name.upper())
+        env = environ.get(env_of(f.name))
         if flag is not None:
-            values[f.name] = flag
+            values[f.name] = (
+                parse_setting(f.name, flag, flag_of(f.name)) if isinstance(flag, str) else flag
+            )
         elif env not in (None, ""):
-            values[f.name] = type(f.default)(env)
+            values[f.name] = parse_setting(f.name, env, env_of(f.name))
     return Settings(**values)
+
+
+def _readable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.R_OK)
+
+
+def check_serve(settings: Settings) -> None:
+    """What only serving needs: the TLS files exist and come in working pairs, and
+    /metrics does not ask for the gRPC port. ConfigError otherwise."""
+    cert, key, ca = settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file
+    if (cert or ca) and not key:
+        raise ConfigError(
+            "tls_key_file", "", key, "the private key of --tls-cert-file (TLS needs both)"
+        )
+    if (key or ca) and not cert:
+        raise ConfigError(
+            "tls_cert_file", "", cert, "a PEM certificate chain (TLS needs one and its key)"
+        )
+    for name in ("tls_cert_file", "tls_key_file", "tls_client_ca_file"):
+        path = getattr(settings, name)
+        if path and not _readable(path):
+            raise ConfigError(name, "", path, "a readable PEM file")
+    if settings.port and settings.metrics_port == settings.port:
+        raise ConfigError(
+            "metrics_port", "", settings.metrics_port, f"a port other than --port {settings.port}"
+        )
