@@ -28,6 +28,7 @@ from durability_load import (
     version_of,
 )
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from hostile_input import FAMILIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_process import ServerProcess
@@ -42,6 +43,8 @@ KILLS = 10
 SOAK_SECONDS = float(os.environ.get("TICKETMINER_SOAK_SECONDS", "300"))
 FUZZ_REQUESTS = 10_000
 MAX_RSS_GROWTH = 0.10
+HEALTH_LIMIT_MS = 100.0  # health answers within this while hostile requests run
+HOSTILE_RSS_LIMIT_MB = 1536  # the server's resident memory, at any sample
 SVC = "/ticketminer.v1.TicketMiner/"
 ROWS: list[tuple[str, str, str, str]] = []  # test, what was done, result, verdict
 
@@ -374,3 +377,75 @@ def test_overload_is_refused_fast(tmp_path) -> None:
         )
     )
     assert refused == 200 and worst < 1000
+
+
+def test_hostile_valid_input_keeps_the_server_healthy(tmp_path) -> None:
+    """Every finding of the hardening issue, replayed against the real server while a
+    prober checks health every 50 ms and a sampler reads RSS every 100 ms."""
+    statuses: dict[str, dict[str, int]] = {}
+    health_ms: list[float] = []
+    rss_kb: list[int] = []
+    done = threading.Event()
+    with ServerProcess(tmp_path / "hostile.db") as server:
+        before = _rss_kb(server.pid)
+
+        def probe() -> None:
+            with grpc.insecure_channel(server.address) as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                while not done.wait(0.05):
+                    started = time.perf_counter()
+                    reply = health.Check(health_pb2.HealthCheckRequest(), timeout=30)
+                    health_ms.append((time.perf_counter() - started) * 1000)
+                    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+        def sample() -> None:
+            while not done.wait(0.1):
+                rss_kb.append(_rss_kb(server.pid))
+
+        watchers = [threading.Thread(target=f, daemon=True) for f in (probe, sample)]
+        for w in watchers:
+            w.start()
+        started = time.monotonic()
+        options = [("grpc.max_receive_message_length", 64 * 2**20)]
+        with grpc.insecure_channel(server.address, options=options) as channel:
+            stub = pb_grpc.TicketMinerStub(channel)
+            for family in FAMILIES:
+                counts = statuses.setdefault(family.name, {})
+                for call in family.calls(stub):
+                    try:
+                        call()
+                        code = "OK"
+                    except grpc.RpcError as err:
+                        code = err.code().name
+                    counts[code] = counts.get(code, 0) + 1
+        seconds = time.monotonic() - started
+        done.set()
+        for w in watchers:
+            w.join(35)
+        after = _rss_kb(server.pid)
+        assert server.running
+    bad = {f: c for f, c in statuses.items() if set(c) - {"OK", "INVALID_ARGUMENT"}}
+    worst = max(health_ms)
+    peak_mb = max(rss_kb) / 1024
+    ok = not bad and worst <= HEALTH_LIMIT_MS and peak_mb <= HOSTILE_RSS_LIMIT_MB
+    summary = "; ".join(
+        f"{name}: " + ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
+        for name, counts in statuses.items()
+    )
+    ROWS.append(
+        (
+            "hostile valid input",
+            f"the hardening issue's findings replayed in {seconds:.0f} s "
+            f"({sum(sum(c.values()) for c in statuses.values()):,} calls): {summary}",
+            f"health every 50 ms: {len(health_ms):,} checks, p50 "
+            f"{statistics.median(health_ms):.1f} ms, p99 "
+            f"{statistics.quantiles(health_ms, n=100)[98]:.1f} ms, max {worst:.1f} ms "
+            f"(limit {HEALTH_LIMIT_MS:.0f}); RSS {before / 1024:,.0f} MB before, "
+            f"{peak_mb:,.0f} MB peak (limit {HOSTILE_RSS_LIMIT_MB:,}), {after / 1024:,.0f} MB "
+            "after; no INTERNAL, no crash",
+            "pass" if ok else "**FAIL**",
+        )
+    )
+    assert not bad, bad
+    assert peak_mb <= HOSTILE_RSS_LIMIT_MB, peak_mb
+    assert worst <= HEALTH_LIMIT_MS, sorted(health_ms)[-10:]
