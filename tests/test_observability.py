@@ -1,6 +1,7 @@
 """Operators' view: the Prometheus endpoint counts RPCs by method and code, times
-them, counts ingested tickets by outcome and shows per-tenant gauges; every RPC has
-a request id that is logged and echoed in the response metadata."""
+them, counts ingested tickets by outcome and shows tenant gauges (per tenant only
+with --metrics-tenant-labels); every RPC has a request id that is logged and echoed
+in the response metadata."""
 
 from __future__ import annotations
 
@@ -40,9 +41,9 @@ def _request(external_id: str, **fields) -> pb.IngestTicketRequest:
     return out
 
 
-@pytest.fixture
-def served(settings):
-    srv = Server(replace(settings, metrics_port=0)).start()
+@pytest.fixture(params=[False, True], ids=["totals", "tenant-labels"])
+def served(settings, request):
+    srv = Server(replace(settings, metrics_port=0, metrics_tenant_labels=request.param)).start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
             yield srv, pb_grpc.TicketMinerStub(channel)
@@ -83,8 +84,15 @@ def test_metrics_endpoint_counts_rpcs_codes_latency_and_ingest(served) -> None:
         return samples.get(("ticketminer_ingested_tickets_total", (("outcome", outcome),)), 0)
 
     assert (ingested("created"), ingested("unchanged"), ingested("rejected")) == (3, 1, 1)
-    # Per-tenant gauges, read at scrape time: no issue model yet.
-    assert samples[("ticketminer_issue_model_version", (("tenant", "default"),))] == 0
+    # Tenant gauges, read at scrape time: one tenant, no issue model yet.
+    assert samples[("ticketminer_tenants", ())] == 1
+    assert samples[("ticketminer_issue_models", ())] == 0
+    labelled = any(("tenant", "default") in labels for _, labels in samples)
+    assert labelled == srv.settings.metrics_tenant_labels  # tenant ids only when asked
+    if labelled:
+        assert samples[("ticketminer_issue_model_version", (("tenant", "default"),))] == 0
+    else:
+        assert not any(name == "ticketminer_issue_model_version" for name, _ in samples)
 
 
 def test_request_id_is_echoed_and_logged(served, caplog) -> None:
@@ -110,7 +118,8 @@ def test_request_id_is_echoed_and_logged(served, caplog) -> None:
     assert ids["abc-123"] == "OK" and ids[fresh] == "OK" and ids["req-9"] == "INVALID_ARGUMENT"
 
 
-def test_tenant_gauges_read_the_services_at_scrape_time() -> None:
+@pytest.mark.parametrize("tenant_labels", [False, True])
+def test_tenant_gauges_read_the_services_at_scrape_time(tenant_labels: bool) -> None:
     fitted = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     models = {
         "shop": SimpleNamespace(version=4, created_at=fitted),
@@ -126,16 +135,28 @@ def test_tenant_gauges_read_the_services_at_scrape_time() -> None:
         models.__getitem__,
         active.__getitem__,
         lambda: fitted.timestamp() + 90,
+        tenant_labels=tenant_labels,
     )
     found = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in gauges.collect()
         for s in family.samples
     }
-    assert found == {
-        ("ticketminer_issue_model_version", (("tenant", "shop"),)): 4,
-        ("ticketminer_issue_model_version", (("tenant", "new"),)): 0,
-        ("ticketminer_last_recluster_age_seconds", (("tenant", "shop"),)): 90,
-        ("ticketminer_open_anomalies", (("kind", "kpi_degradation"), ("tenant", "shop"))): 1,
-        ("ticketminer_open_anomalies", (("kind", "volume_surge"), ("tenant", "shop"))): 2,
+    totals = {
+        ("ticketminer_tenants", ()): 2,
+        ("ticketminer_issue_models", ()): 1,
+        ("ticketminer_oldest_recluster_age_seconds", ()): 90,
     }
+    if tenant_labels:
+        assert found == totals | {
+            ("ticketminer_issue_model_version", (("tenant", "shop"),)): 4,
+            ("ticketminer_issue_model_version", (("tenant", "new"),)): 0,
+            ("ticketminer_last_recluster_age_seconds", (("tenant", "shop"),)): 90,
+            ("ticketminer_open_anomalies", (("kind", "kpi_degradation"), ("tenant", "shop"))): 1,
+            ("ticketminer_open_anomalies", (("kind", "volume_surge"), ("tenant", "shop"))): 2,
+        }
+    else:  # /metrics is unauthenticated: no tenant ids, totals over tenants
+        assert found == totals | {
+            ("ticketminer_open_anomalies", (("kind", "kpi_degradation"),)): 1,
+            ("ticketminer_open_anomalies", (("kind", "volume_surge"),)): 2,
+        }

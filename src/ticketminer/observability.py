@@ -2,10 +2,13 @@
 
 RPC counts by method and status code and latency histograms are recorded by the
 access-log interceptor; ingest counters are read from the ingest answers (so the
-servicer stays a converter); tenant gauges (model version, age of the last
-re-cluster, open anomalies) are read from the services when Prometheus scrapes, so
-nothing has to keep them up to date. Each server has its own registry, so two
-servers in one process (tests) never share numbers.
+servicer stays a converter); tenant gauges (tenants, issue models and the oldest
+re-cluster, open anomalies by kind) are read from the services when Prometheus
+scrapes, so nothing has to keep them up to date. /metrics is plain HTTP without a
+key, so tenant ids appear there only with --metrics-tenant-labels (each tenant's
+model version and re-cluster age, and its open anomalies by kind); otherwise the
+gauges are totals over tenants. Each server has its own registry, so two servers in
+one process (tests) never share numbers.
 """
 
 from __future__ import annotations
@@ -73,8 +76,10 @@ class Telemetry:
 
 
 class TenantGauges(Collector):
-    """Per tenant, read at scrape time: the issue model's version, seconds since it was
-    fitted, and open anomalies by kind."""
+    """Read at scrape time. Always: the number of tenants, of tenants with an issue
+    model, the age of the oldest model, and open anomalies by kind over all tenants.
+    With `tenant_labels` (which publishes tenant ids), per tenant instead: the issue
+    model's version, seconds since it was fitted, and open anomalies by kind."""
 
     def __init__(
         self,
@@ -82,13 +87,16 @@ class TenantGauges(Collector):
         model_of: Callable[[str], Any],
         active_anomalies: Callable[[str], list[Any]],
         clock: Callable[[], float] = time.time,
+        tenant_labels: bool = False,
     ) -> None:
         self._tenants = tenants
         self._model_of = model_of
         self._active = active_anomalies
         self._clock = clock
+        self._tenant_labels = tenant_labels
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        labelled = self._tenant_labels
         version = GaugeMetricFamily(
             "ticketminer_issue_model_version",
             "Version of the tenant's issue model.",
@@ -101,19 +109,49 @@ class TenantGauges(Collector):
         )
         anomalies = GaugeMetricFamily(
             "ticketminer_open_anomalies",
-            "Open or ongoing anomalies of the tenant, by kind.",
-            labels=["tenant", "kind"],
+            "Open or ongoing anomalies, by kind"
+            + (" and tenant." if labelled else ", summed over tenants."),
+            labels=["tenant", "kind"] if labelled else ["kind"],
         )
         now = self._clock()
+        tenants = modelled = 0
+        oldest: float | None = None
+        totals: dict[str, int] = {}
         for tenant in self._tenants():
+            tenants += 1
             model = self._model_of(tenant)
-            version.add_metric([tenant], model.version)
+            if labelled:
+                version.add_metric([tenant], model.version)
             if model.created_at is not None:
-                age.add_metric([tenant], max(0.0, now - model.created_at.timestamp()))
+                seconds = max(0.0, now - model.created_at.timestamp())
+                modelled += 1
+                oldest = seconds if oldest is None else max(oldest, seconds)
+                if labelled:
+                    age.add_metric([tenant], seconds)
             kinds: dict[str, int] = {}
             for anomaly in self._active(tenant):
                 kind = anomaly.kind.name.lower()
                 kinds[kind] = kinds.get(kind, 0) + 1
             for kind, count in sorted(kinds.items()):
-                anomalies.add_metric([tenant, kind], count)
-        yield from (version, age, anomalies)
+                totals[kind] = totals.get(kind, 0) + count
+                if labelled:
+                    anomalies.add_metric([tenant, kind], count)
+        if not labelled:
+            for kind, count in sorted(totals.items()):
+                anomalies.add_metric([kind], count)
+        yield GaugeMetricFamily(
+            "ticketminer_tenants", "Tenants with stored tickets.", value=tenants
+        )
+        yield GaugeMetricFamily(
+            "ticketminer_issue_models", "Tenants with a fitted issue model.", value=modelled
+        )
+        oldest_age = GaugeMetricFamily(
+            "ticketminer_oldest_recluster_age_seconds",
+            "Seconds since the least recently fitted issue model was fitted.",
+        )
+        if oldest is not None:
+            oldest_age.add_metric([], oldest)
+        yield oldest_age
+        if labelled:
+            yield from (version, age)
+        yield anomalies
