@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ticketminer.config import Settings
+from ticketminer.domain.limits import RESPONSE_SHARE
 from ticketminer.domain.tenure import parse_edges
 from ticketminer.domain.validation import Limits
 from ticketminer.services.anomalies import AnomalyService
@@ -43,7 +44,7 @@ class App:
     def open(cls, settings: Settings) -> App:
         engine = make_engine(settings.db_url)
         init_schema(engine)
-        cache = FactsCache(engine)
+        cache = FactsCache(engine, settings.max_attribute_columns)
         columns = IssueColumns(engine)
         models = IssueModelCache(engine)
         tenants = TenantSettingsService(engine, parse_edges(settings.tenure_edges_days))
@@ -55,6 +56,8 @@ class App:
             time_zone=settings.anomaly_time_zone,
             history_days=settings.anomaly_history_days,
             settings=tenants.get,
+            max_dimensions=settings.rootcause_max_attributes,
+            max_cells=settings.rootcause_max_cells,
         )
         tenure = tenants.tenure
         metrics = MetricsService(
@@ -64,6 +67,7 @@ class App:
             resolve_filter=anomalies.tickets_filter,
             tenure=tenure,
             settings=tenants.get,
+            max_cells=settings.max_series_points,
         )
         issues = IssueService(
             engine,
@@ -75,7 +79,7 @@ class App:
             anomalies_of=anomalies.of_issue,
             tenure=tenure,
         )
-        limits = Limits(max_text_bytes=settings.max_text_bytes)
+        limits = Limits(max_text_bytes=settings.max_text_bytes, max_id_bytes=settings.max_id_bytes)
         tickets = TicketService(
             engine,
             cache,
@@ -86,8 +90,8 @@ class App:
             anomalies_for=anomalies.for_ingested,
             resolve_filter=tenants.with_defaults(anomalies.tickets_filter),
             tenure=tenure,
-            # A quarter of the send limit is left for the envelope and the analysis.
-            max_response_bytes=settings.max_message_bytes * 3 // 4,
+            # The rest of the send limit is left for the envelope and the analysis.
+            max_response_bytes=int(settings.max_message_bytes * RESPONSE_SHARE),
         )
         lifecycle = LifecycleService(engine, cache, columns, metrics, models.labels, tenure)
         digest = DigestService(

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ticketminer.domain import limits
 from ticketminer.domain.tenure import parse_edges
-from ticketminer.domain.validation import DEFAULT_MAX_TEXT_BYTES
 
 ENV_PREFIX = "TICKETMINER_"
 
@@ -27,7 +27,13 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 50051
     db_url: str = "sqlite:///ticketminer.db"
-    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
+    max_text_bytes: int = limits.MAX_TEXT_BYTES
+    max_id_bytes: int = limits.MAX_ID_BYTES
+    max_list_items: int = limits.MAX_LIST_ITEMS
+    max_series_points: int = limits.MAX_SERIES_POINTS
+    max_attribute_columns: int = limits.MAX_ATTRIBUTE_COLUMNS
+    rootcause_max_attributes: int = limits.ROOTCAUSE_MAX_ATTRIBUTES
+    rootcause_max_cells: int = limits.ROOTCAUSE_MAX_CELLS
     max_message_bytes: int = 16 * 1024 * 1024
     max_concurrent_rpcs: int = 256
     workers: int = 32
@@ -59,6 +65,12 @@ HELP = {
     "port": "port to listen on (0 picks a free one)",
     "db_url": "SQLAlchemy URL or a SQLite file path",
     "max_text_bytes": "largest subject, description, message body or attribute value",
+    "max_id_bytes": "largest tenant, ticket, customer or other id, channel, tag or attribute key",
+    "max_list_items": "most entries in any list or map of a request outside a ticket",
+    "max_series_points": "most series points (groups x buckets) in one GetMetrics answer",
+    "max_attribute_columns": "attribute columns kept in memory per tenant (least recent go)",
+    "rootcause_max_attributes": "attribute keys a root-cause search may name (most informative)",
+    "rootcause_max_cells": "largest root-cause lattice (combinations x leaves) searched",
     "max_message_bytes": "largest gRPC message received or sent",
     "max_concurrent_rpcs": "RPCs beyond this many get RESOURCE_EXHAUSTED",
     "workers": "server threads",
@@ -199,6 +211,12 @@ RULES: dict[str, Rule] = {
     "port": _int(*_PORT),
     "db_url": _text("an SQLAlchemy URL or a SQLite file path", lambda t: bool(t.strip())),
     "max_text_bytes": _int(1),
+    "max_id_bytes": _int(16, 65536),
+    "max_list_items": _int(1, 1_000_000),
+    "max_series_points": _int(1),
+    "max_attribute_columns": _int(1),
+    "rootcause_max_attributes": _int(1, 1000),
+    "rootcause_max_cells": _int(1000),
     "max_message_bytes": _int(1024, 2**31 - 1),
     "max_concurrent_rpcs": _int(1),
     "workers": _int(1),

@@ -19,6 +19,7 @@ from ticketminer.api.auth import AuthInterceptor
 from ticketminer.api.cancellation import CancellationInterceptor
 from ticketminer.api.handlers import SERVICE_NAME, ticketminer_handler
 from ticketminer.api.interceptors import AccessLogInterceptor
+from ticketminer.api.request_limits import RequestLimits
 from ticketminer.api.servicer import TicketMinerServicer
 from ticketminer.app import App
 from ticketminer.config import Settings
@@ -69,6 +70,7 @@ def servicer_of(app: App) -> TicketMinerServicer:
         app.digest,
         app.lifecycle,
         app.tenants,
+        RequestLimits(app.settings.max_id_bytes, app.settings.max_list_items),
     )
 
 

@@ -36,6 +36,7 @@ from scipy import stats
 from ticketminer.anomalies import rootcause_stats as rs
 from ticketminer.anomalies.dimensions import DimensionStats, choose_dimensions, cuboid_count
 from ticketminer.anomalies.rootcause_cube import Lattice, aggregate
+from ticketminer.domain import limits
 
 Direction = Literal["auto", "up", "down"]
 Family = Literal["auto", "count", "continuous"]
@@ -44,7 +45,7 @@ Totals = dict[str, float]
 
 MAX_ROUNDS = 20
 # 10 M cells: the lattice's member matrix and sums stay near 200 MB at worst.
-DEFAULT_MAX_CELLS = 10_000_000
+DEFAULT_MAX_CELLS = limits.ROOTCAUSE_MAX_CELLS
 MAX_EXAMINED = 64
 # A finer split judges purity only through children whose expected log-likelihood ratio
 # (moved vs unchanged) is at least this, and only if they hold half the mass.

@@ -13,6 +13,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from ticketminer.domain import limits
 from ticketminer.domain.cancellation import current_scope
 from ticketminer.domain.errors import (
     Cancelled,
@@ -32,7 +33,7 @@ DATABASE_UNAVAILABLE = "the database is unavailable; retry"
 # Status details travel in a trailer, and a default client refuses trailers over 8 KiB
 # ("metadata size exceeds hard limit"): a thousand violations would turn INVALID_ARGUMENT
 # into RESOURCE_EXHAUSTED. The details are capped well below (base64 adds a third).
-MAX_DETAIL_BYTES = 4096
+MAX_DETAIL_BYTES = limits.MAX_ERROR_DETAIL_BYTES
 MAX_MESSAGE_CHARS = 1024
 _MAX_FIELD_CHARS = 300
 

@@ -8,25 +8,35 @@ query or a log line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from ticketminer.domain import limits
 from ticketminer.domain.errors import FieldViolation
-from ticketminer.domain.validation import MAX_ID_BYTES
 
-MAX_TOKEN_BYTES = 1024
 MAX_STRING_BYTES = 1024  # names, time zones, group-by keys, weeks ...
-MAX_LIST_ITEMS = 1000
 # Requests that carry whole tickets: the domain validates those with its own limits.
 _TICKET = "ticketminer.v1.Ticket"
 
 
-def _string_limit(name: str) -> int:
-    if name.endswith(("_id", "_ids")) or name in ("channels", "tenure_buckets"):
-        return MAX_ID_BYTES
-    if name.endswith("_token"):
-        return MAX_TOKEN_BYTES
-    return MAX_STRING_BYTES
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    max_id_bytes: int = limits.MAX_ID_BYTES
+    max_list_items: int = limits.MAX_LIST_ITEMS
+    max_token_bytes: int = limits.MAX_TOKEN_BYTES
+
+    def string_limit(self, name: str) -> int:
+        if name.endswith(("_id", "_ids")) or name in ("channels", "tenure_buckets"):
+            return self.max_id_bytes
+        if name.endswith("_token"):
+            return self.max_token_bytes
+        # group_by names an attribute key; any other string is a name, zone or week.
+        return max(MAX_STRING_BYTES, self.max_id_bytes + 16)
+
+
+DEFAULT_LIMITS = RequestLimits()
 
 
 def _check_string(path: str, value: str, limit: int, out: list[FieldViolation]) -> None:
@@ -37,40 +47,41 @@ def _check_string(path: str, value: str, limit: int, out: list[FieldViolation]) 
         out.append(FieldViolation(path, f"is {size} bytes; the limit is {limit} bytes"))
 
 
-def _check_value(
-    field: FieldDescriptor, path: str, value: object, out: list[FieldViolation]
-) -> None:
-    if field.type == FieldDescriptor.TYPE_STRING:
-        _check_string(path, value, _string_limit(field.name), out)  # type: ignore[arg-type]
-    elif field.type == FieldDescriptor.TYPE_MESSAGE:
-        out.extend(oversized_fields(value, path))  # type: ignore[arg-type]
-
-
-def oversized_fields(message: Message, prefix: str = "") -> list[FieldViolation]:
-    """Every string over its byte limit and every list or map over MAX_LIST_ITEMS."""
+def oversized_fields(
+    message: Message, bounds: RequestLimits = DEFAULT_LIMITS, prefix: str = ""
+) -> list[FieldViolation]:
+    """Every string over its byte limit and every list or map over max_list_items."""
     out: list[FieldViolation] = []
     for field, value in message.ListFields():
         if field.message_type is not None and field.message_type.full_name == _TICKET:
             continue
         path = f"{prefix}.{field.name}" if prefix else field.name
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            if len(value) > MAX_LIST_ITEMS:
-                out.append(
-                    FieldViolation(path, f"has {len(value)} keys; the limit is {MAX_LIST_ITEMS}")
-                )
-                continue
+        is_map = field.message_type is not None and field.message_type.GetOptions().map_entry
+        if (is_map or field.is_repeated) and len(value) > bounds.max_list_items:
+            what = "keys" if is_map else "items"
+            limit = bounds.max_list_items
+            out.append(FieldViolation(path, f"has {len(value)} {what}; the limit is {limit}"))
+        elif is_map:
             value_field = field.message_type.fields_by_name["value"]
             for key, item in value.items():
-                _check_string(f"{path}.key", str(key), MAX_ID_BYTES, out)
-                _check_value(value_field, f"{path}[{str(key)[:64]!r}]", item, out)
+                _check_string(f"{path}.key", str(key), bounds.max_id_bytes, out)
+                _check_value(value_field, f"{path}[{str(key)[:64]!r}]", item, bounds, out)
         elif field.is_repeated:
-            if len(value) > MAX_LIST_ITEMS:
-                out.append(
-                    FieldViolation(path, f"has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
-                )
-                continue
             for i, item in enumerate(value):
-                _check_value(field, f"{path}[{i}]", item, out)
+                _check_value(field, f"{path}[{i}]", item, bounds, out)
         else:
-            _check_value(field, path, value, out)
+            _check_value(field, path, value, bounds, out)
     return out
+
+
+def _check_value(
+    field: FieldDescriptor,
+    path: str,
+    value: object,
+    bounds: RequestLimits,
+    out: list[FieldViolation],
+) -> None:
+    if field.type == FieldDescriptor.TYPE_STRING:
+        _check_string(path, value, bounds.string_limit(field.name), out)  # type: ignore[arg-type]
+    elif field.type == FieldDescriptor.TYPE_MESSAGE:
+        out.extend(oversized_fields(value, bounds, path))  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ from ticketminer.api.issues_convert import (
 )
 from ticketminer.api.lifecycle_convert import insights_args, insights_to_proto
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
-from ticketminer.api.request_limits import oversized_fields
+from ticketminer.api.request_limits import DEFAULT_LIMITS, RequestLimits, oversized_fields
 from ticketminer.api.tenant_settings_convert import settings_to_proto, update_from_proto
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
@@ -51,16 +51,6 @@ from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
 Request = pb.IngestTicketRequest | MalformedRequest | RefusedRequest
-
-
-def _well_formed(request):
-    """The request, once it decoded and every field outside a ticket is within its limit."""
-    if isinstance(request, MalformedRequest):
-        raise InvalidArgument(request.violations)
-    oversized = oversized_fields(request)
-    if oversized:
-        raise InvalidArgument(oversized)
-    return request
 
 
 def _bulk_report_to_proto(report: BulkIngestReport) -> pb.IngestTicketsResponse:
@@ -91,7 +81,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         digest: DigestService,
         lifecycle: LifecycleService,
         tenants: TenantSettingsService,
+        bounds: RequestLimits = DEFAULT_LIMITS,
     ) -> None:
+        self._bounds = bounds
         self._tenants = tenants
         self._lifecycle = lifecycle
         self._digest = digest
@@ -99,6 +91,16 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         self._metrics = metrics
         self._issues = issues
         self._anomalies = anomalies
+
+    def _well_formed(self, request):
+        """The request, once it decoded and every field outside a ticket is within its
+        limit."""
+        if isinstance(request, MalformedRequest):
+            raise InvalidArgument(request.violations)
+        oversized = oversized_fields(request, self._bounds)
+        if oversized:
+            raise InvalidArgument(oversized)
+        return request
 
     def _decode(self, msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
         """The ticket, and every violation when the wire form is already bad, so the
@@ -125,7 +127,7 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             yield RejectedItem(index, ticket.external_id, violations) if violations else ticket
 
     def IngestTicket(self, request: Request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         with field_prefix("ticket"):
             ticket, violations = self._decode(request.ticket)
             if violations:
@@ -141,7 +143,7 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         return _bulk_report_to_proto(report)
 
     def GetTicket(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         stored = self._tickets.get(tenant_of(request.tenant_id), request.external_id)
         out = pb.GetTicketResponse()
         stored_ticket_to_view(stored, out)
@@ -151,7 +153,7 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         return out
 
     def ListTickets(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         page = self._tickets.list(
             tenant_of(request.tenant_id),
             filter_from_proto(request.filter),
@@ -167,11 +169,11 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         return out
 
     def GetMetrics(self, request, context: grpc.ServicerContext):
-        query = metrics_query_from_proto(_well_formed(request))
+        query = metrics_query_from_proto(self._well_formed(request))
         return metrics_report_to_proto(self._metrics.get_metrics(query))
 
     def ListIssues(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         (start, end), page_size = list_issues_args(request)
         listing = self._issues.list_issues(
             tenant_of(request.tenant_id),
@@ -184,35 +186,35 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         return listing_to_proto(listing)
 
     def GetIssue(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         issue_id, window, time_zone = get_issue_args(request)
         detail = self._issues.get_issue(tenant_of(request.tenant_id), issue_id, *window, time_zone)
         return detail_to_proto(detail, window)
 
     def ReclusterIssues(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         report = self._issues.recluster(
             tenant_of(request.tenant_id), request.n_issues or None, request.full_rebuild
         )
         return recluster_report_to_proto(report)
 
     def ListAnomalies(self, request, context: grpc.ServicerContext):
-        query = list_anomalies_query(_well_formed(request))
+        query = list_anomalies_query(self._well_formed(request))
         return page_to_proto(self._anomalies.list(query))
 
     def GetAnomaly(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         anomaly_id = anomaly_id_arg(request)
         return anomaly_detail_to_proto(
             self._anomalies.get(tenant_of(request.tenant_id), anomaly_id)
         )
 
     def ScanAnomalies(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         return scan_report_to_proto(self._anomalies.scan(tenant_of(request.tenant_id)))
 
     def GetWeeklyDigest(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         fmt, variant = digest_args(request)
         rendered = self._digest.rendered(
             tenant_of(request.tenant_id), request.iso_week, request.time_zone, variant, fmt
@@ -220,16 +222,16 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         return rendered_to_proto(rendered)
 
     def GetCustomerInsights(self, request, context: grpc.ServicerContext):
-        request = _well_formed(request)
+        request = self._well_formed(request)
         start, end = insights_args(request)
         found = self._lifecycle.insights(tenant_of(request.tenant_id), start, end, request.top)
         return insights_to_proto(found, pb.CustomerInsights())
 
     def GetTenantSettings(self, request, context: grpc.ServicerContext):
-        tenant = tenant_of(_well_formed(request).tenant_id)
+        tenant = tenant_of(self._well_formed(request).tenant_id)
         return settings_to_proto(self._tenants.get(tenant), self._tenants.tenure(tenant))
 
     def UpdateTenantSettings(self, request, context: grpc.ServicerContext):
-        changed, paths = update_from_proto(_well_formed(request))
+        changed, paths = update_from_proto(self._well_formed(request))
         saved = self._tenants.update(changed, paths)
         return settings_to_proto(saved, self._tenants.tenure(saved.tenant_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ticketminer.domain import limits
 from ticketminer.domain.errors import FieldViolation
 from ticketminer.domain.model import IngestOutcome, Ticket
 
@@ -23,8 +24,8 @@ BulkItem = Ticket | RejectedItem
 
 # The report is one response message: 1,000 items of up to 10 violations each stay far
 # below the 16 MiB send limit (a field path is at most a few hundred bytes).
-MAX_REPORTED_ERRORS = 1000
-MAX_ITEM_VIOLATIONS = 10
+MAX_REPORTED_ERRORS = limits.MAX_REPORTED_ERRORS
+MAX_ITEM_VIOLATIONS = limits.MAX_ITEM_VIOLATIONS
 
 
 @dataclass(slots=True)

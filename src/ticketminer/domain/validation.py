@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ticketminer.domain import limits
 from ticketminer.domain.api_keys import ALL_TENANTS
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.timeutil import OUT_OF_RANGE, in_supported_range
 
-DEFAULT_MAX_TEXT_BYTES = 64 * 1024
-MAX_ID_BYTES = 256
+DEFAULT_MAX_TEXT_BYTES = limits.MAX_TEXT_BYTES
+MAX_ID_BYTES = limits.MAX_ID_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +50,9 @@ def tenant_violations(
 
 
 def check_tenant_id(tenant_id: str, field: str = "tenant_id") -> str:
-    """The tenant id of a request, or InvalidArgument before any per-tenant work."""
-    violations = tenant_violations(tenant_id, field)
+    """The tenant id of a request, or InvalidArgument before any per-tenant work. Its
+    size was checked with the rest of the request (api.request_limits)."""
+    violations = tenant_violations(tenant_id, field, max_bytes=len(tenant_id) * 4 + 4)
     if violations:
         raise InvalidArgument(violations)
     return tenant_id

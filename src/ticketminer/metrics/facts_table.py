@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ticketminer.domain import limits
 from ticketminer.store.facts_repo import FactRows
 from ticketminer.store.schema import METRIC_FACTS
 
 MISSING = -1  # code of an absent categorical value (e.g. attribute key not set)
 # Attribute columns kept per table, least recently used dropped first: each costs 4
 # bytes a ticket, and a caller may name any key.
-DEFAULT_MAX_ATTRIBUTE_COLUMNS = 64
+DEFAULT_MAX_ATTRIBUTE_COLUMNS = limits.MAX_ATTRIBUTE_COLUMNS
 
 NUMERIC = ("version", *METRIC_FACTS)
 DURATIONS = ("first_response_s", "resolution_s", "full_resolution_s")

@@ -18,7 +18,9 @@ from sqlalchemy import Engine
 from ticketminer.anomalies.dimensions import DimensionStats, choose_dimensions
 from ticketminer.anomalies.hourly import HOUR_US, grid_for
 from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
+from ticketminer.anomalies.rootcause import DEFAULT_MAX_CELLS
 from ticketminer.anomalies.summary import summarize
+from ticketminer.domain import limits
 from ticketminer.domain.anomalies import (
     ActiveAnomaly,
     Anomaly,
@@ -68,7 +70,7 @@ ACTIVE_REFRESH_SECONDS = 5.0
 # Tenants whose active anomalies are cached at once (least recently used go first).
 ACTIVE_CACHE_TENANTS = 10_000
 MAX_DISTINCT_SHARE = 0.5
-MAX_ROOT_CAUSE_ATTRIBUTES = 12  # attribute keys a root cause may name
+MAX_ROOT_CAUSE_ATTRIBUTES = limits.ROOTCAUSE_MAX_ATTRIBUTES
 RESCAN_WINDOW = timedelta(days=14)
 SENTIMENT_CHUNK = 2000
 # Complaints read negative by nature; a sentiment surge is about angry tickets, the
@@ -90,8 +92,10 @@ class AnomalyService:
         negative_below: float = STRONGLY_NEGATIVE,
         settings: SettingsOf = no_settings,
         max_dimensions: int = MAX_ROOT_CAUSE_ATTRIBUTES,
+        max_cells: int = DEFAULT_MAX_CELLS,
     ) -> None:
         self._max_dimensions = max_dimensions
+        self._max_cells = max_cells
         self._settings = settings
         self._engine = engine
         self._facts = facts
@@ -261,7 +265,7 @@ class AnomalyService:
                 return tokens_of(conn, pks)
 
         cube = build_cube(data, keys, attribute)
-        return Explainer(data, cube, tokens, self._trailing_days)
+        return Explainer(data, cube, tokens, self._trailing_days, self._max_cells)
 
     def _anomaly(
         self,

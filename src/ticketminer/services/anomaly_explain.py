@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ticketminer.anomalies.hourly import DAY_US
-from ticketminer.anomalies.rootcause import RootCause, RootCauseLocalizer
+from ticketminer.anomalies.rootcause import DEFAULT_MAX_CELLS, RootCause, RootCauseLocalizer
 from ticketminer.anomalies.terms import term_lifts
 from ticketminer.domain.anomalies import (
     VOLUME,
@@ -95,7 +95,9 @@ class Explainer:
         cube: Cube,
         tokens_of: Callable[[list[int]], dict[int, str]],
         trailing_days: int = 28,
+        max_cells: int = DEFAULT_MAX_CELLS,
     ) -> None:
+        self._max_cells = max_cells
         self._data = data
         self._cube = cube
         self._tokens_of = tokens_of
@@ -131,7 +133,7 @@ class Explainer:
             total = max(d.expected, NEW_ISSUE_MIX_SHARE * len(window))
         cube = self._cube if d.issue_id is None else _without(self._cube, "issue")
         rows, observed, expected, focus = self._leaves(finding, cube, window, baseline, total)
-        found = _localise(cube, rows, observed, expected)
+        found = _localise(cube, rows, observed, expected, self._max_cells)
         candidate_pks = tuple(self._evidence(cube, window, focus, c.dims) for c in found)
         evidence = self._evidence(cube, window, focus, found[0].dims if found else ())
         terms = self._terms(window, baseline)
@@ -211,12 +213,12 @@ def _without(cube: Cube, name: str) -> Cube:
 
 
 def _localise(
-    cube: Cube, rows: np.ndarray, observed: np.ndarray, expected: np.ndarray
+    cube: Cube, rows: np.ndarray, observed: np.ndarray, expected: np.ndarray, max_cells: int
 ) -> list[RootCause]:
     if len(rows) == 0 or not cube.names or observed.sum() <= expected.sum():
         return []
     # Only rises are explained: more tickets, or more bad ones.
-    model = RootCauseLocalizer(max_candidates=MAX_CANDIDATES, direction="up")
+    model = RootCauseLocalizer(max_candidates=MAX_CANDIDATES, direction="up", max_cells=max_cells)
     model.fit(
         cube.codes(rows),
         observed,

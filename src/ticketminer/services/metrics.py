@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ticketminer.domain import limits
 from ticketminer.domain.cancellation import raise_if_cancelled
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import (
@@ -46,7 +47,7 @@ IssueLabels = Callable[[str], dict[int, str]]
 MAX_GROUPS = 500
 # Series points (groups x buckets, plus the overall series) in one answer: each is a
 # metric set and a drill-down filter, so 50,000 of them stay near 10 MB on the wire.
-MAX_SERIES_POINTS = 50_000
+MAX_SERIES_POINTS = limits.MAX_SERIES_POINTS
 
 
 @dataclass(frozen=True, slots=True)
