@@ -9,6 +9,7 @@ import random
 import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import numpy as np
@@ -403,3 +404,26 @@ def test_get_issue_window_helper_keeps_explicit_windows(app):
     window = (midnight, midnight + timedelta(days=10))
     detail = app.issues.get_issue("default", issue.record.issue_id, *window)
     assert len(detail.daily) == 10
+
+
+def test_jobs_for_made_up_tenants_leave_no_lock_files(stub, server):
+    url = server.app.settings.db_url
+    folder = Path(url.removeprefix("sqlite:///") + ".locks")
+
+    def lock_files() -> set[str]:
+        return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+    stub.IngestTicket(pb.IngestTicketRequest(ticket=good_ticket()), timeout=10)
+    stub.ScanAnomalies(pb.ScanAnomaliesRequest(), timeout=60)  # a real tenant's lock
+    before = lock_files()
+    for i in range(30):
+        stub.ScanAnomalies(pb.ScanAnomaliesRequest(tenant_id=f"ghost-{i}"), timeout=10)
+        code, _ = _code(
+            lambda i=i: stub.ReclusterIssues(
+                pb.ReclusterIssuesRequest(tenant_id=f"ghost-{i}"), timeout=10
+            )
+        )
+        assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert lock_files() == before
+    if not url.startswith("postgres"):
+        assert before  # the real tenant's scan did take a file lock

@@ -134,6 +134,9 @@ class AnomalyService:
         return self._scan(tenant_id, wait=False)
 
     def _scan(self, tenant_id: str, wait: bool) -> ScanReport | None:
+        if len(self._facts.table(tenant_id)) == 0:
+            # Nothing to scan, and no job lock (a lock file on SQLite) for a made-up tenant.
+            return ScanReport()
         with self._jobs.run(tenant_id, wait) as mine:
             if not mine:
                 return None

@@ -133,6 +133,8 @@ class IssueService:
     ) -> ReclusterReport | None:
         if n_issues is not None and not 1 <= n_issues <= 10_000:
             raise InvalidArgument([FieldViolation("n_issues", "must be between 1 and 10000")])
+        if len(self._facts.table(tenant_id)) == 0:  # before any job lock is taken
+            raise FailedPrecondition(f"tenant {tenant_id!r} has no tickets to cluster")
         with self._jobs.run(tenant_id, wait) as mine:
             if not mine:
                 return None
