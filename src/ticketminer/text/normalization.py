@@ -123,11 +123,14 @@ def _fold(text: str) -> str:
 # --- Quoted replies, signatures, boilerplate ---------------------------------------------------
 # All patterns see folded text: lowercase, Simplified, ASCII punctuation (except the harmless
 # full-width punctuation above, hence the [:：] classes).
+# All run in linear time (issue 19): an unbounded run is possessive (`*+`, `++`) wherever giving
+# characters back cannot help a match, and no two unbounded runs can share characters.
 
 _COLON = "[:：]"
-_ORIGINAL = re.compile(r"-{2,}\s*(?:original message|原始邮件)\s*-{2,}")
+_ORIGINAL_MARKER = r"-{2,}+\s*+(?:original message|原始邮件)\s*+-{2,}+"
+_ORIGINAL = re.compile(_ORIGINAL_MARKER)
 _FORWARDED = re.compile(
-    r"-{2,}\s*(?:forwarded message|转发邮件|转发的邮件)\s*-{2,}|begin forwarded message:"
+    r"-{2,}+\s*+(?:forwarded message|转发邮件|转发的邮件)\s*+-{2,}+|begin forwarded message:"
 )
 _HEADER_FROM = re.compile(rf"\*?(?:from|发件人|寄件者|发件者){_COLON}")
 _HEADER_NEXT = re.compile(
@@ -148,13 +151,13 @@ _DEVICE_FOOTER = (
 )
 _MOBILE = re.compile(_DEVICE_FOOTER)
 _CLOSING = re.compile(
-    r"(?:(?:best|kind|warm|warmest|many|with)\s+(?:regards|wishes|thanks)|regards|best|br|rgds"
+    r"(?:(?:best|kind|warm|warmest|many|with)\s++(?:regards|wishes|thanks)|regards|best|br|rgds"
     r"|thanks|thank you|thanks again|thanks in advance|thank you very much|thanks so much"
     r"|many thanks"
     r"|cheers|sincerely|yours sincerely|sincerely yours|yours truly|respectfully|yours faithfully"
-    r"|此致|此致\s*敬礼|祝好|顺祝商祺|顺颂商祺|顺颂时祺|祝商祺|祝工作顺利|祝生活愉快|谢谢|多谢|感谢"
+    r"|此致|此致\s*+敬礼|祝好|顺祝商祺|顺颂商祺|顺颂时祺|祝商祺|祝工作顺利|祝生活愉快|谢谢|多谢|感谢"
     r"|谢谢您|谢谢你|非常感谢|万分感谢|感谢您|感谢你)"
-    r"[\s,.!~，。！～]*"
+    r"[\s,.!~，。！～]*+"
 )
 _DISCLAIMER_HINTS = (
     "confidential",
@@ -182,8 +185,9 @@ _DROP_LINE = re.compile(
     r"(?:please consider the environment before printing"
     r"|this (?:e-?mail|message) has been (?:scanned|checked)"
     r"|caution: this (?:e-?mail|message) originated from outside"
-    r"|\[?external\]?\s*(?:e-?mail)?\s*:?\s*(?:this|do not|be careful)"
-    r"|_{5,}$|-{5,}$|={5,}$)"
+    # Possessive: three `\s*` could split "external" + n spaces n^3/6 ways (seconds per line).
+    r"|\[?external\]?\s*+(?:e-?mail)?\s*+:?\s*+(?:this|do not|be careful)"
+    r"|_{5,}+$|-{5,}+$|={5,}+$)"
 )
 
 
@@ -295,10 +299,7 @@ _INLINE_HINTS = (
     "来自",
     "发送自",
 )
-_INLINE_CUT = re.compile(
-    r"\s(?:-{2,}\s*(?:original message|原始邮件)\s*-{2,}|on\s.{5,200}?\bwrote:"
-    rf"|{_DEVICE_FOOTER})"
-)
+_INLINE_CUT = re.compile(rf"\s(?:{_ORIGINAL_MARKER}|on\s.{{5,200}}?\bwrote:|{_DEVICE_FOOTER})")
 
 
 _SINGLE_LINE_HINT = re.compile("|".join(re.escape(h) for h in _INLINE_HINTS + _DISCLAIMER_HINTS))

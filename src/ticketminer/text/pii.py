@@ -38,24 +38,34 @@ PLACEHOLDERS: tuple[str, ...] = (EMAIL, PHONE, URL, CARD, ORDER_NO, TRACKING_NO,
 _FLAGS = re.IGNORECASE | re.ASCII
 # Printable ASCII except space, quotes and angle brackets: a URL ends at whitespace, at a quote,
 # at a placeholder and at the first non-ASCII character (Chinese text glued to a link).
+# Every pattern here runs in linear time (issue 19: backtracking holds the GIL and stalls the
+# server): possessive quantifiers (`*+`, `++`) wherever giving characters back cannot help a match.
 _URL_CHAR = r"[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x7e]"
 _URL = re.compile(
-    rf"(?:\b(?:https?|ftp)://|(?<![@\w.-])www\.){_URL_CHAR}+"
-    rf"|(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{{2,6}}/{_URL_CHAR}*",
+    rf"(?:\b(?:https?|ftp)://|(?<![@\w.-])www\.){_URL_CHAR}++"
+    rf"|(?<![@\w.-])(?:[a-z0-9-]++\.)+[a-z]{{2,6}}/{_URL_CHAR}*+",
     _FLAGS,
 )
 _WEB_HINT = re.compile(r"://|www\.|\.[a-z]{2,6}/", _FLAGS)
 # The lookbehind makes a match start only where a local part can start: without it, every
 # position of a long run of letters would rescan the run looking for "@" (quadratic).
+# A domain label is 1-63 characters, alphanumeric at both ends: written as one possessive run
+# checked by a lookbehind, so a label can be matched in only one way.
 _EMAIL_LOCAL = "a-z0-9!#$%&'*+/=?^_`{|}~.-"
 _EMAIL = re.compile(
-    rf"(?<![{_EMAIL_LOCAL}])[{_EMAIL_LOCAL}]{{1,64}}@"
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,127}[a-z0-9-]{2,63}",
+    rf"(?<![{_EMAIL_LOCAL}])[{_EMAIL_LOCAL}]{{1,64}}+@"
+    r"(?:[a-z0-9][a-z0-9-]{0,62}+(?<!-)\.){1,127}[a-z0-9-]{2,63}",
     _FLAGS,
 )
 
-_SEP = r"(?P<sep>\s*(?:is|是|为)?\s*[:：#＃]?\s*)"
-_ID = r"(?P<val>(?=[a-z0-9-]*[0-9])[a-z0-9][a-z0-9-]{%d,39})(?![a-z0-9])"
+# Possessive whitespace: three `\s*` in a row could split a run of n spaces n^3/6 ways, each
+# tried before giving up ("order" + 1,200 spaces took 10 s). "is" and the colon can still be
+# given back ("order is123" is still the ID "is123").
+_SEP = r"(?P<sep>\s*+(?:is|是|为)?\s*+[:：#＃]?\s*+)"
+# A digit within the ID's longest length (40). Unbounded, the lookahead rescanned a long run of
+# letters and dashes for every keyword inside it ("poa-poa-...", quadratic). Only a hyphen chain
+# whose first digit comes after 40 characters is no longer taken for an ID.
+_ID = r"(?P<val>(?=[a-z-]{0,39}+[0-9])[a-z0-9][a-z0-9-]{%d,39})(?![a-z0-9])"
 # Carrier formats recognisable without a keyword: SF Express, JD, YTO, ZTO, UPS 1Z, UPU S10
 # (EMS / China Post / most postal services: two letters, nine digits, two letters).
 _TRACKING_FORMAT = re.compile(
@@ -65,7 +75,7 @@ _TRACKING_FORMAT = re.compile(
 )
 _TRACKING_KEYWORD = re.compile(
     r"(?P<kw>(?<![a-z])(?:tracking|waybill|shipment|consignment|awb)"
-    r"(?:\s*(?:number|num|no\.?|id|code|#))?"
+    r"(?:\s*+(?:number|num|no\.?|id|code|#))?"
     r"|运单(?:号码|编号|号)|(?:快递|物流)(?:单号码|单号|编号|号码|号)|追踪号|跟踪号)"
     + _SEP
     + _ID % 5,
@@ -73,7 +83,7 @@ _TRACKING_KEYWORD = re.compile(
 )
 _ORDER_KEYWORD = re.compile(
     r"(?P<kw>(?<![a-z])(?:order|purchase order|po|invoice|transaction|txn|booking|reservation)"
-    r"(?:\s*(?:number|num|no\.?|id|#|code))?"
+    r"(?:\s*+(?:number|num|no\.?|id|#|code))?"
     r"|订单(?:号码|编号|号)?|(?:交易|退款|售后)?单号|流水号|交易号|发票号码?|预[订定]号)"
     + _SEP
     + _ID % 3,
@@ -92,8 +102,10 @@ _ORDER_HINT = re.compile(
 
 # Runs of digits joined by single separators, optionally with "+" or "(area)": every phone, card
 # or ID candidate. Classified in Python; `_NUMBER_HINT` (7+ digits) skips texts with none.
+# The loop's alternatives start with different characters and it stops before any digit, so it
+# is possessive without changing a match.
 _NUMBER_CANDIDATE = re.compile(
-    r"(?<![0-9])[+(]?[0-9](?:[0-9]|[ .-](?=[0-9(])|\)[ .-]?(?=[0-9])|\((?=[0-9]))*(?![0-9])"
+    r"(?<![0-9])[+(]?[0-9](?:[0-9]|[ .-](?=[0-9(])|\)[ .-]?(?=[0-9])|\((?=[0-9]))*+(?![0-9])"
 )
 _ID_HINT = re.compile(r"[0-9]{2}")  # every keyword-led ID, phone or card has two adjacent digits
 _NUMBER_HINT = re.compile(r"[0-9](?:[ .()-]{0,2}[0-9]){6}")

@@ -15,7 +15,10 @@ __all__ = ["TextPipeline", "default_pipeline"]
 
 _FIRST_CJK = "\u3400"  # Han ideographs (and Hangul syllables) sort at or above this
 # Reply/forward prefixes of a subject: "Re: Fwd: 回复: ..." say nothing about the issue.
-_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|回复|答复|转发)\s*[:：])+\s*", re.IGNORECASE)
+# Possessive whitespace keeps it linear on a subject of "re" and spaces (issue 19).
+_SUBJECT_PREFIX = re.compile(
+    r"^(?:\s*+(?:re|fwd?|aw|wg|回复|答复|转发)\s*+[:：])+\s*+", re.IGNORECASE
+)
 
 
 class TextPipeline:

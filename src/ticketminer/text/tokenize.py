@@ -36,7 +36,8 @@ MIXED_WORDS: tuple[str, ...] = tuple(_MIXED.split())
 
 _WORD_CHAR = f"[^\\W_{HAN_CLASS}]"
 _PLACEHOLDER = "|".join(re.escape(p) for p in PLACEHOLDERS)
-_WORD = f"{_WORD_CHAR}+(?:['\\-]{_WORD_CHAR}+)*"
+# Possessive: a word never gives characters back (nothing follows it in the patterns).
+_WORD = f"{_WORD_CHAR}++(?:['\\-]{_WORD_CHAR}++)*+"
 # Two groups, so that findall returns (other token, Han run) pairs without Match objects.
 # The alternation order matters: placeholders, then mixed words, then single Han characters
 # outside the segmenter's range, then words; Han runs are the second group.
