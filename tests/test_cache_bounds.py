@@ -48,7 +48,8 @@ def test_a_flood_of_random_tokens_leaves_the_key_caches_at_their_bounds(app, cou
         assert keys.authenticate(_random_token()) is None
     found, missing = keys.cache_sizes()
     assert found <= 1 <= KEY_CACHE_SIZE  # the real key (unless its 5 s ran out meanwhile)
-    assert missing == MISS_CACHE_SIZE < flood
+    # At most the bound (entries older than 5 s may have expired on a slow machine).
+    assert MISS_CACHE_SIZE // 2 <= missing <= MISS_CACHE_SIZE < flood
     assert len(counted_reads) == flood + 1  # one read per distinct unknown id
     assert keys.authenticate(good) is not None  # the real key was never pushed out
 

@@ -202,6 +202,32 @@ def test_detect_script_growth_is_linear() -> None:
     assert not slow, "detect_script grows super-linearly: " + ", ".join(slow)
 
 
+def test_truncation_and_import_error_paths_grow_linearly() -> None:
+    """Two regexes outside text/: the cut of a long ticket text at a word boundary, and
+    the field path read from a protobuf parse error (an importer's message)."""
+    from ticketminer.importers.ticket_files import _AT_PATH
+    from ticketminer.issues.ticket_text import _PARTIAL_TAIL
+
+    cases = {
+        "partial tail": (lambda t: _PARTIAL_TAIL.sub("", t), lambda n: "w" * n + "!"),
+        "partial tail, dotted": (
+            lambda t: _PARTIAL_TAIL.sub("", t),
+            lambda n: "a." * (n // 2) + "!",
+        ),
+        "parse error dots": (
+            _AT_PATH.search,
+            lambda n: "Failed to parse x at Ticket.created_at" + "." * n + "!",
+        ),
+        "parse error path": (_AT_PATH.search, lambda n: " at T." + "a." * (n // 2) + " "),
+    }
+    slow = []
+    for name, (fn, make) in cases.items():
+        n, ratio = growth_ratio(fn, make)
+        if ratio >= GROWTH_LIMIT:
+            slow.append(f"{name} (n={n}): x{ratio:.0f}")
+    assert not slow, ", ".join(slow)
+
+
 def test_the_reported_inputs() -> None:
     """Issue 19: a run of spaces after "order" took ~10 s, after "external" likewise."""
     for make in (

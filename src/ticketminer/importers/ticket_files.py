@@ -243,7 +243,9 @@ def _guess_external_id(obj: dict[str, Any]) -> str:
 
 
 _UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)" at "([^"]*)"')
-_AT_PATH = re.compile(r" at [A-Za-z_][\w]*\.([\w\[\].]+?)\.*$", re.DOTALL)
+# The field path, without trailing dots: one possessive run, then the dots are cut in
+# Python (a lazy run before `\.*$` is quadratic on runs of dots).
+_AT_PATH = re.compile(r" at [A-Za-z_]\w*+\.([\w\[\].]++)$", re.DOTALL)
 _OUTER_FIELD = re.compile(r"^Failed to parse (\w+) field: ")
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
@@ -266,7 +268,7 @@ def parse_error_violation(message: str, root: str = "line") -> FieldViolation:
     at = _AT_PATH.search(message)
     outer = _OUTER_FIELD.match(message)
     if at:
-        field = _snake(at.group(1))
+        field = _snake(at.group(1).rstrip("."))
         message = message[: at.start()]
     elif outer:
         field = _snake(outer.group(1))

@@ -16,7 +16,9 @@ MAX_CUSTOMER_MESSAGES = 5
 
 # A cut can split an e-mail, phone or card number into a fragment too short to be
 # recognised and masked; the partial word at the cut is dropped instead.
-_PARTIAL_TAIL = re.compile(r"[\w@.+:/%#-]+$")
+# The lookbehind starts a match only where a run starts: otherwise every position of a
+# long run is tried (quadratic).
+_PARTIAL_TAIL = re.compile(r"(?<![\w@.+:/%#-])[\w@.+:/%#-]++$")
 
 
 def _head(text: str) -> str:
