@@ -387,6 +387,8 @@ def test_hostile_valid_input_keeps_the_server_healthy(tmp_path) -> None:
     rss_kb: list[int] = []
     done = threading.Event()
     with ServerProcess(tmp_path / "hostile.db") as server:
+        # From the end of the start-up warm-up (the sentiment model is built then).
+        server.wait_for_event("metrics_tables_loaded", 120)
         before = _rss_kb(server.pid)
 
         def probe() -> None:

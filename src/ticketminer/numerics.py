@@ -39,3 +39,11 @@ def pin_simd_level() -> None:
     if "avx512f" in flags:
         os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", AVX512_FEATURES)
     os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+
+
+def quiet_idle_blas_threads() -> None:
+    """OpenBLAS worker threads spin for about 2**28 cycles (~0.1 s) after each call
+    before they sleep. On a 2-core server that spin starves the request threads: a
+    scan's matrix products held health checks up to 0.2 s. 2**4 cycles makes them
+    sleep at once; large products run as fast."""
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
