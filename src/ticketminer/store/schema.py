@@ -96,6 +96,8 @@ tickets = Table(
     # Covers the metrics cache's catch-up read (tenant, version > n, fact columns),
     # so loading a million tickets scans this index, not the 2 KB rows.
     Index("ix_tickets_tenant_version_facts", "tenant_id", *FACTS_READ),
+    # The embedding queue reads every tenant's changes in commit order.
+    Index("ix_tickets_version", "version"),
 )
 
 # One row per attribute, so any key is a filter or group-by key in plain SQL.
@@ -134,6 +136,8 @@ ticket_issues = Table(
     Column("model_version", Integer, nullable=False),
     Column("assigned_us", BigInteger, nullable=False),
     Column("version", BigInteger, nullable=False),
+    # The variant of the issue (a sub-issue id; 0: none yet, or the issue has none).
+    Column("sub_issue_id", Integer, nullable=False, server_default="0"),
     Index("ix_ticket_issues_catch_up", "tenant_id", "version", "ticket_pk", "issue_id"),
 )
 
@@ -184,6 +188,9 @@ issues = Table(
     Column("model_version", Integer, nullable=False),
     Column("born_us", BigInteger, nullable=False),
     Column("updated_us", BigInteger, nullable=False),
+    # Set for a sub-issue (a variant of the issue it names); NULL for an issue. Last:
+    # added by revision 0005.
+    Column("parent_id", Integer),
 )
 
 issue_lineage = Table(
@@ -199,6 +206,21 @@ issue_lineage = Table(
     Column("related_issue_id", Integer),
     Column("tickets", Integer, nullable=False),
     Index("ix_issue_lineage_tenant_issue", "tenant_id", "issue_id"),
+)
+
+# One semantic vector per ticket (float16 bytes), embedded off the ingest path by the
+# embedding queue from the ticket's opening text; `text_hash` spares re-embedding a
+# ticket whose update left that text alone, `model` names the vector space.
+ticket_vectors = Table(
+    "ticket_vectors",
+    metadata,
+    _ticket_pk(),
+    Column("tenant_id", String(256), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("text_hash", String(32), nullable=False),
+    Column("ticket_version", BigInteger, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Index("ix_ticket_vectors_tenant_model", "tenant_id", "model", "ticket_pk"),
 )
 
 # A per-ticket sentiment score in [-1, 1] of what the customer wrote. Anomaly scans

@@ -21,6 +21,11 @@ _SUBJECT_PREFIX = re.compile(
 )
 
 
+def strip_subject_prefix(subject: str) -> str:
+    """The subject without its "Re:", "Fwd:", "回复：" prefixes."""
+    return _SUBJECT_PREFIX.sub("", subject) if subject else ""
+
+
 class TextPipeline:
     """normalize -> mask_pii -> tokenize -> filter. Thread-safe; build once, share."""
 
@@ -67,7 +72,7 @@ class TextPipeline:
         reopen's "still broken" says how it went, not what it was about."""
         seen: set[str] = set()
         parts: tuple[list[str], list[str]] = ([], [])
-        subject = _SUBJECT_PREFIX.sub("", subject) if subject else ""
+        subject = strip_subject_prefix(subject)
         opening = 2 if description else 3  # texts that open the ticket
         for i, text in enumerate((subject, description, *customer_messages)):
             if not text:

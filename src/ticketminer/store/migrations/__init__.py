@@ -10,7 +10,8 @@ History (one revision per release that changed the schema; see versions/):
 - 0001: the schema before migrations existed, as released at 2fbf694;
 - 0002: the facts covering index gains customer_since_us (0978df4);
 - 0003: tenant_settings (76af1c4);
-- 0004: api_keys (c8c0931).
+- 0004: api_keys (c8c0931);
+- 0005: ticket_vectors, the tickets version index, sub-issues (issue 17).
 
 Databases made before migrations (create_all, no alembic_version table) are
 recognised by their tables and the facts index (`detect_legacy`), stamped at the
@@ -49,7 +50,7 @@ from ticketminer.store.migrations.layouts import (
 
 log = logging.getLogger(__name__)
 
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 """Every revision, oldest first (a test checks it against the scripts). Known here so
 that a start at head reads one row and never imports Alembic (about 0.1 s)."""
 HEAD = REVISIONS[-1]
@@ -203,6 +204,8 @@ def detect_legacy(conn: Connection, tables: set[str] | None = None) -> str:
         ("0002", facts == FACTS_INDEX_0002),
         ("0003", "tenant_settings" in tables),
         ("0004", "api_keys" in tables),
+        # Only create_all of the current schema (as in tests) makes this table unversioned.
+        ("0005", "ticket_vectors" in tables),
     )
     revision = "0001"
     for candidate, present in applied:
