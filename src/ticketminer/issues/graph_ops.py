@@ -146,12 +146,15 @@ def cosine_silhouette(z: np.ndarray, labels: np.ndarray) -> float:
 
 
 def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> int:
-    """The smallest k in [2, k_max] whose cosine silhouette of k-means on `z` is within
-    `tolerance` of the best.
+    """The smallest k whose cosine silhouette of k-means on `z` is within `tolerance`
+    of the best up to the curve's first peak.
 
-    Parsimony, because on tickets the silhouette often climbs again at very large k:
-    near-identical form tickets make tiny, tight clusters. Taking the smallest k on
-    the plateau keeps one issue per problem instead of one per template.
+    The first peak, because on tickets the silhouette climbs again at very large k:
+    near-identical form tickets make tiny, tight clusters, and on a templated history
+    that second climb ends higher than the first (0.535 at k = 500 against 0.503 at
+    k = 30, for 13 problems). The grid walk stops once the silhouette has fallen below
+    the best by more than `tolerance` twice in a row. Within the peak, parsimony: the
+    smallest k near the best keeps one issue per problem instead of one per template.
 
     A coarse geometric grid, then a few bisection rounds: about 15 k-means runs
     whatever the range."""
@@ -166,15 +169,25 @@ def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> i
             cache[k] = cosine_silhouette(z, labels)
         return cache[k]
 
-    def chosen() -> int:
-        best = max(cache.values())
-        return min(k for k, v in cache.items() if v >= best - tolerance)
-
     grid = sorted({round(2 * 1.5**i) for i in range(40) if 2 * 1.5**i <= k_max} | {k_max})
+    best, below, limit = -2.0, 0, grid[-1]
     for k in grid:
-        score(k)
+        value = score(k)
+        if value > best:
+            best, below = value, 0
+        elif value < best - tolerance:
+            below += 1
+            if below >= 2:
+                limit = k
+                break
+
+    def chosen() -> int:
+        region = {k: v for k, v in cache.items() if k <= limit}
+        top = max(region.values())
+        return min(k for k, v in region.items() if v >= top - tolerance)
+
     for _ in range(3):  # narrow down between the chosen value and its evaluated neighbours
-        tried = sorted(cache)
+        tried = sorted(k for k in cache if k <= limit)
         pick = chosen()
         i = tried.index(pick)
         lo, hi = tried[max(i - 1, 0)], tried[min(i + 1, len(tried) - 1)]

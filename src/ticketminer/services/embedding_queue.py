@@ -1,0 +1,186 @@
+"""The embedding queue: semantic vectors for tickets, off the ingest path.
+
+A sentence encoder costs about a millisecond of CPU a short ticket, far more for long
+ones, so ingest never waits for it. The queue is the change stream itself: every
+ticket written after the queue's mark (a change number stored with the vectors) is
+pending. A batch is read, texts whose vector is already stored (same model, same text
+hash) are skipped, the rest embedded, and vectors and the new mark committed in one
+transaction. A `kill -9` loses at most the batch in flight, which the next start
+embeds again; nothing is lost or done twice in the store.
+
+One process embeds at a time across replicas (the job lock). When a batch commits,
+`on_embedded` hears which tickets of which tenant got which vectors, so their issue
+can be re-assigned with the semantic model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from ticketminer.domain.model import AuthorRole
+from ticketminer.issues.embedders.base import Embedder, EmbedderUnavailable
+from ticketminer.issues.embedding_text import embedding_text
+from ticketminer.store.job_locks import JobLocks
+from ticketminer.store.vectors_repo import (
+    PendingTicket,
+    VectorRow,
+    backlog,
+    count_vectors,
+    high_water,
+    pending,
+    set_high_water,
+    stored_hashes,
+    text_hash,
+    write_vectors,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH = 128
+IDLE_SECONDS = 1.0  # the loop's wait when there is nothing to embed
+RETRY_SECONDS = 10.0  # after the backend was unavailable
+_JOB = "embedding"
+_ALL_TENANTS = ""
+
+# tenant, ticket pks, their vectors (rows match)
+OnEmbedded = Callable[[str, np.ndarray, np.ndarray], None]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueProgress:
+    embedded: int  # tickets with a vector of the current model
+    backlog: int  # tickets written after the queue's mark
+    model: str
+
+
+def opening_text(ticket: PendingTicket) -> str:
+    """The embedding text of a stored ticket (see issues.embedding_text)."""
+    first = ""
+    if not ticket.description:
+        for _external, role, _created, body, _public, _author in json.loads(ticket.messages_json):
+            if role == int(AuthorRole.CUSTOMER) and body:
+                first = body
+                break
+    return embedding_text(ticket.subject, ticket.description, [first] if first else [])
+
+
+class EmbeddingQueue:
+    def __init__(
+        self,
+        engine: Engine,
+        embedder: Embedder,
+        on_embedded: OnEmbedded | None = None,
+        batch: int = BATCH,
+    ) -> None:
+        self._engine = engine
+        self._embedder = embedder
+        self._on_embedded = on_embedded
+        self._batch = batch
+        self._locks = JobLocks(engine)
+
+    @property
+    def model(self) -> str:
+        return self._embedder.model_id
+
+    def run_once(self) -> int | None:
+        """Embed one batch; the number of tickets it covered (0: caught up), or None
+        when another process holds the queue."""
+        with self._locks.hold(_JOB, _ALL_TENANTS, wait=False) as mine:
+            if not mine:
+                return None
+            return self._batch_once()
+
+    def _batch_once(self) -> int:
+        model = self.model
+        with self._engine.connect() as conn:
+            mark = high_water(conn, model)
+            found = pending(conn, mark, self._batch)
+            if not found:
+                return 0
+            stored = stored_hashes(conn, [t.pk for t in found], model)
+        texts = [opening_text(t) for t in found]
+        hashes = [text_hash(t) for t in texts]
+        todo = [i for i, t in enumerate(found) if stored.get(t.pk) != hashes[i]]
+        vectors = self._embedder.embed([texts[i] for i in todo]) if todo else None
+        rows = [
+            VectorRow(found[i].pk, found[i].tenant_id, hashes[i], found[i].version, vectors[j])
+            for j, i in enumerate(todo)
+            if vectors is not None
+        ]
+        with self._engine.begin() as conn:
+            if high_water(conn, model) != mark:  # another process moved on meanwhile
+                return 0
+            write_vectors(conn, model, rows)
+            set_high_water(conn, model, found[-1].version)
+        self._notify(rows)
+        return len(found)
+
+    def _notify(self, rows: Sequence[VectorRow]) -> None:
+        if self._on_embedded is None or not rows:
+            return
+        by_tenant: dict[str, list[VectorRow]] = defaultdict(list)
+        for row in rows:
+            by_tenant[row.tenant_id].append(row)
+        for tenant, mine in by_tenant.items():
+            pks = np.array([r.pk for r in mine], dtype=np.int64)
+            try:
+                self._on_embedded(tenant, pks, np.vstack([r.vector for r in mine]))
+            except Exception:  # the vectors are stored; a re-cluster uses them anyway
+                log.exception("re-assigning embedded tickets failed for tenant %s", tenant)
+
+    def drain(self, progress: Callable[[int], None] | None = None) -> int:
+        """Embed until caught up (the backfill); tickets covered."""
+        total = 0
+        while True:
+            done = self.run_once()
+            if not done:
+                return total
+            total += done
+            if progress is not None:
+                progress(done)
+
+    def progress(self) -> QueueProgress:
+        model = self.model
+        with self._engine.connect() as conn:
+            return QueueProgress(
+                count_vectors(conn, model), backlog(conn, high_water(conn, model)), model
+            )
+
+
+class EmbeddingLoop:
+    """Runs the queue in a background thread of the server until stopped."""
+
+    def __init__(self, queue: EmbeddingQueue, enabled: bool = True) -> None:
+        self._queue = queue
+        self._enabled = enabled
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="embedding", daemon=True)
+
+    def start(self) -> EmbeddingLoop:
+        if self._enabled:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        wait = 0.0
+        while not self._stop.wait(wait):
+            try:
+                done = self._queue.run_once()
+                wait = 0.0 if done else IDLE_SECONDS
+            except EmbedderUnavailable as exc:
+                log.warning({"event": "embedder_unavailable", "error": str(exc)})
+                wait = RETRY_SECONDS
+            except Exception:
+                log.exception("the embedding queue failed; retrying")
+                wait = RETRY_SECONDS

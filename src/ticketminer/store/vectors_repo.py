@@ -1,0 +1,206 @@
+"""Semantic vectors of tickets, and the embedding queue's place in the change stream.
+
+Vectors are stored once, as float16 bytes (half the size; cosine changes by under
+1e-3), and read back by tenant for a re-cluster, which never calls the model. The
+queue's high-water mark is a change number in `counters`, advanced in the same
+transaction as the vectors it covers: after a crash the queue resumes exactly where
+its last commit left it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, delete, func, select, update
+
+from ticketminer.store.bulk_sql import execute_many
+from ticketminer.store.schema import counters, ticket_vectors, tickets
+
+_IN_CHUNK = 500
+_DTYPE = np.float16
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTicket:
+    """A ticket written after the queue's mark, with the texts its opening is made of."""
+
+    pk: int
+    tenant_id: str
+    version: int
+    subject: str
+    description: str
+    messages_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class VectorRow:
+    pk: int
+    tenant_id: str
+    text_hash: str
+    ticket_version: int
+    vector: np.ndarray
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _mark_name(model: str) -> str:
+    """The counters row of a model's mark (names are at most 64 characters)."""
+    digest = hashlib.blake2b(model.encode(), digest_size=8).hexdigest()
+    return f"embedded:{digest}"
+
+
+def high_water(conn: Connection, model: str) -> int:
+    found = conn.execute(
+        select(counters.c.value).where(counters.c.name == _mark_name(model))
+    ).scalar()
+    return int(found or 0)
+
+
+def set_high_water(conn: Connection, model: str, version: int) -> None:
+    name = _mark_name(model)
+    done = conn.execute(update(counters).where(counters.c.name == name).values(value=version))
+    if not done.rowcount:
+        conn.execute(counters.insert().values(name=name, value=version))
+
+
+def pending(conn: Connection, after_version: int, limit: int) -> list[PendingTicket]:
+    """Tickets written after `after_version`, in change order (versions follow commit
+    order, so nothing committed later can appear below the mark)."""
+    query = (
+        select(
+            tickets.c.pk,
+            tickets.c.tenant_id,
+            tickets.c.version,
+            tickets.c.subject,
+            tickets.c.description,
+            tickets.c.messages_json,
+        )
+        .where(tickets.c.version > after_version)
+        .order_by(tickets.c.version)
+        .limit(limit)
+    )
+    return [PendingTicket(*row) for row in conn.execute(query)]
+
+
+def backlog(conn: Connection, after_version: int) -> int:
+    """Tickets written after the mark: what the queue still has to look at."""
+    query = select(func.count()).select_from(tickets).where(tickets.c.version > after_version)
+    return int(conn.execute(query).scalar_one())
+
+
+def stored_hashes(conn: Connection, pks: Sequence[int], model: str) -> dict[int, str]:
+    """Text hash of each ticket's stored vector of `model`."""
+    out: dict[int, str] = {}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
+        query = select(ticket_vectors.c.ticket_pk, ticket_vectors.c.text_hash).where(
+            ticket_vectors.c.ticket_pk.in_(chunk), ticket_vectors.c.model == model
+        )
+        out.update(dict(conn.execute(query).all()))
+    return out
+
+
+def write_vectors(conn: Connection, model: str, rows: Sequence[VectorRow]) -> None:
+    """Insert or replace the vectors of `rows` (one per ticket)."""
+    if not rows:
+        return
+    pks = [r.pk for r in rows]
+    for start in range(0, len(pks), _IN_CHUNK):
+        conn.execute(
+            delete(ticket_vectors).where(
+                ticket_vectors.c.ticket_pk.in_(pks[start : start + _IN_CHUNK])
+            )
+        )
+    execute_many(
+        conn,
+        ticket_vectors.insert(),
+        [
+            {
+                "ticket_pk": r.pk,
+                "tenant_id": r.tenant_id,
+                "model": model,
+                "text_hash": r.text_hash,
+                "ticket_version": r.ticket_version,
+                "vector": np.asarray(r.vector, dtype=_DTYPE).tobytes(),
+            }
+            for r in rows
+        ],
+    )
+
+
+def count_vectors(conn: Connection, model: str, tenant_id: str | None = None) -> int:
+    query = select(func.count()).select_from(ticket_vectors).where(ticket_vectors.c.model == model)
+    if tenant_id is not None:
+        query = query.where(ticket_vectors.c.tenant_id == tenant_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def _decode(blobs: Sequence[bytes], dim: int) -> np.ndarray:
+    """float32 rows; a blob of another length (another model's) reads as zeros."""
+    width = dim * np.dtype(_DTYPE).itemsize
+    if all(len(b) == width for b in blobs):
+        joined = np.frombuffer(b"".join(blobs), dtype=_DTYPE)
+        return joined.reshape(len(blobs), dim).astype(np.float32)
+    out = np.zeros((len(blobs), dim), dtype=np.float32)
+    for i, blob in enumerate(blobs):
+        if len(blob) == width:
+            out[i] = np.frombuffer(blob, dtype=_DTYPE)
+    return out
+
+
+def load_vectors(
+    conn: Connection, tenant_id: str, model: str, pks: np.ndarray, dim: int
+) -> np.ndarray:
+    """(len(pks), dim) float32, in the order of `pks` (sorted ascending, as snapshots
+    are); all-zero rows for tickets with no vector of `model` yet."""
+    out = np.zeros((len(pks), dim), dtype=np.float32)
+    for found_pks, blobs in _tenant_rows(conn, tenant_id, model):
+        rows = np.searchsorted(pks, found_pks)
+        ok = rows < len(pks)
+        ok[ok] = pks[rows[ok]] == found_pks[ok]
+        if ok.any():
+            out[rows[ok]] = _decode([b for b, keep in zip(blobs, ok, strict=True) if keep], dim)
+    return out
+
+
+def _tenant_rows(
+    conn: Connection, tenant_id: str, model: str, chunk: int = 50_000
+) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """The tenant's vectors of `model` in pk order, a chunk at a time (keyset paging,
+    so a million vectors never sit in memory as Python bytes at once)."""
+    after = -1
+    while True:
+        query = (
+            select(ticket_vectors.c.ticket_pk, ticket_vectors.c.vector)
+            .where(
+                ticket_vectors.c.tenant_id == tenant_id,
+                ticket_vectors.c.model == model,
+                ticket_vectors.c.ticket_pk > after,
+            )
+            .order_by(ticket_vectors.c.ticket_pk)
+            .limit(chunk)
+        )
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        yield pks, [r[1] for r in rows]
+        after = int(pks[-1])
+
+
+def vectors_of(conn: Connection, pks: Sequence[int], model: str, dim: int) -> dict[int, np.ndarray]:
+    """Stored vectors of a few tickets (online assignment, evidence)."""
+    out: dict[int, np.ndarray] = {}
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
+        query = select(ticket_vectors.c.ticket_pk, ticket_vectors.c.vector).where(
+            ticket_vectors.c.ticket_pk.in_(chunk), ticket_vectors.c.model == model
+        )
+        for pk, blob in conn.execute(query):
+            out[int(pk)] = _decode([blob], dim)[0]
+    return out
