@@ -240,10 +240,10 @@ def test_ingest_goes_on_during_a_recluster_and_late_tickets_get_the_new_model(
     fitting, ingested = threading.Event(), threading.Event()
 
     class HeldClusterer(IssueClusterer):
-        def fit(self, docs, seed_labels=None):
+        def fit(self, docs, seed_labels=None, semantic=None):
             fitting.set()
             assert ingested.wait(timeout=30), "ingest did not complete during the fit"
-            return super().fit(docs, seed_labels)
+            return super().fit(docs, seed_labels, semantic)
 
     monkeypatch.setattr(recluster_module, "IssueClusterer", HeldClusterer)
     reports = []

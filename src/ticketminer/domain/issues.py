@@ -34,6 +34,9 @@ class IssueAssignment:
     confidence: float
     model_version: int
     assigned_at: datetime | None = None
+    # The variant of the issue the ticket is closest to (0: none, or not known yet).
+    sub_issue_id: int = 0
+    sub_issue_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class IssueRecord:
     born_at: datetime
     updated_at: datetime
     merged_into: int | None = None
+    # Set for a sub-issue: the issue it is a variant of.
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,11 @@ from ticketminer.domain.cancellation import raise_if_cancelled
 
 # Rows of the similarity matrix computed at once: bounds memory to block x n floats.
 _KNN_BLOCK = 1024
+# Up to this k, choose_k's k-means takes the best of three starts (cheap at small k).
+SMALL_K = 40
+# The first-peak walk never stops before this k: at a handful of clusters the
+# silhouette zigzags (a two-way split is often a local peak).
+MIN_STOP_K = 10
 
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:
@@ -153,7 +158,8 @@ def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> i
     near-identical form tickets make tiny, tight clusters, and on a templated history
     that second climb ends higher than the first (0.535 at k = 500 against 0.503 at
     k = 30, for 13 problems). The grid walk stops once the silhouette has fallen below
-    the best by more than `tolerance` twice in a row. Within the peak, parsimony: the
+    the best by more than `tolerance` twice in a row (from MIN_STOP_K on). Within the
+    peak, parsimony: the
     smallest k near the best keeps one issue per problem instead of one per template.
 
     A coarse geometric grid, then a few bisection rounds: about 15 k-means runs
@@ -165,7 +171,10 @@ def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> i
     def score(k: int) -> float:
         if k not in cache:
             raise_if_cancelled()  # each k is a k-means run: a natural point to stop
-            labels = kmeans(z, k, seed, max_iter=50, seeds=seeds)
+            if k <= SMALL_K:  # a few clusters: one unlucky start sways the silhouette
+                labels = kmeans(z, k, seed, n_init=3, max_iter=50)
+            else:
+                labels = kmeans(z, k, seed, max_iter=50, seeds=seeds)
             cache[k] = cosine_silhouette(z, labels)
         return cache[k]
 
@@ -175,7 +184,7 @@ def choose_k(z: np.ndarray, k_max: int, seed: int, tolerance: float = 0.02) -> i
         value = score(k)
         if value > best:
             best, below = value, 0
-        elif value < best - tolerance:
+        elif value < best - tolerance and k >= MIN_STOP_K:
             below += 1
             if below >= 2:
                 limit = k

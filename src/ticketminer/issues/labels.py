@@ -4,6 +4,10 @@ Terms are ranked by class-based TF-IDF (BERTopic's c-TF-IDF): how frequent a ter
 the issue, discounted by how frequent it is in all issues, so words every ticket uses
 ("help", "问题") do not describe any one issue. English words are grouped by stem and
 shown in their most frequent surface form ("cards"/"card" -> "card").
+
+The label is a phrase the tickets share, written as the language writes it (see
+`phrases`): chosen by meaning when the tickets have semantic vectors, and given in both
+languages ("退款没到账 / refund not received") when the issue is bilingual.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ticketminer.issues import phrases as ph
 from ticketminer.issues.features import is_placeholder, stem
+from ticketminer.issues.graph_ops import normalize_rows
+from ticketminer.issues.phrases import PhraseEmbedder
 
 # A language gets its own share of the terms when at least this share of the issue's
 # tickets use it.
@@ -31,12 +38,8 @@ class IssueDescription:
     medoid: int  # index into docs of the most representative doc; -1 for an empty issue
 
 
-def _is_cjk(term: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in term)
-
-
-def _is_latin(term: str) -> bool:
-    return any(ch.isascii() and ch.isalpha() for ch in term)
+_is_cjk = ph.is_cjk
+_is_latin = ph.is_latin
 
 
 def _ctfidf(
@@ -86,9 +89,28 @@ def _interleave(first: list[str], second: list[str], top_n: int) -> list[str]:
     return out[:top_n]
 
 
+def _phrase_label(
+    docs: Sequence[Sequence[str]],
+    members: np.ndarray,
+    languages: Sequence[bool],
+    centroid: np.ndarray | None,
+    embed: PhraseEmbedder | None,
+) -> str:
+    """Per language (`languages` lists cjk=True/False, dominant first), the shared
+    phrase that best says what the tickets mean, joined by " / "; "" if none."""
+    chosen: list[str] = []
+    for cjk in languages:
+        found = ph.candidates(docs, members, cjk)
+        if found and centroid is not None and embed is not None:
+            found = ph.rank_by_meaning(found, centroid, embed, top_n=1)
+        if found:
+            chosen.append(found[0])
+    return " / ".join(chosen)
+
+
 def _label(docs: Sequence[Sequence[str]], members: np.ndarray, terms: Sequence[str]) -> str:
     """The most common adjacent pair of top terms if enough tickets share it, else the
-    top terms joined."""
+    top terms joined (Chinese without spaces)."""
     if not terms:
         return ""
     # A single Chinese character ("不", "好") is a fine feature but a poor label.
@@ -102,8 +124,8 @@ def _label(docs: Sequence[Sequence[str]], members: np.ndarray, terms: Sequence[s
     if pairs:
         (a, b), count = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
         if count >= max(2, BIGRAM_SHARE * len(members)):
-            return f"{a} {b}"
-    return " ".join(terms[: 3 if len(terms[0]) <= 2 else 2])
+            return ph.join_tokens([a, b])
+    return ph.join_tokens(list(terms[: 3 if len(terms[0]) <= 2 else 2]))
 
 
 def _medoid(embeddings: np.ndarray, members: np.ndarray) -> int:
@@ -119,8 +141,12 @@ def describe_issues(
     embeddings: np.ndarray,
     n_issues: int,
     top_n: int = 10,
+    semantic: np.ndarray | None = None,
+    phrases: PhraseEmbedder | None = None,
 ) -> list[IssueDescription]:
-    """One description per issue 0..n_issues-1 (docs labelled -1 are ignored)."""
+    """One description per issue 0..n_issues-1 (docs labelled -1 are ignored).
+    `semantic`: the docs' semantic vectors (all-zero rows for none), with `phrases`
+    to embed candidate label phrases in the same space."""
     labels = np.asarray(labels, dtype=np.int64)
     per_issue, idf, shown = _ctfidf(docs, labels, n_issues)
     out: list[IssueDescription] = []
@@ -135,16 +161,28 @@ def describe_issues(
         ranked = sorted(counts, key=lambda t: (-(counts[t] / size) * idf[t], t))
         ranked_terms = [shown[t] for t in ranked]
         cjk_docs, latin_docs = _language_counts(docs, members)
-        if min(cjk_docs, latin_docs) >= BILINGUAL_SHARE * len(members):
+        bilingual = min(cjk_docs, latin_docs) >= BILINGUAL_SHARE * len(members)
+        if bilingual:
             cjk = [t for t in ranked_terms if _is_cjk(t)]
             latin = [t for t in ranked_terms if not _is_cjk(t)]
             first, second = (cjk, latin) if _is_cjk(ranked_terms[0]) else (latin, cjk)
             terms = _interleave(first, second, top_n)
         else:
             terms = ranked_terms[:top_n]
-        out.append(
-            IssueDescription(
-                tuple(terms), _label(docs, members, terms), _medoid(embeddings, members)
-            )
-        )
+        dominant = cjk_docs >= latin_docs
+        languages = [dominant, not dominant] if bilingual else [dominant]
+        label = _phrase_label(docs, members, languages, _centroid(semantic, members), phrases)
+        label = label or _label(docs, members, terms)
+        out.append(IssueDescription(tuple(terms), label, _medoid(embeddings, members)))
     return out
+
+
+def _centroid(semantic: np.ndarray | None, members: np.ndarray) -> np.ndarray | None:
+    """The members' mean semantic direction (None without vectors)."""
+    if semantic is None:
+        return None
+    rows = semantic[members]
+    rows = rows[np.any(rows != 0, axis=1)]
+    if not len(rows):
+        return None
+    return normalize_rows(rows.mean(axis=0, keepdims=True))[0].astype(np.float32)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -33,27 +33,62 @@ IDLE_SECONDS = 3600.0
 class LoadedModel:
     version: int
     clusterer: IssueClusterer | None  # None until the tenant's first fit
-    ids: np.ndarray  # issue id of each cluster row
-    records: dict[int, IssueRecord]
+    ids: np.ndarray  # issue id of each issue row of the model
+    records: dict[int, IssueRecord]  # the issues (not their sub-issues)
     snapshot_version: int  # ticket change number the fit saw
     created_at: datetime | None = None
+    sub_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sub_records: dict[int, IssueRecord] = field(default_factory=dict)
 
     def label(self, issue_id: int) -> str:
-        record = self.records.get(issue_id)
+        record = self.records.get(issue_id) or self.sub_records.get(issue_id)
         return record.label if record else ""
 
-    def assign(self, docs: Sequence[Sequence[str]]) -> list[IssueAssignment]:
+    def sub_issues_of(self, issue_id: int) -> list[IssueRecord]:
+        """The issue's active sub-issues, largest first."""
+        found = [
+            r
+            for r in self.sub_records.values()
+            if r.parent_id == issue_id and r.status == IssueStatus.ACTIVE
+        ]
+        return sorted(found, key=lambda r: (-r.size, r.issue_id))
+
+    def assign(
+        self, docs: Sequence[Sequence[str]], semantic: np.ndarray | None = None
+    ) -> list[IssueAssignment]:
+        """The issue and sub-issue of each doc; `semantic` (rows match, all-zero for
+        none) when the docs' vectors are known, else the lexical part decides."""
         if self.clusterer is None or not len(self.ids):
             return [IssueAssignment(UNASSIGNED, "", 0.0, self.version) for _ in docs]
-        clusters, confidence = self.clusterer.predict(docs)
+        subs, confidence = self.clusterer.predict_sub_issues(docs, semantic)
+        parent = self.clusterer.parent_
         out = []
-        for cluster, conf in zip(clusters.tolist(), confidence.tolist(), strict=True):
-            issue = int(self.ids[cluster]) if cluster >= 0 else UNASSIGNED
-            out.append(IssueAssignment(issue, self.label(issue), float(conf), self.version))
+        for sub, conf in zip(subs.tolist(), confidence.tolist(), strict=True):
+            issue = int(self.ids[parent[sub]]) if sub >= 0 else UNASSIGNED
+            sub_id = int(self.sub_ids[sub]) if 0 <= sub < len(self.sub_ids) else 0
+            out.append(
+                IssueAssignment(
+                    issue,
+                    self.label(issue),
+                    float(conf),
+                    self.version,
+                    sub_issue_id=sub_id,
+                    sub_issue_label=self.label(sub_id) if sub_id else "",
+                )
+            )
         return out
 
 
 EMPTY_MODEL = LoadedModel(0, None, np.zeros(0, dtype=np.int64), {}, 0)
+
+
+def _index(records: Sequence[IssueRecord]) -> np.ndarray:
+    """Id of each model row, from the active records' cluster_index."""
+    active = [r for r in records if r.status == IssueStatus.ACTIVE and r.cluster_index >= 0]
+    ids = np.zeros(max((r.cluster_index for r in active), default=-1) + 1, dtype=np.int64)
+    for r in active:
+        ids[r.cluster_index] = r.issue_id
+    return ids
 
 
 def build_loaded(
@@ -63,12 +98,18 @@ def build_loaded(
     snapshot_version: int,
     created_at: datetime | None = None,
 ) -> LoadedModel:
-    active = [r for r in records if r.status == IssueStatus.ACTIVE and r.cluster_index >= 0]
-    ids = np.zeros(max((r.cluster_index for r in active), default=-1) + 1, dtype=np.int64)
-    for r in active:
-        ids[r.cluster_index] = r.issue_id
-    by_id = {r.issue_id: r for r in records}
-    return LoadedModel(version, clusterer, ids, by_id, snapshot_version, created_at)
+    issues = [r for r in records if r.parent_id is None]
+    subs = [r for r in records if r.parent_id is not None]
+    return LoadedModel(
+        version,
+        clusterer,
+        _index(issues),
+        {r.issue_id: r for r in issues},
+        snapshot_version,
+        created_at,
+        _index(subs),
+        {r.issue_id: r for r in subs},
+    )
 
 
 class IssueModelCache:
@@ -114,7 +155,9 @@ class IssueModelCache:
         return model
 
     def labels(self, tenant_id: str) -> dict[int, str]:
-        return {i: r.label for i, r in self.current(tenant_id).records.items()}
+        """Label of every issue and sub-issue id."""
+        model = self.current(tenant_id)
+        return {i: r.label for i, r in (*model.records.items(), *model.sub_records.items())}
 
     def publish(self, tenant_id: str, model: LoadedModel, at: float | None = None) -> None:
         """Make `model` current (a fit in this process need not wait for a refresh)."""

@@ -29,7 +29,7 @@ from ticketminer.domain.issues import (
 )
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.clustering import IssueClusterer
-from ticketminer.issues.labels import IssueDescription, describe_issues
+from ticketminer.issues.labels import IssueDescription, PhraseEmbedder, describe_issues
 from ticketminer.issues.lineage import IdMapping, map_clusters
 from ticketminer.issues.stored_tokens import all_tokens
 from ticketminer.services.issue_models import LoadedModel, build_loaded
@@ -37,6 +37,7 @@ from ticketminer.store.assignments_repo import (
     NewAssignment,
     insert_assignments,
     load_assignment_changes,
+    load_sub_issues,
     load_tokens,
     load_tokens_after,
     write_assignments,
@@ -51,6 +52,7 @@ from ticketminer.store.issues_repo import (
 )
 from ticketminer.store.schema import TICKET_VERSION, counters
 from ticketminer.store.tickets_repo import pks_changed_after, reserve_versions
+from ticketminer.store.vectors_repo import load_vectors
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +68,22 @@ class NothingToCluster(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class VectorSpace:
+    """The semantic vectors a fit reads: the embedder's model id and dimension."""
+
+    model: str
+    dim: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReclusterParams:
     n_issues: int | None = None
     random_state: int = 0
     # Start from scratch instead of from the current issues (k is chosen anew).
     full_rebuild: bool = False
+    vectors: VectorSpace | None = None
+    # Labels: picks the phrase that best describes an issue (see issues.labels).
+    phrase_embedder: PhraseEmbedder | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +92,14 @@ class _Snapshot:
     pks: np.ndarray
     docs: list[list[str]]
     old_issue: np.ndarray  # current issue of each ticket (UNASSIGNED if none)
+    old_sub: np.ndarray  # current sub-issue of each ticket (0 if none)
     has_row: np.ndarray  # whether the ticket has an assignment row yet
     records: list[IssueRecord]
     model_version: int
+    semantic: np.ndarray | None  # float16 vectors, all-zero rows where none yet
 
 
-def _read_snapshot(engine: Engine, tenant_id: str) -> _Snapshot:
+def _read_snapshot(engine: Engine, tenant_id: str, space: VectorSpace | None) -> _Snapshot:
     with engine.connect() as conn:
         version = int(
             conn.execute(
@@ -93,23 +108,35 @@ def _read_snapshot(engine: Engine, tenant_id: str) -> _Snapshot:
         )
         pks, texts = load_tokens(conn, tenant_id)
         assigned_pks, assigned, _ = load_assignment_changes(conn, tenant_id, 0)
+        sub_pks, subs = load_sub_issues(conn, tenant_id)
         records = issue_records(conn, tenant_id)
         model_version = latest_model_version(conn, tenant_id)
+        semantic = load_vectors(conn, tenant_id, space.model, pks, space.dim) if space else None
     old_issue = np.full(len(pks), UNASSIGNED, dtype=np.int64)
+    old_sub = np.zeros(len(pks), dtype=np.int64)
     has_row = np.zeros(len(pks), dtype=bool)
-    if len(assigned_pks):
-        rows = np.searchsorted(pks, assigned_pks)
-        ok = rows < len(pks)
-        ok[ok] = pks[rows[ok]] == assigned_pks[ok]
-        old_issue[rows[ok]] = assigned[ok]
-        has_row[rows[ok]] = True
+    rows, ok = _positions(pks, assigned_pks)
+    old_issue[rows[ok]] = assigned[ok]
+    has_row[rows[ok]] = True
+    rows, ok = _positions(pks, sub_pks)
+    old_sub[rows[ok]] = subs[ok]
     # One str object per distinct token: a million tickets repeat the same few
     # thousand words tens of millions of times, and separate copies cost ~0.5 GB.
     shared: dict[str, str] = {}
     same = shared.setdefault
     docs = [[same(t, t) for t in all_tokens(text)] for text in texts]
     del texts
-    return _Snapshot(version, pks, docs, old_issue, has_row, records, model_version)
+    return _Snapshot(
+        version, pks, docs, old_issue, old_sub, has_row, records, model_version, semantic
+    )
+
+
+def _positions(pks: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of `found` in the sorted `pks`, and which of them are there."""
+    rows = np.searchsorted(pks, found)
+    ok = rows < len(pks)
+    ok[ok] = pks[rows[ok]] == found[ok]
+    return rows, ok
 
 
 def _seed_labels(
@@ -124,7 +151,9 @@ def _seed_labels(
     is found rather than absorbed."""
     if params.full_rebuild or params.n_issues is not None or current.version == 0:
         return None
-    seeds = np.where(snapshot.old_issue == UNASSIGNED, -1, snapshot.old_issue)
+    # The previous sub-issues where there were some (ids are unique across both kinds).
+    previous = np.where(snapshot.old_sub > 0, snapshot.old_sub, snapshot.old_issue)
+    seeds = np.where(previous == UNASSIGNED, -1, previous)
     with engine.connect() as conn:
         changed = pks_changed_after(conn, tenant_id, current.snapshot_version)
     if len(changed):
@@ -158,11 +187,18 @@ def _records(
     medoid_pks: list[int | None],
     model_version: int,
     now_us: int,
+    parents: Sequence[int | None] | None = None,
 ) -> list[IssueRecord]:
-    """Every issue after this fit: the new clusters under their ids, plus the old
-    issues that were merged or retired (kept, so their ids still resolve)."""
+    """Every issue (or, with `parents`, every sub-issue) after this fit: the new
+    clusters under their ids, plus the old ones that were merged or retired (kept, so
+    their ids still resolve)."""
     now = from_us(now_us)
-    previous = {r.issue_id: r for r in snapshot.records}
+    kind_of = (
+        (lambda r: r.parent_id is not None)
+        if parents is not None
+        else (lambda r: r.parent_id is None)
+    )
+    previous = {r.issue_id: r for r in snapshot.records if kind_of(r)}
     out: dict[int, IssueRecord] = {}
     for cluster, issue_id in enumerate(mapping.ids):
         d = descriptions[cluster]
@@ -180,6 +216,7 @@ def _records(
             model_version=model_version,
             born_at=old.born_at if old else now,
             updated_at=now,
+            parent_id=None if parents is None else parents[cluster],
         )
     for event in mapping.events:
         if event.kind not in (LineageKind.MERGED, LineageKind.RETIRED):
@@ -230,40 +267,38 @@ def _recluster(
     current: LoadedModel,
     started: float,
 ) -> tuple[ReclusterReport, LoadedModel]:
-    snapshot = _read_snapshot(engine, tenant_id)
+    snapshot = _read_snapshot(engine, tenant_id, params.vectors)
     clusterer = IssueClusterer(n_issues=params.n_issues, random_state=params.random_state)
     if len(snapshot.docs) == 0:
         raise NothingToCluster(tenant_id)
     raise_if_cancelled()
-    clusterer.fit(snapshot.docs, _seed_labels(engine, tenant_id, snapshot, current, params))
+    seeds = _seed_labels(engine, tenant_id, snapshot, current, params)
+    clusterer.fit(snapshot.docs, seeds, semantic=snapshot.semantic)
     raise_if_cancelled()
     labels = np.asarray(clusterer.labels_, dtype=np.int64)
     n_issues = int(clusterer.n_issues_)
-    active_ids = [r.issue_id for r in snapshot.records if r.status == IssueStatus.ACTIVE]
-    next_id = max((r.issue_id for r in snapshot.records), default=0) + 1
-    mapping = map_clusters(snapshot.old_issue, labels, n_issues, active_ids, next_id)
-
-    sample = _describe_sample(labels, n_issues, params.random_state)
-    sample_docs = [snapshot.docs[i] for i in sample]
-    descriptions = describe_issues(
-        sample_docs, labels[sample], clusterer.embed(sample_docs), n_issues
-    )
-    sizes = np.bincount(labels[labels >= 0], minlength=n_issues)
-    medoid_pks = [
-        int(snapshot.pks[sample[d.medoid]]) if d.medoid >= 0 else None for d in descriptions
-    ]
-
     model_version = max(snapshot.model_version, current.version) + 1
     now_us = to_us(utc_now())
-    records = _records(snapshot, mapping, descriptions, sizes, medoid_pks, model_version, now_us)
-    events = [
-        LineageEvent(
-            e.kind, e.issue_id, model_version, from_us(now_us), e.tickets, e.related_issue_id
-        )
-        for e in mapping.events
-    ]
+    namer = _Namer(snapshot, clusterer, params, model_version, now_us)
+
+    active = [r for r in snapshot.records if r.status == IssueStatus.ACTIVE]
+    next_id = max((r.issue_id for r in snapshot.records), default=0) + 1
+    issue_ids = [r.issue_id for r in active if r.parent_id is None]
+    mapping = map_clusters(snapshot.old_issue, labels, n_issues, issue_ids, next_id)
+    records = namer.records(mapping, labels, n_issues)
     ids = np.array(mapping.ids, dtype=np.int64)
     issue_of = np.where(labels >= 0, ids[np.maximum(labels, 0)] if n_issues else 0, UNASSIGNED)
+
+    # Sub-issues: only those of issues with two or more of them are worth naming.
+    subs, shown = _shown_sub_issues(clusterer)
+    sub_ids = [r.issue_id for r in active if r.parent_id is not None]
+    sub_mapping = map_clusters(snapshot.old_sub, subs, len(shown), sub_ids, mapping.next_id)
+    parents = [int(ids[clusterer.parent_[s]]) for s in shown]
+    records += namer.records(sub_mapping, subs, len(shown), parents, shown)
+    sub_id_of = np.array(sub_mapping.ids, dtype=np.int64)
+    sub_of = np.where(subs >= 0, sub_id_of[np.maximum(subs, 0)] if len(shown) else 0, 0)
+
+    events = namer.events(mapping)
     confidence = np.asarray(clusterer.confidence_, dtype=np.float64)
     loaded = build_loaded(model_version, clusterer, records, snapshot.version, from_us(now_us))
 
@@ -272,7 +307,9 @@ def _recluster(
     # of a model that was never saved, so it runs to the end.
     raise_if_cancelled()
     with shielded():
-        _publish_assignments(engine, tenant_id, snapshot, issue_of, confidence, model_version)
+        _publish_assignments(
+            engine, tenant_id, snapshot, issue_of, sub_of, confidence, model_version
+        )
         with engine.begin() as conn:
             # Tickets written while we were fitting: assign them with the new model.
             late_pks, late_texts = load_tokens_after(conn, tenant_id, snapshot.version)
@@ -282,7 +319,9 @@ def _recluster(
                     conn,
                     tenant_id,
                     [
-                        NewAssignment(int(pk), a.issue_id, a.confidence, model_version)
+                        NewAssignment(
+                            int(pk), a.issue_id, a.confidence, model_version, a.sub_issue_id
+                        )
                         for pk, a in zip(late_pks, late, strict=True)
                     ],
                     now_us,
@@ -305,7 +344,7 @@ def _recluster(
                 ),
             )
             replace_issue_records(conn, tenant_id, records)
-            add_lineage(conn, tenant_id, events)
+            add_lineage(conn, tenant_id, [*events, *namer.events(sub_mapping)])
     report = ReclusterReport(
         model_version=model_version,
         n_tickets=len(snapshot.pks),
@@ -341,12 +380,13 @@ def _publish_assignments(
     tenant_id: str,
     snapshot: _Snapshot,
     issue_of: np.ndarray,
+    sub_of: np.ndarray,
     confidence: np.ndarray,
     model_version: int,
 ) -> None:
     """Write only what changed: unchanged tickets keep their row (and history)."""
     now_us = to_us(utc_now())
-    changed = np.flatnonzero(issue_of != snapshot.old_issue)
+    changed = np.flatnonzero((issue_of != snapshot.old_issue) | (sub_of != snapshot.old_sub))
     fresh = changed[~snapshot.has_row[changed]]
     moved = changed[snapshot.has_row[changed]]
     for start in range(0, len(fresh), PUBLISH_CHUNK):
@@ -362,17 +402,102 @@ def _publish_assignments(
                 model_version,
                 first,
                 now_us,
+                sub_of[part],
             )
     for start in range(0, len(moved), PUBLISH_CHUNK):
         part = moved[start : start + PUBLISH_CHUNK]
         rows = [
-            NewAssignment(pk, issue, conf, model_version)
-            for pk, issue, conf in zip(
+            NewAssignment(pk, issue, conf, model_version, sub)
+            for pk, issue, conf, sub in zip(
                 snapshot.pks[part].tolist(),
                 issue_of[part].tolist(),
                 confidence[part].tolist(),
+                sub_of[part].tolist(),
                 strict=True,
             )
         ]
         with engine.begin() as conn:
             _write_assignment_rows(conn, tenant_id, rows, now_us)
+
+
+def _shown_sub_issues(clusterer: IssueClusterer) -> tuple[np.ndarray, list[int]]:
+    """(per ticket: index among the shown sub-issues or -1, the model's sub-issue index
+    of each shown one). Shown: the sub-issues of issues that have two or more."""
+    parent = clusterer.parent_
+    counts = np.bincount(parent, minlength=int(clusterer.n_issues_)) if len(parent) else parent
+    shown = [s for s in range(len(parent)) if counts[parent[s]] >= 2]
+    compact = np.full(len(parent) + 1, -1, dtype=np.int64)
+    compact[np.asarray(shown, dtype=np.int64)] = np.arange(len(shown))
+    return compact[clusterer.sub_labels_], shown
+
+
+class _Namer:
+    """Descriptions, records and lineage events of the issues (or sub-issues) of a fit."""
+
+    def __init__(
+        self,
+        snapshot: _Snapshot,
+        clusterer: IssueClusterer,
+        params: ReclusterParams,
+        model_version: int,
+        now_us: int,
+    ) -> None:
+        self._snapshot = snapshot
+        self._clusterer = clusterer
+        self._params = params
+        self._model_version = model_version
+        self._now_us = now_us
+
+    def records(
+        self,
+        mapping: IdMapping,
+        labels: np.ndarray,
+        n: int,
+        parents: Sequence[int] | None = None,
+        indices: Sequence[int] | None = None,
+    ) -> list[IssueRecord]:
+        snapshot = self._snapshot
+        sample = _describe_sample(labels, n, self._params.random_state)
+        sample_docs = [snapshot.docs[i] for i in sample]
+        semantic = (
+            np.asarray(snapshot.semantic[sample], dtype=np.float32)
+            if snapshot.semantic is not None
+            else None
+        )
+        descriptions = describe_issues(
+            sample_docs,
+            labels[sample],
+            self._clusterer.embed(sample_docs),
+            n,
+            semantic=semantic,
+            phrases=self._params.phrase_embedder,
+        )
+        sizes = np.bincount(labels[labels >= 0], minlength=n)
+        medoid_pks = [
+            int(snapshot.pks[sample[d.medoid]]) if d.medoid >= 0 else None for d in descriptions
+        ]
+        found = _records(
+            snapshot,
+            mapping,
+            descriptions,
+            sizes,
+            medoid_pks,
+            self._model_version,
+            self._now_us,
+            parents,
+        )
+        if indices is None:
+            return found
+        # A sub-issue's row in the model is its index among all sub-issues.
+        row_of = {issue_id: indices[j] for j, issue_id in enumerate(mapping.ids)}
+        return [
+            replace(r, cluster_index=row_of[r.issue_id]) if r.issue_id in row_of else r
+            for r in found
+        ]
+
+    def events(self, mapping: IdMapping) -> list[LineageEvent]:
+        at = from_us(self._now_us)
+        return [
+            LineageEvent(e.kind, e.issue_id, self._model_version, at, e.tickets, e.related_issue_id)
+            for e in mapping.events
+        ]

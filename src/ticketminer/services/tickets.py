@@ -189,8 +189,13 @@ class TicketService:
             found = get_ticket(conn, tenant_id, external_id)
             if found is None:
                 raise NotFound(f"ticket {external_id!r} not found in tenant {tenant_id!r}")
-            history = assignment_history(conn, found.pk, self._labels(tenant_id))
+            labels = self._labels(tenant_id)
+            history = assignment_history(conn, found.pk, labels)
+            now = current_assignments(conn, [found.pk]).get(found.pk)
         current = history[-1] if history else None
+        if current is not None and now is not None and now[3]:
+            current = replace(current, sub_issue_id=now[3], sub_issue_label=labels.get(now[3], ""))
+            history[-1] = current
         found = fit_to_budget([found], self._max_response_bytes)[0]
         return replace(found, issue=current, issue_history=tuple(history))
 
@@ -200,11 +205,16 @@ class TicketService:
         out = []
         for t in found:
             if t.pk in current:
-                issue_id, confidence, model_version = current[t.pk]
+                issue_id, confidence, model_version, sub = current[t.pk]
                 t = replace(
                     t,
                     issue=IssueAssignment(
-                        issue_id, labels.get(issue_id, ""), confidence, model_version
+                        issue_id,
+                        labels.get(issue_id, ""),
+                        confidence,
+                        model_version,
+                        sub_issue_id=sub,
+                        sub_issue_label=labels.get(sub, "") if sub else "",
                     ),
                 )
             out.append(t)

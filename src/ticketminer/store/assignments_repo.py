@@ -28,7 +28,14 @@ _UPDATE_ASSIGNMENT = (
         model_version=bindparam("b_model_version"),
         assigned_us=bindparam("b_assigned_us"),
         version=bindparam("b_version"),
+        sub_issue_id=bindparam("b_sub_issue_id"),
     )
+)
+# Same issue, another variant: no history row (the history is of issues).
+_UPDATE_SUB_ISSUE = (
+    update(ticket_issues)
+    .where(ticket_issues.c.ticket_pk == bindparam("b_pk"))
+    .values(sub_issue_id=bindparam("b_sub_issue_id"), version=bindparam("b_version"))
 )
 
 
@@ -38,6 +45,7 @@ class NewAssignment:
     issue_id: int
     confidence: float
     model_version: int
+    sub_issue_id: int = 0
 
 
 def write_tokens(
@@ -69,6 +77,7 @@ def _current(conn: Connection, pks: Sequence[int]) -> dict[int, tuple]:
         ticket_issues.c.confidence,
         ticket_issues.c.model_version,
         ticket_issues.c.assigned_us,
+        ticket_issues.c.sub_issue_id,
     )
     for start in range(0, len(pks), _IN_CHUNK):
         chunk = list(pks[start : start + _IN_CHUNK])
@@ -86,17 +95,23 @@ def write_assignments(
 ) -> int:
     """Upsert assignments; one whose issue changes moves the old one to the history.
     Versions first_version, first_version+1, ... are used in order; returns how many
-    rows changed (an unchanged issue is left alone and uses no version)."""
+    rows changed (an unchanged issue and sub-issue is left alone and uses no version)."""
     if not assignments:
         return 0
     current = _current(conn, [a.ticket_pk for a in assignments])
     inserts: list[dict] = []
     updates: list[dict] = []
+    sub_updates: list[dict] = []
     history: list[dict] = []
     version = first_version
     for a in assignments:
         old = current.get(a.ticket_pk)
         if old is not None and old[1] == a.issue_id:
+            if old[5] != a.sub_issue_id:
+                sub_updates.append(
+                    {"b_pk": a.ticket_pk, "b_sub_issue_id": a.sub_issue_id, "b_version": version}
+                )
+                version += 1
             continue
         fields = {
             "issue_id": a.issue_id,
@@ -104,6 +119,7 @@ def write_assignments(
             "model_version": a.model_version,
             "assigned_us": now_us,
             "version": version,
+            "sub_issue_id": a.sub_issue_id,
         }
         version += 1
         if old is None:
@@ -122,6 +138,7 @@ def write_assignments(
         )
     execute_many(conn, _INSERT_ASSIGNMENT, inserts)
     execute_many(conn, _UPDATE_ASSIGNMENT, updates)
+    execute_many(conn, _UPDATE_SUB_ISSUE, sub_updates)
     execute_many(conn, _INSERT_HISTORY, history)
     return version - first_version
 
@@ -135,9 +152,11 @@ def insert_assignments(
     model_version: int,
     first_version: int,
     now_us: int,
+    sub_issue_ids: np.ndarray | None = None,
 ) -> None:
     """Bulk insert for tickets that have no assignment yet (a tenant's first fit
     assigns every ticket at once; nothing moves to the history)."""
+    subs = np.zeros(len(pks), dtype=np.int64) if sub_issue_ids is None else sub_issue_ids
     rows = [
         {
             "ticket_pk": pk,
@@ -147,9 +166,10 @@ def insert_assignments(
             "model_version": model_version,
             "assigned_us": now_us,
             "version": first_version + i,
+            "sub_issue_id": sub,
         }
-        for i, (pk, issue, conf) in enumerate(
-            zip(pks.tolist(), issue_ids.tolist(), confidence.tolist(), strict=True)
+        for i, (pk, issue, conf, sub) in enumerate(
+            zip(pks.tolist(), issue_ids.tolist(), confidence.tolist(), subs.tolist(), strict=True)
         )
     ]
     execute_many(conn, _INSERT_ASSIGNMENT, rows)
@@ -237,6 +257,19 @@ def load_assignment_changes(
     )
 
 
+def load_sub_issues(conn: Connection, tenant_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ticket pks, sub-issue ids) of the tenant's assigned tickets (0: none)."""
+    query = select(ticket_issues.c.ticket_pk, ticket_issues.c.sub_issue_id).where(
+        ticket_issues.c.tenant_id == tenant_id
+    )
+    result = conn.execute(query)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pks, subs = zip(*rows, strict=True)
+    return np.array(pks, dtype=np.int64), np.array(subs, dtype=np.int64)
+
+
 def assignment_history(
     conn: Connection, ticket_pk: int, labels: dict[int, str]
 ) -> list[IssueAssignment]:
@@ -265,6 +298,9 @@ def assignment_history(
     ]
 
 
-def current_assignments(conn: Connection, pks: Sequence[int]) -> dict[int, tuple[int, float, int]]:
-    """(issue id, confidence, model version) by ticket pk, for the pks that have one."""
-    return {pk: (row[1], row[2], row[3]) for pk, row in _current(conn, pks).items()}
+def current_assignments(
+    conn: Connection, pks: Sequence[int]
+) -> dict[int, tuple[int, float, int, int]]:
+    """(issue id, confidence, model version, sub-issue id) by ticket pk, for the pks
+    that have one."""
+    return {pk: (row[1], row[2], row[3], row[5]) for pk, row in _current(conn, pks).items()}

@@ -108,6 +108,7 @@ def _record(row) -> IssueRecord:
         born_at=from_us(row.born_us),
         updated_at=from_us(row.updated_us),
         merged_into=row.merged_into,
+        parent_id=row.parent_id,
     )
 
 
@@ -140,6 +141,7 @@ def replace_issue_records(conn: Connection, tenant_id: str, records: Sequence[Is
                 "model_version": r.model_version,
                 "born_us": to_us(r.born_at),
                 "updated_us": to_us(r.updated_at),
+                "parent_id": r.parent_id,
             }
             for r in records
         ],
