@@ -47,6 +47,10 @@ from ticketminer.issues import graph_ops as go
 Docs = Sequence[Sequence[str]]
 
 _STATE_VERSION = 2
+# Seed labels of docs without a group: new since the previous fit, or left unclustered
+# by it (those never start new clusters, so a re-fit of unchanged data adds none).
+NEW_DOC = -1
+LEFT_OUT = -2
 
 
 class IssueClusterer:
@@ -111,8 +115,9 @@ class IssueClusterer:
         """Find the issues of `docs`; sets labels_, sub_labels_, n_issues_, parent_,
         centroids_, threshold_.
 
-        `seed_labels` (one per doc, -1 for none) warm-starts the fit from a previous
-        partition into sub-issues: its groups become the initial clusters, and only
+        `seed_labels` (one per doc: a group, NEW_DOC for a doc the previous fit did not
+        see, or LEFT_OUT for one it left unclustered) warm-starts the fit from a previous
+        partition into sub-issues: its groups become the initial clusters, and only new
         documents far from all of them (the candidate pool) are clustered afresh, so
         sub-issues that did not change keep their members and new ones appear beside
         them. `semantic`: (n, d) semantic vectors, all-zero rows where a doc has none
@@ -238,7 +243,7 @@ class IssueClusterer:
         sims = z @ centroids.T
         own = sims[member, index[seeds[member]]]
         floor = float(np.quantile(own, 0.05))
-        pool = (seeds < 0) & (sims.max(axis=1) < floor)
+        pool = (seeds == NEW_DOC) & (sims.max(axis=1) < floor)
         if int(pool.sum()) >= 2 * self.min_cluster_size:
             fresh = self._cluster(z[pool], rng)
             fresh = go.merge_close(fresh, float(np.median(own)))

@@ -28,7 +28,7 @@ from ticketminer.domain.issues import (
     ReclusterReport,
 )
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
-from ticketminer.issues.clustering import IssueClusterer
+from ticketminer.issues.clustering import LEFT_OUT, NEW_DOC, IssueClusterer
 from ticketminer.issues.labels import IssueDescription, PhraseEmbedder, describe_issues
 from ticketminer.issues.lineage import IdMapping, map_clusters
 from ticketminer.issues.stored_tokens import all_tokens
@@ -153,11 +153,12 @@ def _seed_labels(
         return None
     # The previous sub-issues where there were some (ids are unique across both kinds).
     previous = np.where(snapshot.old_sub > 0, snapshot.old_sub, snapshot.old_issue)
-    seeds = np.where(previous == UNASSIGNED, -1, previous)
+    seeds = np.where(previous == UNASSIGNED, LEFT_OUT, previous)
+    seeds[~snapshot.has_row] = NEW_DOC
     with engine.connect() as conn:
         changed = pks_changed_after(conn, tenant_id, current.snapshot_version)
     if len(changed):
-        seeds[np.isin(snapshot.pks, changed)] = -1
+        seeds[np.isin(snapshot.pks, changed)] = NEW_DOC
     return seeds
 
 
@@ -384,9 +385,12 @@ def _publish_assignments(
     confidence: np.ndarray,
     model_version: int,
 ) -> None:
-    """Write only what changed: unchanged tickets keep their row (and history)."""
+    """Write only what changed: unchanged tickets keep their row (and history). Every
+    ticket of the fit gets a row, the unclustered ones too (issue 0): the next fit then
+    knows it saw them, and does not take them for new tickets."""
     now_us = to_us(utc_now())
-    changed = np.flatnonzero((issue_of != snapshot.old_issue) | (sub_of != snapshot.old_sub))
+    moved_or_new = (issue_of != snapshot.old_issue) | (sub_of != snapshot.old_sub)
+    changed = np.flatnonzero(moved_or_new | ~snapshot.has_row)
     fresh = changed[~snapshot.has_row[changed]]
     moved = changed[snapshot.has_row[changed]]
     for start in range(0, len(fresh), PUBLISH_CHUNK):
