@@ -64,6 +64,14 @@ CASES: dict[str, tuple[dict[str, object], list[str]]] = {
         {"": "", "grpc.health.v1.Health, a.B": "grpc.health.v1.Health, a.B"},
         ["a b", "grpc..Health", "1x"],
     ),
+    "embedder": (
+        {"use": "use", "off": "off", "http://127.0.0.1:8080/v1": "http://127.0.0.1:8080/v1"},
+        ["bert", "ftp://x"],
+    ),
+    "embedder_model": ({"m": "m", "": ""}, []),
+    "embedder_timeout_seconds": ({"30": 30.0, "0.5": 0.5}, ["0", "-1", "soon"]),
+    "embedder_threads": ({"1": 1, "4": 4}, ["0", "65", "many"]),
+    "embedder_api_key": ({"k": "k"}, []),
     "metrics_tenant_labels": (
         {
             "true": True,

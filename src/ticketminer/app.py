@@ -10,10 +10,12 @@ from ticketminer.config import Settings
 from ticketminer.domain.limits import RESPONSE_SHARE
 from ticketminer.domain.tenure import parse_edges
 from ticketminer.domain.validation import Limits
+from ticketminer.issues.embedders.base import Embedder
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.anomaly_scheduler import AnomalyScheduler
 from ticketminer.services.api_keys import ApiKeyService
 from ticketminer.services.digest import DigestService
+from ticketminer.services.embedding_queue import EmbeddingQueue
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
@@ -39,6 +41,9 @@ class App:
     lifecycle: LifecycleService
     tenants: TenantSettingsService
     api_keys: ApiKeyService
+    embedder: Embedder | None = None
+    # Embeds stored tickets off the ingest path (None with --embedder off).
+    embeddings: EmbeddingQueue | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -69,6 +74,8 @@ class App:
             settings=tenants.get,
             max_cells=settings.max_series_points,
         )
+        embedder = embedder_of(settings)
+        queue = EmbeddingQueue(engine, embedder) if embedder is not None else None
         issues = IssueService(
             engine,
             cache,
@@ -78,7 +85,11 @@ class App:
             random_state=settings.issue_random_state,
             anomalies_of=anomalies.of_issue,
             tenure=tenure,
+            embedder=embedder,
+            embed_pending=queue.embed_tenant if queue is not None else None,
         )
+        if queue is not None:
+            queue.on_embedded = issues.assign_embedded
         limits = Limits(max_text_bytes=settings.max_text_bytes, max_id_bytes=settings.max_id_bytes)
         tickets = TicketService(
             engine,
@@ -118,6 +129,8 @@ class App:
             lifecycle,
             tenants,
             ApiKeyService(engine),
+            embedder,
+            queue,
         )
 
     def scheduler(self) -> ReclusterScheduler:
@@ -139,3 +152,20 @@ class App:
         self.digest.close()
         self.tickets.close()
         self.engine.dispose()
+
+
+def embedder_of(settings: Settings) -> Embedder | None:
+    """The embedding backend the settings name (nothing is loaded until first use)."""
+    from ticketminer.issues.embedders import make_embedder
+
+    spec = settings.embedder.strip()
+    if spec.lower().startswith(("http://", "https://")):
+        return make_embedder(
+            spec,
+            model=settings.embedder_model,
+            api_key=settings.embedder_api_key or None,
+            timeout_seconds=settings.embedder_timeout_seconds,
+        )
+    if spec.lower() == "off":
+        return None
+    return make_embedder(spec, threads=settings.embedder_threads)

