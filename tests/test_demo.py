@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from ticketminer.anomaly_report import render
 from ticketminer.cli import _parser, main
-from ticketminer.demo import run_demo
+from ticketminer.cli.demo import run_demo
+from ticketminer.reports.anomalies import render
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from ticketminer.cli.health import HEALTH_ENV
 from ticketminer.config import ENV_PREFIX, Settings, settings_from
-from ticketminer.health_command import HEALTH_ENV
 
 yaml = pytest.importorskip("yaml")
 

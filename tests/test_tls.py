@@ -232,8 +232,8 @@ def test_health_from_environment_with_one_self_signed_certificate_for_both_ends(
 
 def test_health_target_flags_win_over_the_environment(tmp_path) -> None:
     from ticketminer.cli import _parser
+    from ticketminer.cli.health import HealthTarget, health_target
     from ticketminer.config import Settings
-    from ticketminer.health_command import HealthTarget, health_target
 
     cert, _ = _self_signed(tmp_path, "ticketminer.internal")
     server = Settings(host="0.0.0.0", port=7000, tls_cert_file=str(cert))

@@ -15,17 +15,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import grpc
-
-from ticketminer.anomaly_report import render
-from ticketminer.api.convert import ticket_to_proto
 from ticketminer.config import Settings
-from ticketminer.insights_report import render_insights
 from ticketminer.synth.scenario import PRESETS
-from ticketminer.v1 import ticketminer_pb2 as pb
-from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from ticketminer.v1 import ticketminer_pb2 as pb
 
 BATCH = 2000
 TZ = ZoneInfo("Asia/Shanghai")  # the synthetic helpdesk's local time
@@ -50,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _requests(tickets) -> Iterator[pb.IngestTicketRequest]:
+    from ticketminer.api.convert import ticket_to_proto
+    from ticketminer.v1 import ticketminer_pb2 as pb
+
     for t in tickets:
         req = pb.IngestTicketRequest()
         ticket_to_proto(t, req.ticket)
@@ -62,6 +62,8 @@ def _week(moment) -> str:
 
 def _write_digests(stub, weeks: list[str], folder: Path, out) -> None:
     """The digests of `weeks`, as the API renders them."""
+    from ticketminer.v1 import ticketminer_pb2 as pb
+
     print("\nweekly digests:", file=out)
     for week in weeks:
         request = pb.GetWeeklyDigestRequest(iso_week=week, time_zone=str(TZ))
@@ -77,8 +79,15 @@ def _write_digests(stub, weeks: list[str], folder: Path, out) -> None:
 
 
 def run_demo(args: argparse.Namespace, out=None) -> int:
+    # The server, gRPC and the stubs load only when the demo runs (see cli/__init__.py).
+    import grpc
+
+    from ticketminer.reports.anomalies import render
+    from ticketminer.reports.insights import render_insights
     from ticketminer.server import Server
     from ticketminer.synth import generate, preset
+    from ticketminer.v1 import ticketminer_pb2 as pb
+    from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
     out = out or sys.stdout
     db = (

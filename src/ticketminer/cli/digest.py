@@ -10,22 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import grpc
-from google.protobuf import json_format
+from typing import TYPE_CHECKING
 
 from ticketminer.config import Settings
 from ticketminer.config import add_arguments as add_settings
 from ticketminer.domain.errors import InvalidArgument
-from ticketminer.v1 import ticketminer_pb2 as pb
-from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
-# Wire values; services.digest.DigestFormat has the same numbers.
-FORMATS = {
-    "md": pb.DIGEST_FORMAT_MARKDOWN,
-    "html": pb.DIGEST_FORMAT_HTML,
-    "json": pb.DIGEST_FORMAT_DATA,
-}
+if TYPE_CHECKING:
+    from ticketminer.v1 import ticketminer_pb2 as pb
+
+# Names of services.digest.DigestFormat, and of the wire enum after DIGEST_FORMAT_ (gRPC
+# and the stubs load only when a digest is asked for: see cli/__init__.py).
+FORMATS = {"md": "MARKDOWN", "html": "HTML", "json": "DATA"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +49,7 @@ def _local(args: argparse.Namespace, settings: Settings) -> pb.GetWeeklyDigestRe
     app = App.open(settings)
     try:
         rendered = app.digest.rendered(
-            args.tenant or "default", args.week, args.tz, fmt=DigestFormat(FORMATS[args.format])
+            args.tenant or "default", args.week, args.tz, fmt=DigestFormat[FORMATS[args.format]]
         )
     finally:
         app.close()
@@ -61,8 +57,16 @@ def _local(args: argparse.Namespace, settings: Settings) -> pb.GetWeeklyDigestRe
 
 
 def _remote(args: argparse.Namespace) -> pb.GetWeeklyDigestResponse:
+    import grpc
+
+    from ticketminer.v1 import ticketminer_pb2 as pb
+    from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
+
     request = pb.GetWeeklyDigestRequest(
-        tenant_id=args.tenant, iso_week=args.week, time_zone=args.tz, format=FORMATS[args.format]
+        tenant_id=args.tenant,
+        iso_week=args.week,
+        time_zone=args.tz,
+        format=pb.DigestFormat.Value("DIGEST_FORMAT_" + FORMATS[args.format]),
     )
     with grpc.insecure_channel(args.server) as channel:
         return pb_grpc.TicketMinerStub(channel).GetWeeklyDigest(request, timeout=120)
@@ -73,12 +77,16 @@ def _text(response: pb.GetWeeklyDigestResponse, fmt: str) -> str:
         return response.markdown
     if fmt == "html":
         return response.html
+    from google.protobuf import json_format
+
     return json_format.MessageToJson(
         response.digest, preserving_proto_field_name=True, ensure_ascii=False, indent=2
     )
 
 
 def run_digest(args: argparse.Namespace, settings: Settings) -> int:
+    import grpc
+
     try:
         response = _remote(args) if args.server else _local(args, settings)
     except InvalidArgument as exc:

@@ -10,8 +10,6 @@ from ticketminer.config import Settings
 from ticketminer.config import add_arguments as add_setting_arguments
 from ticketminer.domain.api_keys import ALL_TENANTS, ApiKey, Scope
 from ticketminer.domain.errors import TicketminerError
-from ticketminer.services.api_keys import ApiKeyService
-from ticketminer.store.engine import init_schema, make_engine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +33,10 @@ def _line(key: ApiKey) -> str:
 
 
 def run_keys(args: argparse.Namespace, settings: Settings, out=None) -> int:
+    # The database layer loads only when the command runs (see cli/__init__.py).
+    from ticketminer.services.api_keys import ApiKeyService
+    from ticketminer.store.engine import init_schema, make_engine
+
     out = out or sys.stdout
     engine = make_engine(settings.db_url)
     init_schema(engine)

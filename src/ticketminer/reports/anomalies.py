@@ -1,4 +1,4 @@
-"""Plain-text anomaly report for terminals (the demo and `ticketminer anomalies`),
+"""Plain-text anomaly report for terminals (the demo),
 rendered from the wire messages, so it shows exactly what an API client gets."""
 
 from __future__ import annotations

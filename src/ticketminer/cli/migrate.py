@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ticketminer.config import Settings
 from ticketminer.config import add_arguments as add_setting_arguments
-from ticketminer.store import migrations
-from ticketminer.store.engine import init_schema, make_engine
+
+if TYPE_CHECKING:
+    from ticketminer.store.migrations import SchemaState
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,11 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_setting_arguments(parser, only=("db_url", "log_level"))
 
 
-def _label(state: migrations.SchemaState) -> str:
+def _label(state: SchemaState) -> str:
     return f"{state} (head)" if state.at_head else str(state)
 
 
 def run_migrate(args: argparse.Namespace, settings: Settings, out=None) -> int:
+    # The database layer loads only when the command runs (see cli/__init__.py).
+    from ticketminer.store import migrations
+    from ticketminer.store.engine import init_schema, make_engine
+
     out = out or sys.stdout
     engine = make_engine(settings.db_url)
     try:
