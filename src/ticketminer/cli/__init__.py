@@ -1,4 +1,4 @@
-"""Command line: serve, import, synth, demo, digest, health, keys and migrate.
+"""Command line: serve, import, synth, demo, digest, embed, health, keys and migrate.
 
 Each command's flags and handler live in a module of this package (cli/<command>.py;
 `import` in cli/import_.py); only `serve` is wired here. The modules import what they
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ticketminer import logs
-from ticketminer.cli import demo, digest, health, import_, keys, migrate, synth
+from ticketminer.cli import demo, digest, embed, health, import_, keys, migrate, synth
 from ticketminer.config import ConfigError, add_arguments, check_serve, settings_from
 
 
@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     digest.add_arguments(
         sub.add_parser("digest", help="write one ISO week's digest (md, html or json)")
+    )
+    embed.add_arguments(
+        sub.add_parser("embed", help="embed every stored ticket that lacks a semantic vector")
     )
     keys.add_arguments(sub.add_parser("keys", help="create, list or revoke API keys (--auth keys)"))
     migrate.add_arguments(
@@ -65,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return health.run_health(args, settings)
     if args.command == "digest":
         return digest.run_digest(args, settings)
+    if args.command == "embed":
+        return embed.run_embed(args, settings)
     if args.command == "keys":
         return keys.run_keys(args, settings)
     if args.command == "migrate":
