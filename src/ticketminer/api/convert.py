@@ -210,6 +210,9 @@ def issue_ref_to_proto(issue: IssueAssignment, out: pb.IssueRef) -> None:
     out.confidence = issue.confidence
     out.model_version = issue.model_version
     set_time(out, "assigned_at", issue.assigned_at)
+    if issue.sub_issue_id:
+        out.sub_issue_id = issue_id_to_proto(issue.sub_issue_id)
+        out.sub_issue_label = issue.sub_issue_label
 
 
 def ingest_result_to_proto(result: IngestResult) -> pb.IngestTicketResponse:
@@ -222,6 +225,9 @@ def ingest_result_to_proto(result: IngestResult) -> pb.IngestTicketResponse:
         out.label = result.issue.label
         out.confidence = result.issue.confidence
         out.model_version = result.issue.model_version
+        if result.issue.sub_issue_id:
+            out.sub_issue_id = issue_id_to_proto(result.issue.sub_issue_id)
+            out.sub_issue_label = result.issue.sub_issue_label
     return out
 
 

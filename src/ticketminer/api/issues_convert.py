@@ -110,6 +110,18 @@ def issue_to_proto(summary: IssueSummary, window: tuple, out: pb.Issue) -> None:
     filter_to_proto(
         TicketFilter(start_time=start, end_time=end, issue_ids=(r.issue_id,)), out.drill_down
     )
+    for variant in summary.sub_issues:
+        sub = out.sub_issues.add(
+            sub_issue_id=issue_id_to_proto(variant.record.issue_id),
+            label=variant.record.label,
+            cluster_size=variant.record.size,
+            share=variant.share,
+        )
+        sub.top_terms.extend(variant.record.terms)
+        sub.languages.extend(variant.record.languages)
+        if variant.representative is not None:
+            sub.representative_ticket.external_id = variant.representative.external_id
+            sub.representative_ticket.snippet = variant.representative.snippet
 
 
 def listing_to_proto(listing: IssueListing) -> pb.ListIssuesResponse:

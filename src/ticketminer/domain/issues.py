@@ -77,6 +77,15 @@ class IssueRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SubIssueSummary:
+    """A variant of an issue (a phrasing, a language, a narrower case), as fitted."""
+
+    record: IssueRecord
+    share: float  # of the issue's tickets at the fit
+    representative: RepresentativeTicket | None
+
+
+@dataclass(frozen=True, slots=True)
 class IssueSummary:
     record: IssueRecord
     metrics: MetricSet
@@ -84,6 +93,7 @@ class IssueSummary:
     trend: VolumeTrend
     representative: RepresentativeTicket | None
     sample_ticket_ids: tuple[str, ...]
+    sub_issues: tuple[SubIssueSummary, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

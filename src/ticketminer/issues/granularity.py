@@ -3,10 +3,12 @@
 The fine clusters (sub-issues) follow phrasing and language: a templated form, a
 Chinese and an English wording of "parcel late" land apart. An issue joins the
 sub-issues whose *semantic* centroids (a language-neutral space) are as close as
-their own members are to them: similarity relative to cohesion,
+the tighter one's own members are to it: similarity relative to cohesion,
 
-    r(i, j) = cos(c_i, c_j) / sqrt(cohesion_i * cohesion_j),
+    r(i, j) = cos(c_i, c_j) / max(cohesion_i, cohesion_j),
 
+(the tighter cluster sets the bar: measured against a geometric mean, a loose cluster
+looked close to everything and drew in unrelated ones)
 merged by average linkage while r >= `threshold`. Two sub-issues written in
 different languages get `cross_language_bonus` added to r: a language difference
 explains why the words differ, never a difference of problem.
@@ -68,7 +70,8 @@ def merge_sub_issues(
     k = len(centroids)
     if k < 2:
         return np.zeros(k, dtype=np.int64)
-    own = np.sqrt(np.outer(np.maximum(cohesion, 1e-6), np.maximum(cohesion, 1e-6)))
+    tight = np.maximum(cohesion, 1e-6)
+    own = np.maximum(tight[:, None], tight[None, :])
     relative = (centroids @ centroids.T) / own
     known = languages >= 0
     cross = known[:, None] & known[None, :] & (languages[:, None] != languages[None, :])

@@ -200,7 +200,7 @@ class EmbeddingLoop:
             self._thread.start()
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         """Stop after the batch in flight (its vectors commit or roll back whole)."""
         self._stop.set()
         if self._thread.is_alive():

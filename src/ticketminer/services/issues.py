@@ -29,6 +29,7 @@ from ticketminer.domain.issues import (
     IssueSummary,
     ReclusterReport,
     RepresentativeTicket,
+    SubIssueSummary,
 )
 from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
@@ -351,13 +352,24 @@ class IssueService:
         trends = _trends(facts, np.where(customers, column, -1), trend_end)
         samples = _newest_per_issue(facts, column, window, ids)
         wanted = [pk for pks in samples.values() for pk in pks]
-        reps = [r.representative_pk for r in records if r.representative_pk is not None]
+        model = self._models.current(tenant_id)
+        subs = {r.issue_id: model.sub_issues_of(r.issue_id) for r in records}
+        shown = [*records, *(s for found in subs.values() for s in found)]
+        reps = [r.representative_pk for r in shown if r.representative_pk is not None]
         with self._engine.connect() as conn:
             ext = external_ids(conn, wanted)
             texts = ticket_texts(conn, reps)
         out = []
         for r in records:
             metrics = sets.get(r.issue_id, empty_metric_set(report.business_hours))
+            variants = tuple(
+                SubIssueSummary(
+                    sub,
+                    sub.size / r.size if r.size else 0.0,
+                    _representative(texts.get(sub.representative_pk or -1)),
+                )
+                for sub in subs[r.issue_id]
+            )
             out.append(
                 IssueSummary(
                     record=r,
@@ -366,6 +378,7 @@ class IssueService:
                     trend=trends(r.issue_id),
                     representative=_representative(texts.get(r.representative_pk or -1)),
                     sample_ticket_ids=tuple(ext[pk] for pk in samples[r.issue_id] if pk in ext),
+                    sub_issues=variants,
                 )
             )
         return out

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ticketminer.domain.model import AuthorRole, Message, Ticket, TicketStatus
 from ticketminer.domain.timeutil import from_us
 from ticketminer.synth import attributes as attrs
-from ticketminer.synth import wording
+from ticketminer.synth import forms, wording
 from ticketminer.synth.frame import SynthFrame, counts_frame
 from ticketminer.synth.scenario import CustomerJourney, Incident, Scenario
 from ticketminer.synth.topics import STORIES, TOPICS, Story, Topic
@@ -120,7 +120,12 @@ def _ticket(
         values["order_id"] = f"SO{row['order_no']}"
     fill, fill_en = _slots(rng, values, created_us, zone)
     voice = Voice(attrs.LANGUAGES[row["language"]], row["negative"], story, fill, fill_en)
-    description = wording.description(rng, topic, voice, channel == "phone")
+    # Natural text draws its subject after the thread; a form draws both up front.
+    form = forms.form_ticket(rng, topic, voice, channel) if s.text_style == "forms" else None
+    if form is None:
+        description = wording.description(rng, topic, voice, channel == "phone")
+    else:
+        form_subject, description = form
     people = (ticket_id, customer_id, values.get("segment", ""))
     messages = _thread(rng, row, topic, voice, channel, people, description)
     messages = [m for m in messages if m[0] <= age]
@@ -148,7 +153,7 @@ def _ticket(
         tenant_id=s.tenant,
         updated_at=max(times),
         channel=channel,
-        subject=wording.subject(rng, topic, voice),
+        subject=wording.subject(rng, topic, voice) if form is None else form_subject,
         description=description,
         messages=thread,
         status=status,

@@ -26,7 +26,10 @@ KINDS = ("volume_surge", "emerging_issue", "kpi_degradation", "sentiment_surge")
 KPI_METRICS = ("first_response_time", "fcr")
 # A fixed end keeps the default output the same whichever day it is generated on.
 DEFAULT_END = date(2026, 11, 16)
-PRESETS = ("default", "none", "shipping", "lifecycle")
+PRESETS = ("default", "none", "shipping", "lifecycle", "forms")
+# How ticket text is written: freely (every preset but one), or mostly as templated
+# forms (web forms, in-app feedback, pre-chat surveys, contact-form e-mails; see `forms`).
+TEXT_STYLES = ("natural", "forms")
 # Presets place their incidents up to 20 days before the end, after some baseline.
 MIN_PRESET_DAYS = 28
 # The service's first tenure bucket (`domain.tenure.DEFAULT_EDGES_DAYS`) and the first
@@ -208,7 +211,9 @@ class Scenario:
     `tickets_per_day` on an average day split over the topics by their share, unless
     `topic_volume` sets a topic's tickets a day directly (0 removes it). `release` is
     when the new app version ships (it has no users before). `journey` adds new
-    customers, activation trouble and praise with their ground truth (None: none)."""
+    customers, activation trouble and praise with their ground truth (None: none).
+    `text_style` "forms" renders most web, app, e-mail and chat tickets as filled-in
+    forms (the same rows, only the subject and opening text differ)."""
 
     name: str = "custom"
     weeks: int = 8
@@ -222,9 +227,12 @@ class Scenario:
     incidents: tuple[Incident, ...] = ()
     release: datetime | None = None
     journey: CustomerJourney | None = None
+    text_style: str = "natural"
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises on an unknown zone
+        if self.text_style not in TEXT_STYLES:
+            raise ValueError(f"text_style must be one of {', '.join(TEXT_STYLES)}")
         if self.days < 1:
             raise ValueError("a scenario needs at least one day")
         if self.tickets_per_day < 0:
@@ -284,10 +292,15 @@ def preset(name: str, **params: Any) -> Scenario:
     - shipping: only the storm's shipping-delay surge;
     - lifecycle: the same history without incidents but with a `CustomerJourney`
       scaled to `tickets_per_day` (unless `journey` is given): new customers,
-      first-week activation trouble and packaging praise with their ground truth.
+      first-week activation trouble and packaging praise with their ground truth;
+    - forms: the history of "none" (no incidents), but most web, app, e-mail and chat
+      tickets are filled-in forms: field labels, boilerplate, a coarse issue type and
+      the problem in one short phrase (`text_style="forms"`, unless given).
     """
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}: use one of {', '.join(PRESETS)}")
+    if name == "forms":
+        params = {"text_style": "forms", **params}
     base = Scenario(name=name, **params)
     if name in ("default", "shipping") and base.days < MIN_PRESET_DAYS:
         raise ValueError(f"preset {name!r} needs at least {MIN_PRESET_DAYS} days")

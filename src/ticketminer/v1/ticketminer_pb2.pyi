@@ -278,21 +278,25 @@ class TicketAnalysis(_message.Message):
     def __init__(self, first_response_seconds: _Optional[float] = ..., resolution_seconds: _Optional[float] = ..., full_resolution_seconds: _Optional[float] = ..., public_agent_replies: _Optional[int] = ..., solved: _Optional[bool] = ..., reopened: _Optional[bool] = ..., ever_solved: _Optional[bool] = ..., fcr: _Optional[bool] = ..., fcr_no_followup: _Optional[bool] = ...) -> None: ...
 
 class IssueRef(_message.Message):
-    __slots__ = ("issue_id", "label", "confidence", "model_version", "assigned_at")
+    __slots__ = ("issue_id", "label", "confidence", "model_version", "assigned_at", "sub_issue_id", "sub_issue_label")
     ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    SUB_ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUB_ISSUE_LABEL_FIELD_NUMBER: _ClassVar[int]
     issue_id: str
     label: str
     confidence: float
     model_version: int
     assigned_at: _timestamp_pb2.Timestamp
-    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    sub_issue_id: str
+    sub_issue_label: str
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sub_issue_id: _Optional[str] = ..., sub_issue_label: _Optional[str] = ...) -> None: ...
 
 class IngestTicketResponse(_message.Message):
-    __slots__ = ("tenant_id", "external_id", "outcome", "analysis", "issue_id", "label", "confidence", "model_version", "active_anomalies")
+    __slots__ = ("tenant_id", "external_id", "outcome", "analysis", "issue_id", "label", "confidence", "model_version", "active_anomalies", "sub_issue_id", "sub_issue_label")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
@@ -302,6 +306,8 @@ class IngestTicketResponse(_message.Message):
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_ANOMALIES_FIELD_NUMBER: _ClassVar[int]
+    SUB_ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUB_ISSUE_LABEL_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     external_id: str
     outcome: IngestOutcome
@@ -311,7 +317,9 @@ class IngestTicketResponse(_message.Message):
     confidence: float
     model_version: int
     active_anomalies: _containers.RepeatedCompositeFieldContainer[AnomalyRef]
-    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., active_anomalies: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ...) -> None: ...
+    sub_issue_id: str
+    sub_issue_label: str
+    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., confidence: _Optional[float] = ..., model_version: _Optional[int] = ..., active_anomalies: _Optional[_Iterable[_Union[AnomalyRef, _Mapping]]] = ..., sub_issue_id: _Optional[str] = ..., sub_issue_label: _Optional[str] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
     __slots__ = ("field", "description")
@@ -631,7 +639,7 @@ class VolumeTrend(_message.Message):
     def __init__(self, last_7_days: _Optional[int] = ..., previous_7_days: _Optional[int] = ..., week_over_week_change: _Optional[float] = ..., slope_4_weeks: _Optional[float] = ..., last_28_days: _Optional[int] = ..., share_last_7_days: _Optional[float] = ...) -> None: ...
 
 class Issue(_message.Message):
-    __slots__ = ("issue_id", "label", "top_terms", "status", "languages", "representative_ticket", "volume", "share", "trend", "metrics", "sample_ticket_ids", "born_at", "model_version", "merged_into", "cluster_size", "drill_down")
+    __slots__ = ("issue_id", "label", "top_terms", "status", "languages", "representative_ticket", "volume", "share", "trend", "metrics", "sample_ticket_ids", "born_at", "model_version", "merged_into", "cluster_size", "drill_down", "sub_issues")
     ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     TOP_TERMS_FIELD_NUMBER: _ClassVar[int]
@@ -648,6 +656,7 @@ class Issue(_message.Message):
     MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    SUB_ISSUES_FIELD_NUMBER: _ClassVar[int]
     issue_id: str
     label: str
     top_terms: _containers.RepeatedScalarFieldContainer[str]
@@ -664,7 +673,26 @@ class Issue(_message.Message):
     merged_into: str
     cluster_size: int
     drill_down: TicketFilter
-    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[IssueStatus, str]] = ..., languages: _Optional[_Iterable[str]] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ..., volume: _Optional[int] = ..., share: _Optional[float] = ..., trend: _Optional[_Union[VolumeTrend, _Mapping]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., sample_ticket_ids: _Optional[_Iterable[str]] = ..., born_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_version: _Optional[int] = ..., merged_into: _Optional[str] = ..., cluster_size: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    sub_issues: _containers.RepeatedCompositeFieldContainer[SubIssue]
+    def __init__(self, issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[IssueStatus, str]] = ..., languages: _Optional[_Iterable[str]] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ..., volume: _Optional[int] = ..., share: _Optional[float] = ..., trend: _Optional[_Union[VolumeTrend, _Mapping]] = ..., metrics: _Optional[_Union[MetricSet, _Mapping]] = ..., sample_ticket_ids: _Optional[_Iterable[str]] = ..., born_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_version: _Optional[int] = ..., merged_into: _Optional[str] = ..., cluster_size: _Optional[int] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., sub_issues: _Optional[_Iterable[_Union[SubIssue, _Mapping]]] = ...) -> None: ...
+
+class SubIssue(_message.Message):
+    __slots__ = ("sub_issue_id", "label", "top_terms", "languages", "cluster_size", "share", "representative_ticket")
+    SUB_ISSUE_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    TOP_TERMS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIVE_TICKET_FIELD_NUMBER: _ClassVar[int]
+    sub_issue_id: str
+    label: str
+    top_terms: _containers.RepeatedScalarFieldContainer[str]
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    cluster_size: int
+    share: float
+    representative_ticket: RepresentativeTicket
+    def __init__(self, sub_issue_id: _Optional[str] = ..., label: _Optional[str] = ..., top_terms: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., cluster_size: _Optional[int] = ..., share: _Optional[float] = ..., representative_ticket: _Optional[_Union[RepresentativeTicket, _Mapping]] = ...) -> None: ...
 
 class ListIssuesRequest(_message.Message):
     __slots__ = ("tenant_id", "start_time", "end_time", "page_size", "include_inactive", "tenure_buckets")
