@@ -95,12 +95,16 @@ def _phrase_label(
     languages: Sequence[bool],
     centroid: np.ndarray | None,
     embed: PhraseEmbedder | None,
+    subjects: Sequence[str] | None = None,
 ) -> str:
     """Per language (`languages` lists cjk=True/False, dominant first), the shared
-    phrase that best says what the tickets mean, joined by " / "; "" if none."""
+    phrase that best says what the tickets mean, joined by " / "; "" if none.
+    Candidates: word runs the tickets share, and subjects several of them share."""
     chosen: list[str] = []
     for cjk in languages:
         found = ph.candidates(docs, members, cjk)
+        if subjects is not None:
+            found = list(dict.fromkeys([*found, *ph.subject_candidates(subjects, members, cjk)]))
         if found and centroid is not None and embed is not None:
             found = ph.rank_by_meaning(found, centroid, embed, top_n=1)
         if found:
@@ -143,10 +147,12 @@ def describe_issues(
     top_n: int = 10,
     semantic: np.ndarray | None = None,
     phrases: PhraseEmbedder | None = None,
+    subjects: Sequence[str] | None = None,
 ) -> list[IssueDescription]:
     """One description per issue 0..n_issues-1 (docs labelled -1 are ignored).
     `semantic`: the docs' semantic vectors (all-zero rows for none), with `phrases`
-    to embed candidate label phrases in the same space."""
+    to embed candidate label phrases in the same space; `subjects`: the docs'
+    normalised, masked subjects, also label candidates."""
     labels = np.asarray(labels, dtype=np.int64)
     per_issue, idf, shown = _ctfidf(docs, labels, n_issues)
     out: list[IssueDescription] = []
@@ -171,7 +177,9 @@ def describe_issues(
             terms = ranked_terms[:top_n]
         dominant = cjk_docs >= latin_docs
         languages = [dominant, not dominant] if bilingual else [dominant]
-        label = _phrase_label(docs, members, languages, _centroid(semantic, members), phrases)
+        label = _phrase_label(
+            docs, members, languages, _centroid(semantic, members), phrases, subjects
+        )
         label = label or _label(docs, members, terms)
         out.append(IssueDescription(tuple(terms), label, _medoid(embeddings, members)))
     return out

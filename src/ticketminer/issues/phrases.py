@@ -22,6 +22,8 @@ from ticketminer.issues.features import is_placeholder
 PhraseEmbedder = Callable[[Sequence[str]], np.ndarray]
 
 MIN_DOC_SHARE = 0.08  # a candidate must occur in this share of the issue's tickets
+MIN_SUBJECT_SHARE = 0.02  # subjects are whole phrases: a few repeats are enough
+MAX_SUBJECT_CHARS = 40
 MAX_CANDIDATES = 24  # per issue and language, embedded and ranked
 MMR_DIVERSITY = 0.3
 
@@ -46,7 +48,8 @@ def join_tokens(tokens: Sequence[str]) -> str:
 
 def candidates(docs: Sequence[Sequence[str]], members: np.ndarray, cjk: bool) -> list[str]:
     """Word runs (2 or 3 tokens, all of one script) shared by enough tickets, most
-    shared first."""
+    shared first. A Chinese run neither starts nor ends with a one-character word:
+    "包裹不" is a fragment, "退款没到账" a phrase."""
     counts: Counter[tuple[str, ...]] = Counter()
     for i in members.tolist():
         doc = [t for t in docs[i] if not is_placeholder(t)]
@@ -56,7 +59,9 @@ def candidates(docs: Sequence[Sequence[str]], members: np.ndarray, cjk: bool) ->
                 gram = tuple(doc[start : start + n])
                 if len(set(gram)) < n:
                     continue
-                if all(is_cjk(t) == cjk and (cjk or is_latin(t)) for t in gram):
+                if all(is_cjk(t) == cjk and (cjk or is_latin(t)) for t in gram) and (
+                    not cjk or (len(gram[0]) > 1 and len(gram[-1]) > 1)
+                ):
                     seen.add(gram)
         counts.update(seen)
     floor = max(2, MIN_DOC_SHARE * len(members))
@@ -82,3 +87,20 @@ def rank_by_meaning(
         score[picked] = -np.inf
         picked.append(int(np.argmax(score)))
     return [phrases[i] for i in picked]
+
+
+def subject_candidates(subjects: Sequence[str], members: np.ndarray, cjk: bool) -> list[str]:
+    """Subjects that several of the issue's tickets share, in one script, short enough
+    for a label: a customer's "物流信息一直不更新" often says it best. `subjects` are
+    normalised and masked; ones with a placeholder or too long are skipped."""
+    counts: Counter[str] = Counter()
+    for i in members.tolist():
+        text = subjects[i].strip(" .!?,;:。！？，；：")
+        if not text or "<" in text or len(text) > MAX_SUBJECT_CHARS:
+            continue
+        if any(is_cjk(ch) for ch in text) != cjk or (not cjk and not is_latin(text)):
+            continue
+        counts[text] += 1
+    floor = max(2, MIN_SUBJECT_SHARE * len(members))
+    ranked = sorted((t for t, c in counts.items() if c >= floor), key=lambda t: (-counts[t], t))
+    return ranked[:MAX_CANDIDATES]

@@ -51,8 +51,10 @@ from ticketminer.store.issues_repo import (
     save_model,
 )
 from ticketminer.store.schema import TICKET_VERSION, counters
-from ticketminer.store.tickets_repo import pks_changed_after, reserve_versions
+from ticketminer.store.tickets_repo import pks_changed_after, reserve_versions, ticket_samples
 from ticketminer.store.vectors_repo import load_vectors
+from ticketminer.text import mask_pii, normalize
+from ticketminer.text.pipeline import strip_subject_prefix
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +282,7 @@ def _recluster(
     n_issues = int(clusterer.n_issues_)
     model_version = max(snapshot.model_version, current.version) + 1
     now_us = to_us(utc_now())
-    namer = _Namer(snapshot, clusterer, params, model_version, now_us)
+    namer = _Namer(engine, tenant_id, snapshot, clusterer, params, model_version, now_us)
 
     active = [r for r in snapshot.records if r.status == IssueStatus.ACTIVE]
     next_id = max((r.issue_id for r in snapshot.records), default=0) + 1
@@ -440,12 +442,16 @@ class _Namer:
 
     def __init__(
         self,
+        engine: Engine,
+        tenant_id: str,
         snapshot: _Snapshot,
         clusterer: IssueClusterer,
         params: ReclusterParams,
         model_version: int,
         now_us: int,
     ) -> None:
+        self._engine = engine
+        self._tenant_id = tenant_id
         self._snapshot = snapshot
         self._clusterer = clusterer
         self._params = params
@@ -475,6 +481,7 @@ class _Namer:
             n,
             semantic=semantic,
             phrases=self._params.phrase_embedder,
+            subjects=self._subjects(snapshot.pks[sample]),
         )
         sizes = np.bincount(labels[labels >= 0], minlength=n)
         medoid_pks = [
@@ -498,6 +505,12 @@ class _Namer:
             replace(r, cluster_index=row_of[r.issue_id]) if r.issue_id in row_of else r
             for r in found
         ]
+
+    def _subjects(self, pks: np.ndarray) -> list[str]:
+        """Normalised, masked subjects of the sampled tickets (label candidates)."""
+        with self._engine.connect() as conn:
+            found = {row[0]: row[4] for row in ticket_samples(conn, self._tenant_id, pks.tolist())}
+        return [mask_pii(normalize(strip_subject_prefix(found.get(int(pk), "")))) for pk in pks]
 
     def events(self, mapping: IdMapping) -> list[LineageEvent]:
         at = from_us(self._now_us)
