@@ -192,6 +192,10 @@ def test_a_broader_cause_that_explains_clearly_more_goes_first() -> None:
     assert broader_first([child, grandparent, other, parent])[0] == parent
     assert broader_first([parent, child]) == [parent, child]
     assert broader_first([]) == []
+    # A much sharper finer cause stays first: the excess is in it.
+    sharp = RootCause(tuple(pair), 95.0, 3.8, 0.81, 25.0, 0.5, 1e-6, 1.0)
+    region = RootCause((("region", "华南"),), 111.0, 8.7, 0.91, 8.0, 0.5, 1e-6, 1.0)
+    assert broader_first([sharp, region]) == [sharp, region]
 
 
 @pytest.mark.parametrize(

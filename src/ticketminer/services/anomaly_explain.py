@@ -34,6 +34,9 @@ RATE_PRIOR_TICKETS = 5.0  # pseudo-tickets at the overall rate in every leaf's p
 MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
 NEW_ISSUE_MIX_SHARE = 0.5
 BROADER_MARGIN = 0.1
+# ...unless the finer cause is this much sharper (risk ratio): then the excess really is
+# in it, and the broader one only adds a little of its own.
+SHARPER_RATIO = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,16 +235,20 @@ def _localise(
 def broader_first(candidates: list[RootCause], margin: float = BROADER_MARGIN) -> list[RootCause]:
     """Put first the coarsest combination that explains the excess: an ancestor of the
     top candidate (a subset of its dims) that explains clearly more of the excess
-    (`margin` of it or more) goes before it. At a few tickets a day a sibling value
-    that usually goes with the cause (the regional warehouse of a region) can look
-    sharper by chance; the broader combination is the one the excess is in."""
+    (`margin` of it or more) goes before it, unless the top one is SHARPER_RATIO times
+    sharper. At a few tickets a day a sibling value that usually goes with the cause
+    (the regional warehouse of a region) can look sharper by chance; the broader
+    combination is the one the excess is in. But when a carrier in a region rose
+    25-fold and the rest of the region 3-fold, the carrier in the region is the cause."""
     out = list(candidates)
     while out:
         top = out[0]
         broader = [
             c
             for c in out[1:]
-            if set(c.dims) < set(top.dims) and c.explained_share >= top.explained_share + margin
+            if set(c.dims) < set(top.dims)
+            and c.explained_share >= top.explained_share + margin
+            and top.lift < SHARPER_RATIO * c.lift
         ]
         if not broader:
             return out
