@@ -202,7 +202,8 @@ def test_a_real_digest_of_the_storm_week_renders_in_chromium(
     assert _size(timeline)[0] > 300
     labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#top-issues .issue-label")]
     assert any(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in labels)
-    assert any(label.isascii() and label.strip() for label in labels)
+    # Issues in both languages are labelled in both ("退款一直没到 / when will i get my refund").
+    assert any(any(ch.isascii() and ch.isalpha() for ch in label) for label in labels)
     text = driver.find_element(By.TAG_NAME, "body").text
     assert "carrier=SF ∧ region=华南" in text
 
