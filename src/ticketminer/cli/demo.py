@@ -117,7 +117,12 @@ def run_demo(args: argparse.Namespace, out=None) -> int:
                 sent += reply.accepted
             print(f"ingested {sent} tickets over gRPC ({db})", file=out)
             issues = stub.ReclusterIssues(pb.ReclusterIssuesRequest())
-            print(f"issues: {issues.issues} (model version {issues.model_version})", file=out)
+            topics = len(set(result.topic_of.values()))
+            print(
+                f"issues: {issues.issues} for the generator's {topics} topics "
+                f"(model version {issues.model_version})",
+                file=out,
+            )
             scan = stub.ScanAnomalies(pb.ScanAnomaliesRequest())
             print(
                 f"anomaly scan: {scan.opened} anomalies over {scan.series} series x "
