@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -20,6 +21,10 @@ def test_demo_prints_anomalies_with_causes_and_the_truth(tmp_path) -> None:
     assert run_demo(args, out) == 0
     text = out.getvalue()
     assert "ingested" in text and "anomaly scan:" in text
+    # One issue per problem, whatever its phrasings and languages (issue 17's target).
+    found = re.search(r"issues: (\d+) for the generator's (\d+) topics", text)
+    assert found, text
+    assert int(found.group(1)) <= 1.5 * int(found.group(2))
     assert "cause 1: " in text and "evidence: " in text
     assert "injected incidents (ground truth):" in text and "shipping-storm" in text
     assert "weekly digests:" in text
