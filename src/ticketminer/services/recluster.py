@@ -52,7 +52,7 @@ from ticketminer.store.issues_repo import (
 )
 from ticketminer.store.schema import TICKET_VERSION, counters
 from ticketminer.store.tickets_repo import pks_changed_after, reserve_versions, ticket_samples
-from ticketminer.store.vectors_repo import load_vectors
+from ticketminer.store.vectors_repo import StoredVectors
 from ticketminer.text import mask_pii, normalize
 from ticketminer.text.pipeline import strip_subject_prefix
 
@@ -98,7 +98,7 @@ class _Snapshot:
     has_row: np.ndarray  # whether the ticket has an assignment row yet
     records: list[IssueRecord]
     model_version: int
-    semantic: np.ndarray | None  # float16 vectors, all-zero rows where none yet
+    semantic: StoredVectors | None  # read a slice at a time; all-zero rows where none yet
 
 
 def _read_snapshot(engine: Engine, tenant_id: str, space: VectorSpace | None) -> _Snapshot:
@@ -113,7 +113,7 @@ def _read_snapshot(engine: Engine, tenant_id: str, space: VectorSpace | None) ->
         sub_pks, subs = load_sub_issues(conn, tenant_id)
         records = issue_records(conn, tenant_id)
         model_version = latest_model_version(conn, tenant_id)
-        semantic = load_vectors(conn, tenant_id, space.model, pks, space.dim) if space else None
+    semantic = StoredVectors(engine, tenant_id, space.model, pks, space.dim) if space else None
     old_issue = np.full(len(pks), UNASSIGNED, dtype=np.int64)
     old_sub = np.zeros(len(pks), dtype=np.int64)
     has_row = np.zeros(len(pks), dtype=bool)

@@ -10,11 +10,11 @@ its last commit left it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from ticketminer.store.bulk_sql import execute_many
 from ticketminer.store.schema import counters, ticket_vectors, tickets
@@ -189,45 +189,37 @@ def _decode(blobs: Sequence[bytes], dim: int) -> np.ndarray:
     return out
 
 
-def load_vectors(
-    conn: Connection, tenant_id: str, model: str, pks: np.ndarray, dim: int
-) -> np.ndarray:
-    """(len(pks), dim) float16, in the order of `pks` (sorted ascending, as snapshots
-    are); all-zero rows for tickets with no vector of `model` yet. Half precision: a
-    million 512-d vectors take 1 GB, not 2."""
-    out = np.zeros((len(pks), dim), dtype=_DTYPE)
-    for found_pks, blobs in _tenant_rows(conn, tenant_id, model):
-        rows = np.searchsorted(pks, found_pks)
-        ok = rows < len(pks)
-        ok[ok] = pks[rows[ok]] == found_pks[ok]
-        if ok.any():
-            out[rows[ok]] = _decode([b for b, keep in zip(blobs, ok, strict=True) if keep], dim)
-    return out
+class StoredVectors:
+    """A tenant's vectors as an array-like over the snapshot's pks, read from the
+    database a slice at a time: a fit indexes its sample and then walks all tickets in
+    chunks, so a million vectors (1 GB even at half precision) never sit in memory."""
 
+    def __init__(
+        self, engine: Engine, tenant_id: str, model: str, pks: np.ndarray, dim: int
+    ) -> None:
+        self._engine = engine
+        self._tenant_id = tenant_id
+        self._model = model
+        self._pks = pks  # sorted ascending
+        self.shape = (len(pks), dim)
 
-def _tenant_rows(
-    conn: Connection, tenant_id: str, model: str, chunk: int = 50_000
-) -> Iterator[tuple[np.ndarray, list[bytes]]]:
-    """The tenant's vectors of `model` in pk order, a chunk at a time (keyset paging,
-    so a million vectors never sit in memory as Python bytes at once)."""
-    after = -1
-    while True:
-        query = (
-            select(ticket_vectors.c.ticket_pk, ticket_vectors.c.vector)
-            .where(
-                ticket_vectors.c.tenant_id == tenant_id,
-                ticket_vectors.c.model == model,
-                ticket_vectors.c.ticket_pk > after,
-            )
-            .order_by(ticket_vectors.c.ticket_pk)
-            .limit(chunk)
-        )
-        rows = conn.execute(query).all()
-        if not rows:
-            return
-        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        yield pks, [r[1] for r in rows]
-        after = int(pks[-1])
+    def __len__(self) -> int:
+        return len(self._pks)
+
+    def __getitem__(self, index: slice | np.ndarray) -> np.ndarray:
+        """float16 rows of the tickets at `index` (a slice or positions)."""
+        wanted = self._pks[index]
+        order = np.argsort(wanted, kind="stable")
+        out = np.zeros((len(wanted), self.shape[1]), dtype=_DTYPE)
+        if not len(wanted):
+            return out
+        with self._engine.connect() as conn:
+            found = vectors_of(conn, wanted[order].tolist(), self._model, self.shape[1])
+        for j, pk in enumerate(wanted[order].tolist()):
+            row = found.get(int(pk))
+            if row is not None:
+                out[order[j]] = row
+        return out
 
 
 def vectors_of(conn: Connection, pks: Sequence[int], model: str, dim: int) -> dict[int, np.ndarray]:
