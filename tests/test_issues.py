@@ -262,3 +262,27 @@ def test_ingest_goes_on_during_a_recluster_and_late_tickets_get_the_new_model(
     assert model.version == 2
     expected = model.assign([ticket_tokens(stored.ticket)])[0]
     assert stored.issue.issue_id == expected.issue_id != UNASSIGNED
+
+
+def test_a_tenants_granularity_sets_how_broad_its_issues_are(app):
+    """One bilingual history, three granularities: variants keep phrasings and languages
+    apart, standard gives an issue per problem, and the setting survives in the
+    tenant's settings."""
+    from dataclasses import replace as with_fields
+
+    from ticketminer.domain.tenant_settings import IssueGranularity, TenantSettings
+    from ticketminer.synth import generate, preset
+
+    history = generate(preset("none", weeks=2, tickets_per_day=60, seed=7))
+    tickets = [with_fields(t, tenant_id="g") for t in history.tickets]
+    assert app.tickets.ingest_bulk(iter(tickets)).rejected == 0
+    topics = len(set(history.topic_of.values()))
+    counts = {}
+    for granularity in (IssueGranularity.VARIANTS, IssueGranularity.STANDARD):
+        app.tenants.update(
+            TenantSettings("g", issue_granularity=granularity), ("issue_granularity",)
+        )
+        counts[granularity] = app.issues.recluster("g", full_rebuild=True).n_issues
+    assert counts[IssueGranularity.STANDARD] <= 1.5 * topics
+    assert counts[IssueGranularity.VARIANTS] > counts[IssueGranularity.STANDARD]
+    assert app.tenants.get("g").issue_granularity == IssueGranularity.STANDARD

@@ -87,6 +87,7 @@ class App:
             tenure=tenure,
             embedder=embedder,
             embed_pending=queue.embed_tenant if queue is not None else None,
+            settings=tenants.get,
         )
         if queue is not None:
             queue.on_embedded = issues.assign_embedded

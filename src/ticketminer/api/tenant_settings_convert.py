@@ -17,7 +17,7 @@ from ticketminer.domain.business_hours import (
 )
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.domain.filters import FcrVariant
-from ticketminer.domain.tenant_settings import TenantSettings
+from ticketminer.domain.tenant_settings import IssueGranularity, TenantSettings
 from ticketminer.domain.tenure import TenureBuckets
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -31,6 +31,9 @@ def update_from_proto(
     sent = req.settings
     violations: list[FieldViolation] = []
     variant = enum_value(FcrVariant, sent.fcr_variant, f"{_PATH}.fcr_variant", violations)
+    granularity = enum_value(
+        IssueGranularity, sent.issue_granularity, f"{_PATH}.issue_granularity", violations
+    )
     calendar = None
     if sent.HasField("business_hours"):
         calendar = _calendar(sent.business_hours, f"{_PATH}.business_hours", violations)
@@ -42,6 +45,7 @@ def update_from_proto(
         time_zone=sent.time_zone,
         fcr_variant=variant,
         business_hours=calendar,
+        issue_granularity=granularity,
     )
     return settings, tuple(dict.fromkeys(req.update_mask.paths))
 
@@ -87,6 +91,7 @@ def settings_to_proto(settings: TenantSettings, tenure: TenureBuckets) -> pb.Ten
         tenure_buckets=tenure.names,
         time_zone=settings.time_zone,
         fcr_variant=int(settings.fcr_variant),
+        issue_granularity=int(settings.issue_granularity),
     )
     set_time(out, "updated_at", settings.updated_at)
     calendar = settings.business_hours

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import IntEnum
 from typing import Any
 
 from ticketminer.domain.business_hours import BusinessCalendar, check_calendar
@@ -23,7 +24,17 @@ from ticketminer.domain.validation import tenant_violations
 MAX_TENURE_EDGES = 12
 MAX_TENURE_DAYS = 36_500  # a century of customer relationship
 DEFAULT_TIME_ZONE = "UTC"
-FIELDS = ("tenure_edges_days", "time_zone", "fcr_variant", "business_hours")
+FIELDS = ("tenure_edges_days", "time_zone", "fcr_variant", "business_hours", "issue_granularity")
+
+
+class IssueGranularity(IntEnum):
+    """How broadly sub-issues join into issues (numbers as on the wire)."""
+
+    DEFAULT = 0  # = STANDARD
+    COARSE = 1
+    STANDARD = 2
+    FINE = 3
+    VARIANTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +45,7 @@ class TenantSettings:
     time_zone: str = ""  # "" = DEFAULT_TIME_ZONE
     fcr_variant: FcrVariant = FcrVariant.DEFAULT  # DEFAULT = one_touch
     business_hours: BusinessCalendar | None = None  # None = calendar time only
+    issue_granularity: IssueGranularity = IssueGranularity.DEFAULT
 
     def tenure(self, default: TenureBuckets) -> TenureBuckets:
         return TenureBuckets(self.tenure_edges_days) if self.tenure_edges_days else default
@@ -67,6 +79,8 @@ class TenantSettings:
             doc["fcr_variant"] = self.fcr_variant.name.lower()
         if self.business_hours is not None:
             doc["business_hours"] = self.business_hours.document()
+        if self.issue_granularity != IssueGranularity.DEFAULT:
+            doc["issue_granularity"] = self.issue_granularity.name.lower()
         return doc
 
     @classmethod
@@ -81,6 +95,7 @@ class TenantSettings:
             document.get("time_zone", ""),
             FcrVariant[document.get("fcr_variant", "default").upper()],
             None if calendar is None else BusinessCalendar.from_document(calendar),
+            IssueGranularity[document.get("issue_granularity", "default").upper()],
         )
 
 

@@ -183,7 +183,8 @@ class IssueClusterer:
         """The issue of each cluster: clusters merged by `granularity` when there are
         semantic vectors and k was chosen automatically; otherwise one issue each."""
         k = len(centroids)
-        if not self.semantic_dim_ or self.n_issues is not None or k < 2:
+        joins = np.isfinite(self.merge_threshold)  # infinite: every sub-issue stands alone
+        if not self.semantic_dim_ or self.n_issues is not None or k < 2 or not joins:
             return np.arange(k, dtype=np.int64)
         sub = np.argmax(z @ centroids.T, axis=1)
         semantic = fusion.semantic_block(z, self.lex_dim_)

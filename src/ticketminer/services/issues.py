@@ -33,6 +33,7 @@ from ticketminer.domain.issues import (
 )
 from ticketminer.domain.metrics import VolumeTrend
 from ticketminer.domain.model import Ticket
+from ticketminer.domain.tenant_settings import IssueGranularity, SettingsOf, no_settings
 from ticketminer.domain.tenure import TenureOf, default_tenure
 from ticketminer.domain.timeutil import from_us, to_us, utc_now
 from ticketminer.issues.embedders.base import Embedder, EmbedderUnavailable
@@ -75,6 +76,15 @@ class FitStatus:
 log = logging.getLogger(__name__)
 
 MAX_ISSUES_PER_PAGE = 500
+# Relative semantic similarity at which sub-issues join one issue (issues.granularity),
+# per tenant granularity; measured at STANDARD (BENCHMARKS.md).
+MERGE_THRESHOLDS = {
+    IssueGranularity.DEFAULT: 0.95,
+    IssueGranularity.COARSE: 0.85,
+    IssueGranularity.STANDARD: 0.95,
+    IssueGranularity.FINE: 1.05,
+    IssueGranularity.VARIANTS: float("inf"),
+}
 HOURLY_SPAN = timedelta(days=7)
 DEFAULT_DAILY_SPAN_US = 366 * 86_400 * 1_000_000  # GetIssue with no window
 
@@ -95,7 +105,9 @@ class IssueService:
         tenure: TenureOf = default_tenure,
         embedder: Embedder | None = None,
         embed_pending: Callable[[str], int] | None = None,
+        settings: SettingsOf = no_settings,
     ) -> None:
+        self._settings = settings
         self._embedder = embedder
         self._embed_pending = embed_pending
         self._tenure = tenure
@@ -163,6 +175,7 @@ class IssueService:
                 full_rebuild,
                 vectors=self._vector_space(),
                 phrase_embedder=self._embedder.embed if self._embedder else None,
+                merge_threshold=MERGE_THRESHOLDS[self._settings(tenant_id).issue_granularity],
             )
             try:
                 report, loaded = recluster(

@@ -86,6 +86,8 @@ class ReclusterParams:
     vectors: VectorSpace | None = None
     # Labels: picks the phrase that best describes an issue (see issues.labels).
     phrase_embedder: PhraseEmbedder | None = None
+    # How close sub-issues must be to join one issue (the tenant's granularity).
+    merge_threshold: float = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +273,11 @@ def _recluster(
     started: float,
 ) -> tuple[ReclusterReport, LoadedModel]:
     snapshot = _read_snapshot(engine, tenant_id, params.vectors)
-    clusterer = IssueClusterer(n_issues=params.n_issues, random_state=params.random_state)
+    clusterer = IssueClusterer(
+        n_issues=params.n_issues,
+        random_state=params.random_state,
+        merge_threshold=params.merge_threshold,
+    )
     if len(snapshot.docs) == 0:
         raise NothingToCluster(tenant_id)
     raise_if_cancelled()

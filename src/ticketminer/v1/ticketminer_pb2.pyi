@@ -107,6 +107,14 @@ class DigestFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DIGEST_FORMAT_HTML: _ClassVar[DigestFormat]
     DIGEST_FORMAT_DATA: _ClassVar[DigestFormat]
 
+class IssueGranularity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ISSUE_GRANULARITY_UNSPECIFIED: _ClassVar[IssueGranularity]
+    ISSUE_GRANULARITY_COARSE: _ClassVar[IssueGranularity]
+    ISSUE_GRANULARITY_STANDARD: _ClassVar[IssueGranularity]
+    ISSUE_GRANULARITY_FINE: _ClassVar[IssueGranularity]
+    ISSUE_GRANULARITY_VARIANTS: _ClassVar[IssueGranularity]
+
 class Weekday(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     WEEKDAY_UNSPECIFIED: _ClassVar[Weekday]
@@ -177,6 +185,11 @@ DIGEST_FORMAT_UNSPECIFIED: DigestFormat
 DIGEST_FORMAT_MARKDOWN: DigestFormat
 DIGEST_FORMAT_HTML: DigestFormat
 DIGEST_FORMAT_DATA: DigestFormat
+ISSUE_GRANULARITY_UNSPECIFIED: IssueGranularity
+ISSUE_GRANULARITY_COARSE: IssueGranularity
+ISSUE_GRANULARITY_STANDARD: IssueGranularity
+ISSUE_GRANULARITY_FINE: IssueGranularity
+ISSUE_GRANULARITY_VARIANTS: IssueGranularity
 WEEKDAY_UNSPECIFIED: Weekday
 WEEKDAY_MONDAY: Weekday
 WEEKDAY_TUESDAY: Weekday
@@ -1299,7 +1312,7 @@ class CustomerInsights(_message.Message):
     def __init__(self, tickets: _Optional[int] = ..., new_customer_bucket: _Optional[str] = ..., tickets_with_tenure: _Optional[int] = ..., new_customer_tickets: _Optional[int] = ..., new_customer_issues: _Optional[_Iterable[_Union[NewCustomerIssue, _Mapping]]] = ..., praise_tickets: _Optional[int] = ..., praise: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., trouble_tickets: _Optional[int] = ..., minefields: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TenantSettings(_message.Message):
-    __slots__ = ("tenant_id", "tenure_edges_days", "tenure_buckets", "updated_at", "time_zone", "fcr_variant", "business_hours")
+    __slots__ = ("tenant_id", "tenure_edges_days", "tenure_buckets", "updated_at", "time_zone", "fcr_variant", "business_hours", "issue_granularity")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     TENURE_EDGES_DAYS_FIELD_NUMBER: _ClassVar[int]
     TENURE_BUCKETS_FIELD_NUMBER: _ClassVar[int]
@@ -1307,6 +1320,7 @@ class TenantSettings(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_HOURS_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_GRANULARITY_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     tenure_edges_days: _containers.RepeatedScalarFieldContainer[int]
     tenure_buckets: _containers.RepeatedScalarFieldContainer[str]
@@ -1314,7 +1328,8 @@ class TenantSettings(_message.Message):
     time_zone: str
     fcr_variant: FcrVariant
     business_hours: BusinessHours
-    def __init__(self, tenant_id: _Optional[str] = ..., tenure_edges_days: _Optional[_Iterable[int]] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., business_hours: _Optional[_Union[BusinessHours, _Mapping]] = ...) -> None: ...
+    issue_granularity: IssueGranularity
+    def __init__(self, tenant_id: _Optional[str] = ..., tenure_edges_days: _Optional[_Iterable[int]] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., business_hours: _Optional[_Union[BusinessHours, _Mapping]] = ..., issue_granularity: _Optional[_Union[IssueGranularity, str]] = ...) -> None: ...
 
 class OpeningHours(_message.Message):
     __slots__ = ("weekdays", "open", "close")
