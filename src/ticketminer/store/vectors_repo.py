@@ -21,6 +21,15 @@ from ticketminer.store.schema import counters, ticket_vectors, tickets
 
 _IN_CHUNK = 500
 _DTYPE = np.float16
+# What a pending ticket is read as (see PendingTicket).
+_PENDING_COLUMNS = (
+    tickets.c.pk,
+    tickets.c.tenant_id,
+    tickets.c.version,
+    tickets.c.subject,
+    tickets.c.description,
+    tickets.c.messages_json,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +81,7 @@ def pending(conn: Connection, after_version: int, limit: int) -> list[PendingTic
     """Tickets written after `after_version`, in change order (versions follow commit
     order, so nothing committed later can appear below the mark)."""
     query = (
-        select(
-            tickets.c.pk,
-            tickets.c.tenant_id,
-            tickets.c.version,
-            tickets.c.subject,
-            tickets.c.description,
-            tickets.c.messages_json,
-        )
+        select(*_PENDING_COLUMNS)
         .where(tickets.c.version > after_version)
         .order_by(tickets.c.version)
         .limit(limit)
@@ -91,14 +93,7 @@ def missing(conn: Connection, tenant_id: str, model: str, limit: int) -> list[Pe
     """Up to `limit` of the tenant's tickets with no vector of `model`, or one older
     than the ticket (a re-cluster embeds these first when there are few)."""
     query = (
-        select(
-            tickets.c.pk,
-            tickets.c.tenant_id,
-            tickets.c.version,
-            tickets.c.subject,
-            tickets.c.description,
-            tickets.c.messages_json,
-        )
+        select(*_PENDING_COLUMNS)
         .select_from(
             tickets.outerjoin(
                 ticket_vectors,

@@ -7,7 +7,8 @@ re-cluster never calls the backend for stored tickets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -39,3 +40,22 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     out = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+def embed_in_batches(
+    texts: Sequence[str],
+    dim: int,
+    batch_size: int,
+    forward: Callable[[list[str]], np.ndarray],
+    lock: threading.Lock,
+) -> np.ndarray:
+    """(len(texts), dim) unit rows from `forward` over batches, one batch at a time under
+    `lock`; blank texts get zero rows and never reach the model."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    keep = [i for i, text in enumerate(texts) if text.strip()]
+    for start in range(0, len(keep), batch_size):
+        rows = keep[start : start + batch_size]
+        with lock:
+            vectors = forward([texts[i] for i in rows])
+        out[rows] = unit_rows(vectors)
+    return out

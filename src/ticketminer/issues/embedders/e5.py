@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ticketminer.issues.embedders.base import unit_rows
+from ticketminer.issues.embedders.base import embed_in_batches
 from ticketminer.numerics import _cpu_flags
 
 INSTALL_HINT = "pip install 'ticketminer[e5]'"
@@ -89,14 +89,7 @@ class E5Embedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32 unit rows; blank texts give zero rows unseen by the model."""
-        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
-        keep = [i for i, text in enumerate(texts) if text.strip()]
-        if not keep:
-            return out
+        if not any(text.strip() for text in texts):
+            return np.zeros((len(texts), self.DIM), dtype=np.float32)
         self.load()
-        for start in range(0, len(keep), self.batch_size):
-            rows = keep[start : start + self.batch_size]
-            with self._run_lock:
-                vectors = self._model.query([texts[i] for i in rows])
-            out[rows] = unit_rows(vectors)
-        return out
+        return embed_in_batches(texts, self.DIM, self.batch_size, self._model.query, self._run_lock)

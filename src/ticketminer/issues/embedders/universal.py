@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ticketminer.issues.embedders.base import unit_rows
+from ticketminer.issues.embedders.base import embed_in_batches
 
 # One loaded model per thread count, shared by every encoder of the process (an app, a
 # CLI command and the tests each build their own encoder; the weights load once). One
@@ -71,14 +71,7 @@ class UniversalSentenceEncoder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 512) float32 unit rows; blank texts give zero rows unseen by the model."""
-        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
-        keep = [i for i, text in enumerate(texts) if text.strip()]
-        if not keep:
-            return out
+        if not any(text.strip() for text in texts):
+            return np.zeros((len(texts), self.DIM), dtype=np.float32)
         self.load()
-        for start in range(0, len(keep), self.batch_size):
-            rows = keep[start : start + self.batch_size]
-            with _run_lock:
-                vectors = self._model.encode([texts[i] for i in rows])
-            out[rows] = unit_rows(vectors)
-        return out
+        return embed_in_batches(texts, self.DIM, self.batch_size, self._model.encode, _run_lock)
