@@ -182,7 +182,8 @@ def test_a_broader_cause_that_explains_clearly_more_goes_first() -> None:
     from ticketminer.services.anomaly_explain import broader_first
 
     def cause(dims, share):
-        return RootCause(tuple(dims), 10.0, 1.0, share, 5.0, 0.5, 1e-6, 1.0)
+        # Every candidate rose tenfold: the broader ones did not rise less sharply.
+        return RootCause(tuple(dims), 100 * share, 10 * share, share, 5.0, 0.5, 1e-6, 1.0)
 
     pair = [("carrier", "SF"), ("region", "华南")]
     child = cause([*pair, ("warehouse", "WH-GZ")], 0.67)
@@ -192,10 +193,17 @@ def test_a_broader_cause_that_explains_clearly_more_goes_first() -> None:
     assert broader_first([child, grandparent, other, parent])[0] == parent
     assert broader_first([parent, child]) == [parent, child]
     assert broader_first([]) == []
-    # A much sharper finer cause stays first: the excess is in it.
-    sharp = RootCause(tuple(pair), 95.0, 3.8, 0.81, 25.0, 0.5, 1e-6, 1.0)
-    region = RootCause((("region", "华南"),), 111.0, 8.7, 0.91, 8.0, 0.5, 1e-6, 1.0)
+    # A finer cause that rose far more sharply than the rest of its ancestor stays first:
+    # SF in 华南 25-fold (95 vs 3.8), the rest of 华南 3-fold (16 vs 4.9).
+    sharp = RootCause(tuple(pair), 95.0, 3.8, 0.81, 13.9, 0.5, 1e-6, 1.0)
+    region = RootCause((("region", "华南"),), 111.0, 8.7, 0.91, 8.8, 0.5, 1e-6, 1.0)
     assert broader_first([sharp, region]) == [sharp, region]
+    # ...but not when the rest rose alike (a warehouse that goes with its region).
+    local = RootCause(
+        (("region", "华南"), ("warehouse", "WH-GZ")), 60.0, 6.0, 0.55, 9.0, 0.5, 1e-6, 1.0
+    )
+    whole = RootCause((("region", "华南"),), 100.0, 10.0, 0.9, 9.0, 0.5, 1e-6, 1.0)
+    assert broader_first([local, whole])[0] == whole
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,8 @@ RATE_PRIOR_TICKETS = 5.0  # pseudo-tickets at the overall rate in every leaf's p
 MIN_BASELINE_TICKETS = 30  # fewer, and an issue's own past says nothing about its mix
 NEW_ISSUE_MIX_SHARE = 0.5
 BROADER_MARGIN = 0.1
-# ...unless the finer cause is this much sharper (risk ratio): then the excess really is
-# in it, and the broader one only adds a little of its own.
+# ...unless the finer cause rose this many times as sharply as the rest of the broader
+# one: then the excess really is in it, and the broader one only adds a little.
 SHARPER_RATIO = 2.0
 
 
@@ -232,13 +232,23 @@ def _localise(
     return broader_first(list(model.candidates_))
 
 
+def _concentrated(fine: RootCause, broad: RootCause) -> bool:
+    """Whether `fine` rose SHARPER_RATIO times as sharply (observed / expected) as the
+    rest of `broad` did: SF in 华南 25-fold against 3-fold for the rest of 华南."""
+    rest_observed = max(broad.observed - fine.observed, 0.0)
+    rest_expected = max(broad.expected - fine.expected, 0.0)
+    fine_rate = (fine.observed + 0.5) / (fine.expected + 0.5)
+    rest_rate = (rest_observed + 0.5) / (rest_expected + 0.5)
+    return fine_rate >= SHARPER_RATIO * rest_rate
+
+
 def broader_first(candidates: list[RootCause], margin: float = BROADER_MARGIN) -> list[RootCause]:
     """Put first the coarsest combination that explains the excess: an ancestor of the
     top candidate (a subset of its dims) that explains clearly more of the excess
-    (`margin` of it or more) goes before it, unless the top one is SHARPER_RATIO times
-    sharper. At a few tickets a day a sibling value that usually goes with the cause
-    (the regional warehouse of a region) can look sharper by chance; the broader
-    combination is the one the excess is in. But when a carrier in a region rose
+    (`margin` of it or more) goes before it, unless the excess is concentrated in the
+    top one (`_concentrated`). At a few tickets a day a sibling value that usually goes
+    with the cause (the regional warehouse of a region) can look sharper by chance; the
+    broader combination is the one the excess is in. But when a carrier in a region rose
     25-fold and the rest of the region 3-fold, the carrier in the region is the cause."""
     out = list(candidates)
     while out:
@@ -248,7 +258,7 @@ def broader_first(candidates: list[RootCause], margin: float = BROADER_MARGIN) -
             for c in out[1:]
             if set(c.dims) < set(top.dims)
             and c.explained_share >= top.explained_share + margin
-            and top.lift < SHARPER_RATIO * c.lift
+            and not _concentrated(top, c)
         ]
         if not broader:
             return out
