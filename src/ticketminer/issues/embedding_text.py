@@ -1,8 +1,9 @@
 """The text of a ticket that a semantic model embeds: what the customer opened it with.
 
 The subject and the description (or the first message when there is none) say what the
-ticket is about; later messages say how it went. The text is normalised and PII-masked
-like the tokens, so a vector never encodes a phone number, and cut to a few hundred
+ticket is about; later messages say how it went. The text is normalised, PII-masked and
+stripped of form boilerplate like the tokens, so a vector never encodes a phone number
+or a web form's template, and cut to a few hundred
 characters: a sentence encoder's cost grows with length, and the opening carries the
 problem.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from ticketminer.domain.model import AuthorRole, Ticket
 from ticketminer.text import mask_pii, normalize
+from ticketminer.text.form_fields import strip_form_fields
 from ticketminer.text.pipeline import strip_subject_prefix
 
 MAX_EMBED_CHARS = 600
@@ -25,7 +27,8 @@ def embedding_text(subject: str, description: str, customer_messages: Sequence[s
     for text in texts:
         if not text:
             continue
-        clean = " ".join(mask_pii(normalize(text[: 4 * MAX_EMBED_CHARS])).split())
+        masked = mask_pii(normalize(text[: 4 * MAX_EMBED_CHARS]))
+        clean = " ".join(strip_form_fields(masked).split())
         if clean and clean not in parts:
             parts.append(clean)
     return " | ".join(parts)[:MAX_EMBED_CHARS]

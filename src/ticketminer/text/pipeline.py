@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Sequence
 
+from .form_fields import strip_form_fields
 from .normalization import normalize
 from .pii import mask_pii
 from .stopwords import STOP_WORDS
@@ -82,7 +83,8 @@ class TextPipeline:
             if not key or key in seen:
                 continue
             seen.add(key)
-            tokens = self._filter(self.tokenizer.tokens_lowercase(mask_pii(normalized)))
+            masked = strip_form_fields(mask_pii(normalized))
+            tokens = self._filter(self.tokenizer.tokens_lowercase(masked))
             parts[i >= opening].extend(tokens)
         return parts
 
