@@ -216,6 +216,26 @@ def test_star_is_never_a_tenant_id(stub, request_):
     assert any("reserved" in d for d in violations(err).values())
 
 
+@pytest.mark.parametrize(
+    ("method", "request_", "field"),
+    [
+        ("GetTicket", pb.GetTicketRequest(tenant_id="t", external_id="\x00"), "external_id"),
+        ("GetIssue", pb.GetIssueRequest(tenant_id="t", issue_id="a\x00"), "issue_id"),
+        (
+            "GetMetrics",
+            pb.GetMetricsRequest(tenant_id="t", filter=pb.TicketFilter(customer_id="\x00c")),
+            "filter.customer_id",
+        ),
+    ],
+)
+def test_a_nul_byte_in_a_lookup_is_invalid_not_internal(stub, method, request_, field):
+    """Found by the request fuzz on PostgreSQL: text there cannot hold NUL, so the
+    driver raised where SQLite found nothing."""
+    code, err = _code(lambda: getattr(stub, method)(request_, timeout=10))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(err)[field] == "must not contain a NUL byte"
+
+
 def test_ingest_refuses_tenant_star(stub):
     ticket_ = good_ticket(tenant_id="*")
     code, err = _code(lambda: stub.IngestTicket(pb.IngestTicketRequest(ticket=ticket_)))

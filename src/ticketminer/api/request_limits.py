@@ -1,4 +1,5 @@
-"""Size limits on every request field outside a ticket, checked before any work.
+"""Size limits (and no NUL bytes) on every request field outside a ticket, checked
+before any work.
 
 Tickets have their own, configurable limits (domain validation). Everything else in a
 request is an id, a name, a token or a small list, so one generic walk bounds it: a
@@ -40,6 +41,10 @@ DEFAULT_LIMITS = RequestLimits()
 
 
 def _check_string(path: str, value: str, limit: int, out: list[FieldViolation]) -> None:
+    if "\x00" in value:
+        # No stored id or name holds one (ingest refuses them), and PostgreSQL text
+        # cannot: a lookup would fail in the driver instead of finding nothing.
+        out.append(FieldViolation(path, "must not contain a NUL byte"))
     if len(value) * 4 <= limit:
         return  # fast path: even all 4-byte characters fit
     size = len(value.encode("utf-8", "surrogatepass"))
@@ -50,7 +55,8 @@ def _check_string(path: str, value: str, limit: int, out: list[FieldViolation]) 
 def oversized_fields(
     message: Message, bounds: RequestLimits = DEFAULT_LIMITS, prefix: str = ""
 ) -> list[FieldViolation]:
-    """Every string over its byte limit and every list or map over max_list_items."""
+    """Every string over its byte limit or holding a NUL byte, and every list or map
+    over max_list_items."""
     out: list[FieldViolation] = []
     for field, value in message.ListFields():
         if field.message_type is not None and field.message_type.full_name == _TICKET:
