@@ -14,7 +14,9 @@ The method (why each step, in order):
    share no word, but their neighbourhoods overlap; this is the cheap half of spectral
    clustering.
 3. The number of issues, when not given, is the k with the best cosine silhouette of
-   k-means on the smoothed vectors (geometric grid, then a local search).
+   k-means on the smoothed vectors (geometric grid, then a local search). When that
+   is a handful of clusters (a split by language or product line), each one is split
+   again where its own structure is clearer (`graph_ops.split_coarse`).
 4. k-means (k-means++, several inits) on the smoothed vectors, then spherical k-means
    on the whole sample from those centroids; clusters smaller than `min_cluster_size`
    are dissolved into their nearest neighbour (automatic k only: an explicit
@@ -215,6 +217,11 @@ class IssueClusterer:
             k_max = min(self.max_issues, len(z_graph) // (2 * self.min_cluster_size))
             k = go.choose_k(smooth, max(2, k_max), seed)
         labels = go.kmeans(smooth, k, seed, n_init=self.n_init)
+        if self.n_issues is None and k < go.MIN_STOP_K:
+            labels = go.split_coarse(
+                smooth, labels, seed, self.min_cluster_size, self.max_issues, self.n_init
+            )
+            k = int(labels.max()) + 1
         raise_if_cancelled()
         sums, sizes = go.cluster_sums(z_graph, labels, k)
         centroids = go.normalize_rows(sums[sizes > 0]).astype(np.float32)
