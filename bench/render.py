@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 RUN_ALL = ".venv/bin/python -m bench.run_all"
@@ -51,12 +53,18 @@ def _machine(m: dict[str, Any]) -> list[str]:
 # --- summary ---------------------------------------------------------------------
 
 
-def _summary(res: dict[str, Any]) -> list[str]:
+def _summary(res: dict[str, Any], kept: dict[str, Kept] | None = None) -> list[str]:
     rows: list[list[str]] = []
+    kept = kept or {}
+    shown: set[str] = set()
 
     def add(name: str, metric: str, target: str, value: str, ok: bool | None) -> None:
         r = res.get(name)
-        if r is None:
+        if r is None and name in kept:
+            if name not in shown:  # the rows of that benchmark's last run, once
+                rows.extend(kept[name].rows)
+                shown.add(name)
+        elif r is None:
             rows.append([metric, target, "no result", "–", "–", f"`python -m bench.{name}`"])
         else:
             rows.append([metric, target, value, _ok(ok), r["date"], _cmd(r)])
@@ -196,8 +204,19 @@ def _summary(res: dict[str, Any]) -> list[str]:
             f"{rc['assign_ms']['p50']:.3f} ms (p99 {rc['assign_ms']['p99']:.3f} ms)",
             rc["pass"]["assign_ms_p50"],
         )
+        if "assign_semantic_ms" in rc:
+            add(
+                "recluster",
+                "Online issue assignment with the semantic vector given, beyond embedding (p50)",
+                f"< {rc['targets']['assign_semantic_ms_p50']:.0f} ms",
+                f"{rc['assign_semantic_ms']['p50']:.3f} ms (p99 "
+                f"{rc['assign_semantic_ms']['p99']:.3f} ms; embedding {rc['embed_ms']['p50']:.1f}"
+                " ms)",
+                rc["pass"]["assign_semantic_ms_p50"],
+            )
     else:
         add("recluster", "ReclusterIssues over 1,000,000 tickets", "≤ 60 s, ≤ 2 GB", "", None)
+    rows += _summary_embedding(res)
     dg = res.get("digest_latency")
     if dg:
         both, data = dg["formats"]["markdown_html"], dg["formats"]["data"]
@@ -217,38 +236,76 @@ def _summary(res: dict[str, Any]) -> list[str]:
 
 
 def _recluster(r: dict[str, Any]) -> list[str]:
+    vec = r.get("stored_vectors", {})
     rows = [
         ["stored tickets", f"{r['tickets']:,}"],
+        [
+            "stored semantic vectors (model, dimension)",
+            f"{vec.get('vectors', 0):,} ({vec.get('model', '–')}, {vec.get('dim', 0)}-d)",
+        ],
+        [
+            "fit on fused lexical + semantic vectors",
+            f"{'yes' if r.get('fused') else '**no**'} "
+            f"(semantic block {r.get('semantic_dim', 0)}-d)",
+        ],
         ["issues found (automatic k)", str(r["issues"])],
+        ["sub-issues (of issues with two or more)", f"{r.get('sub_issues', 0):,}"],
         ["left unclustered", f"{r['unclustered']:,} ({100 * r['unclustered_share']:.1f} %)"],
-        ["re-cluster wall time", f"{r['recluster_seconds']:.1f} s (target ≤ 60 s)"],
-        ["peak RSS of the process", f"{r['peak_rss_mb']:,.0f} MB (target ≤ 2,048 MB)"],
+        [
+            "re-cluster wall time",
+            f"{r['recluster_seconds']:.1f} s (target ≤ 60 s) {_ok(r['pass']['recluster_seconds'])}",
+        ],
+        [
+            "peak RSS of the process",
+            f"{r['peak_rss_mb']:,.0f} MB (target ≤ 2,048 MB) {_ok(r['pass']['peak_rss_mb'])}",
+        ],
         ["RSS after opening the app, before the fit", f"{r['rss_before_mb']:,.0f} MB"],
         [
             "tokenise one ticket (p50 / p99)",
             f"{r['tokenise_ms']['p50']:.3f} / {r['tokenise_ms']['p99']:.3f} ms",
         ],
         [
-            "assign one ticket with the model (p50 / p99)",
+            "assign one ticket with the model, lexical (p50 / p99)",
             f"{r['assign_ms']['p50']:.3f} / {r['assign_ms']['p99']:.3f} ms (target < 1 ms)",
         ],
     ]
+    if "embed_ms" in r:
+        rows += [
+            [
+                "embed one ticket, opening text + USE, threads 1 (p50 / p99)",
+                f"{r['embed_ms']['p50']:.2f} / {r['embed_ms']['p99']:.2f} ms",
+            ],
+            [
+                "assign one ticket with its semantic vector given (p50 / p99)",
+                f"{r['assign_semantic_ms']['p50']:.3f} / {r['assign_semantic_ms']['p99']:.3f} ms "
+                "(target < 1 ms)",
+            ],
+        ]
     build = r.get("db_build")
     note = (
         f"The database was built in this run ({build['seconds']:.0f} s)."
         if build
         else "The database came from the cache of an earlier run."
     )
-    return [
+    out = [
         "Tickets are real text: every Banking77 query (train and test) and every "
         "online_shopping_10_cats review, about 75,000 unique texts in English and Chinese, "
         "repeated with one random token dropped per copy. Tokens are stored as ingest "
-        "stores them. `ReclusterIssues` runs in a fresh process over a copy of the "
-        "database (read tokens, fit, map ids, label, write every assignment, publish). " + note,
+        "stores them, and every ticket has its semantic vector as the embedding queue "
+        "stores it (USE multilingual v3 of the ticket's opening text, float16, the queue's "
+        "mark at the last ticket; the unique texts are embedded once and each copy gets "
+        "its text's vector). `ReclusterIssues` runs in a fresh process with the default "
+        "settings (`--embedder use`) over a copy of the database: check for missing "
+        "vectors, read tokens, read the vectors a slice at a time, fit on the fused "
+        "vectors, group sub-issues into issues, map ids, label (embedding the candidate "
+        "phrases), write every assignment, publish. " + note,
         "",
         *_table(["", "measured"], rows),
         "",
     ]
+    for line in r.get("notes", []):
+        out += [line, ""]
+    return out
 
 
 QUALITY_TARGETS = (
@@ -1077,6 +1134,263 @@ def _digest(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _summary_embedding(res: dict[str, Any]) -> list[list[str]]:
+    """Summary rows of the semantic-vector benchmarks (issue 17)."""
+    rows: list[list[str]] = []
+
+    def add(name: str, metric: str, target: str, value: str, ok: bool | None) -> None:
+        r = res.get(name)
+        if r is None:
+            rows.append([metric, target, "no result", "–", "–", f"`python -m bench.{name}`"])
+        else:
+            rows.append([metric, target, value, _ok(ok), r["date"], _cmd(r)])
+
+    et = res.get("embedding_throughput")
+    if et:
+        for d, label in (("banking77_test", "Banking77 (English)"), ("online_shopping", "Chinese")):
+            x = et["datasets"][d]
+            rr = x["rates"]
+            add(
+                "embedding_throughput",
+                f"Embedding throughput, USE, {label}, threads 1 / 2 (text pipeline beside it)",
+                "measured",
+                f"{rr['use_threads_1']['texts_per_s']:,.0f} / "
+                f"{rr['use_threads_2']['texts_per_s']:,.0f} texts/s (pipeline "
+                f"{rr['pipeline']['texts_per_s']:,.0f}/s, {x['pipeline_over_use_threads_1']}× "
+                "faster)",
+                None,
+            )
+    else:
+        add(
+            "embedding_throughput",
+            "Embedding throughput (USE) vs text pipeline",
+            "measured",
+            "",
+            None,
+        )
+    eb = res.get("embed_backfill")
+    if eb:
+        t1 = eb["per_threads"]["1"]
+        add(
+            "embed_backfill",
+            f"`ticketminer embed` backfill, {eb['config']['tickets']:,} stored tickets, "
+            "threads 1; 1M projected",
+            "hours on 2 cores, in the background",
+            f"{t1['tickets_per_s']:,.0f} tickets/s → 1M in {t1['projected_1m_hours']:.1f} h "
+            "(projected)",
+            None,
+        )
+        full = eb.get("full_1m")
+        if full:
+            rows.append(
+                [
+                    "`ticketminer embed` backfill of the 1M-ticket re-cluster database (measured)",
+                    "hours on 2 cores, in the background",
+                    f"{full['embedded']:,} tickets in {full['wall_seconds'] / 3600:.2f} h "
+                    f"({full['tickets_per_s']:,.0f}/s)",
+                    "–",
+                    full["date"],
+                    f"`{full['command']}`",
+                ]
+            )
+    else:
+        add("embed_backfill", "`ticketminer embed` backfill", "hours", "", None)
+    ie = res.get("ingest_embedding")
+    if ie:
+        m, ra, t = ie["medians"], ie["ratios"], ie["target_ratio"]
+        add(
+            "ingest_embedding",
+            "IngestTicket throughput, embedding queue on / off",
+            f"≥ {t}",
+            f"{ra['throughput']:.2f} ({m['use']['throughput']:,.0f} vs "
+            f"{m['off']['throughput']:,.0f} calls/s)",
+            ie["pass"]["throughput"],
+        )
+        add(
+            "ingest_embedding",
+            "IngestTicket p99 latency, embedding queue off / on",
+            f"≥ {t}",
+            f"{ra['p99']:.2f} ({m['off']['p99_ms']:.1f} vs {m['use']['p99_ms']:.1f} ms)",
+            ie["pass"]["p99"],
+        )
+    else:
+        add("ingest_embedding", "IngestTicket, embedding queue on / off", "≥ 0.95", "", None)
+    return rows
+
+
+def _embedding_throughput(r: dict[str, Any]) -> list[str]:
+    c = r["config"]
+    names = {
+        "embedding_text": "opening text (`embedding_text`)",
+        "pipeline": "text pipeline (`default_pipeline().tokens`)",
+        "use_threads_1": "USE embedder, threads 1",
+        "use_threads_2": "USE embedder, threads 2",
+    }
+    rows = []
+    for d, x in r["datasets"].items():
+        for m, label in names.items():
+            v = x["rates"][m]
+            rows.append(
+                [
+                    f"{d} ({x['texts']:,} texts, {x['mean_chars']:.0f} chars)",
+                    label,
+                    f"{v['texts_per_s']:,.0f}",
+                    f"{v['ms_per_text']:.3f}",
+                    f"{v['cpu_texts_per_s']:,.0f}",
+                ]
+            )
+    out = [
+        f"Real text: all Banking77 test queries (English) and {c['online_shopping_sample']} "
+        "(Chinese). The embedder gets the opening text the embedding queue builds "
+        f"({c['embedder_input']}); the text pipeline gets the raw text. One process, the "
+        f"methods round-robin, {c['statistic']}. Model load: {c['model_load_seconds']} s.",
+        "",
+        *_table(["dataset", "what", "texts/s (wall)", "ms/text", "texts/s per CPU second"], rows),
+        "",
+    ]
+    for d, x in r["datasets"].items():
+        out.append(
+            f"- {d}: the text pipeline is {x['pipeline_over_use_threads_1']}× faster than the "
+            f"embedder; threads 2 / threads 1 = {x['use_threads_2_over_1']}; 1,000,000 such "
+            f"texts take {x['hours_for_1m_use_threads_1']} h of embedding on one core "
+            f"(mean embedding text {x['mean_embedding_text_chars']:.0f} chars)."
+        )
+    out.append("")
+    for line in r.get("notes", []):
+        out += [line, ""]
+    return out
+
+
+def _embed_backfill(r: dict[str, Any]) -> list[str]:
+    c = r["config"]
+    rows = [
+        [
+            str(x["round"]),
+            str(x["threads"]),
+            f"{x['embedded']:,}",
+            f"{x['wall_seconds']:.1f}",
+            f"{x['tickets_per_s']:,.0f}",
+            f"{x['cpu_seconds']:.1f} ({x['cpu_cores_used']:.2f} cores)",
+            f"{x['peak_rss_mb']:,}",
+            f"{x['projected_1m_hours']:.2f}",
+        ]
+        for x in r["runs"]
+    ]
+    out = [
+        f"Database: {c['database']} ({c['tickets']:,} tickets). Each run: `{c['command']}` "
+        "in its own process on a fresh copy, timed from start to exit (app and model "
+        "load, reading rows, opening texts, embedding, writing vectors, committing the "
+        f"mark). The 1M figure is projected: {c['projection']}.",
+        "",
+        *_table(
+            [
+                "round",
+                "threads",
+                "tickets",
+                "wall s",
+                "tickets/s",
+                "CPU s",
+                "peak RSS MB",
+                "1M projected, h",
+            ],
+            rows,
+        ),
+        "",
+    ]
+    b = r.get("breakdown")
+    if b:
+        out += [
+            f"Where the time goes (`EmbeddingQueue.drain` in process, threads 1, "
+            f"{b['tickets']:,} tickets, {b['tickets_per_s']:,.0f}/s): embedding "
+            f"{b['embed_seconds']} s ({100 * b['embed_share']:.1f} %, "
+            f"{b['embed_texts_per_s']:,.0f} texts/s of {b['mean_embedding_text_chars']:.0f} "
+            f"chars on average), opening texts {b['opening_text_seconds']} s "
+            f"({100 * b['opening_text_share']:.1f} %), reading rows, hashing, writing "
+            f"vectors and committing {b['read_write_commit_seconds']} s "
+            f"({100 * b['read_write_commit_share']:.1f} %).",
+            "",
+        ]
+    full = r.get("full_1m")
+    if full:
+        samples = full.get("samples", [])
+        curve = ", ".join(
+            f"{n:,} at {t / 60:.0f} min" for t, n in samples[:: max(1, len(samples) // 8)]
+        )
+        out += [
+            f"Measured, not projected: the backfill of {full['database']} "
+            f"(`{full['command']}`, {full['date']}): {full['embedded']:,} tickets in "
+            f"{full['wall_seconds']:,.0f} s = {full['wall_seconds'] / 3600:.2f} h "
+            f"({full['tickets_per_s']:,.0f} tickets/s, threads {full['threads']}, CPU "
+            f"{full['cpu_seconds']:,.0f} s = {full['cpu_cores_used']:.2f} cores, peak RSS "
+            f"{full['peak_rss_mb']:,} MB). Vectors over time: {curve}.",
+            "",
+        ]
+    for line in r.get("notes", []):
+        out += [line, ""]
+    return out
+
+
+def _catch_up_tickets(r: dict[str, Any]) -> int:
+    first = r["rounds"][0]["use"]
+    return int(first["tickets_stored"] - first["vectors_at_load_end"])
+
+
+def _ingest_embedding(r: dict[str, Any]) -> list[str]:
+    c = r["config"]
+    keys = (
+        ("throughput", "calls/s", 0),
+        ("p50_ms", "p50 ms", 1),
+        ("p90_ms", "p90 ms", 1),
+        ("p99_ms", "p99 ms", 1),
+        ("server_cpu_us_per_call", "server CPU µs/call", 0),
+    )
+    rows = []
+    for row in r["rounds"]:
+        for system in row["order"]:
+            x = row[system]
+            queue = "–"
+            if system != "off":
+                queue = f"{x['vectors_at_load_end']:,} / {x['tickets_stored']:,}"
+                if "catch_up_seconds" in x:
+                    queue += f"; the rest in {x['catch_up_seconds']} s"
+            rows.append(
+                [str(row["round"]), f"`--embedder {system}`"]
+                + [_f(x[k], d) for k, _, d in keys]
+                + [queue]
+            )
+    ra, pr = r["ratios"], r["ratios_per_round"]
+    q = r["queue"]
+    out = [
+        f"{c['calls']:,} IngestTicket calls (+{c['warmup_calls']} warm-up), "
+        f"{c['concurrency']} in flight, {c['client']} client, {c['server_workers']} server "
+        f"workers, {c['rounds']} rounds; each round runs {c['systems']['off']} and "
+        f"{c['systems']['use']}, in alternating order. Target: with the queue, throughput "
+        f"and latency within 5 % of without (ratio ≥ {r['target_ratio']}).",
+        "",
+        *_table(
+            ["round", "server", *[label for _, label, _ in keys], "embedded at load end"],
+            rows,
+        ),
+        "",
+        *_table(
+            ["ratio (on vs off, higher is better)", "median", "per round", "result"],
+            [
+                [k, f"{ra[k]:.2f}", ", ".join(f"{v:.2f}" for v in pr[k]), _ok(r["pass"][k])]
+                for k in ("throughput", "p50", "p99")
+            ],
+        ),
+        "",
+        f"The queue had embedded {100 * q['embedded_share_at_load_end']:.0f} % of the "
+        "ingested tickets when the load ended (median); in round 1 it embedded the other "
+        f"{_catch_up_tickets(r):,} in {q['catch_up_seconds']} s after the load (the server "
+        f"idle), and every ticket got its vector: {'yes' if q['all_embedded'] else '**no**'}.",
+        "",
+    ]
+    for line in r.get("notes", []):
+        out += [line, ""]
+    return out
+
+
 SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("ingest_latency", "1. IngestTicket with 32 calls in flight, against an echo server",
      _ingest),
@@ -1088,6 +1402,12 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("recluster", "7. Issue discovery: re-cluster 1,000,000 tickets, assign online", _recluster),
     ("anomaly", "8. Anomalies: detection, root causes, speed", _anomaly),
     ("digest_latency", "9. Weekly digest over 1,000,000 tickets", _digest),
+    ("embedding_throughput", "10. Semantic embedding throughput beside the text pipeline",
+     _embedding_throughput),
+    ("embed_backfill", "11. Embedding backfill (`ticketminer embed`), 1,000,000 tickets",
+     _embed_backfill),
+    ("ingest_embedding", "12. IngestTicket with the embedding queue on and off",
+     _ingest_embedding),
 )  # fmt: skip
 
 
@@ -1112,12 +1432,71 @@ def _mix(r: dict[str, Any]) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A benchmark's section and summary rows from the previous BENCHMARKS.md, for a
+    run that did not re-run it (its result file is gone)."""
+
+    body: list[str]
+    rows: list[list[str]]
+
+
+_RUN_DATE = re.compile(r"^Command: `.*` — (\d{4}-\d\d-\d\d \d\d:\d\d UTC)")
+
+
+def _section(text: str, title: str) -> list[str] | None:
+    """The lines under `## title` in `text`, up to the next `## ` heading."""
+    lines = text.splitlines()
+    if f"## {title}" not in lines:
+        return None
+    start = lines.index(f"## {title}") + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return lines[start:end]
+
+
+def kept_sections(previous: str, missing: Sequence[str]) -> dict[str, Kept]:
+    """Sections (by title) and summary rows (by the section's run date) of `previous`
+    for the benchmarks in `missing`."""
+    titles = {name: title for name, title, _ in SECTIONS}
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    summary: list[list[str]] = []
+    in_summary = False
+    for line in previous.splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+            in_summary = line[3:].strip() == "Summary"
+            continue
+        if in_summary and line.startswith("| ") and not line.startswith("| Metric"):
+            summary.append([c.strip() for c in line.strip().strip("|").split(" | ")])
+        elif current is not None:
+            current.append(line)
+    out: dict[str, Kept] = {}
+    for name in missing:
+        body = sections.get(titles.get(name, ""))
+        if not body:
+            continue
+        dated = [m.group(1) for line in body[:3] if (m := _RUN_DATE.match(line))]
+        if not dated:
+            continue
+        rows = [r for r in summary if len(r) == 6 and r[4] == dated[0]]
+        note = "*Not re-run by the run that wrote this file: kept from the one before.*"
+        while body and not body[-1].strip():
+            body = body[:-1]
+        out[name] = Kept([note, "", *[line for line in body if line != note]], rows)
+    return out
+
+
 def render(
     results: dict[str, Any],
     statuses: dict[str, Any],
     machine: dict[str, Any],
     seconds: float,
+    previous: str = "",
 ) -> str:
+    """BENCHMARKS.md; a benchmark without a result keeps its section of `previous`."""
+    missing = [name for name, _, _ in SECTIONS if name not in results]
+    kept = kept_sections(previous, missing) if previous else {}
     any_result = next(iter(results.values()), None)
     out = [
         "# Benchmarks",
@@ -1136,13 +1515,18 @@ def render(
         "",
         "## Summary",
         "",
-        *_summary(results),
+        *_summary(results, kept),
     ]
     if "ticket_gen" in results:
         out += ["## Test data", "", *_mix(results["ticket_gen"])]
+    elif (test_data := _section(previous, "Test data")) is not None:
+        out += ["## Test data", *test_data]
     for name, title, section in SECTIONS:
         out += [f"## {title}", ""]
         r = results.get(name)
+        if r is None and name in kept:
+            out += [*kept[name].body, ""]
+            continue
         if r is None:
             s = statuses.get(name, {})
             out += [f"No result: {s.get('status', 'not run')}.", ""]

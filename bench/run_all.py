@@ -5,6 +5,10 @@ BENCHMARKS.md at the repository root from their artifacts/bench/<name>.json.
     python -m bench.run_all --only ingest_latency
     python -m bench.run_all --render-only        # rewrite BENCHMARKS.md from the JSON files
 
+A benchmark without a result file (not run here, artifacts cleaned) keeps its section
+and summary rows from the BENCHMARKS.md being replaced, marked as kept, so one
+benchmark can be refreshed without re-running the rest.
+
 A benchmark that crashes or runs out of time is reported as such in BENCHMARKS.md;
 the others still run. Logs go to artifacts/bench/logs/<name>.log.
 """
@@ -41,6 +45,9 @@ BENCHES = (
     Bench("quality", 2400),
     Bench("tokenizer_throughput", 300),
     Bench("recluster", 1800),
+    Bench("embedding_throughput", 600),
+    Bench("embed_backfill", 1200),
+    Bench("ingest_embedding", 900),
     Bench("anomaly", 3600),
     # The first run also builds its own 1M-ticket db through ingest (~20-25 min).
     Bench("digest_latency", 2400),
@@ -117,8 +124,11 @@ def main() -> None:
             statuses[bench.name] = run_one(bench)
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             status_file.write_text(json.dumps(statuses, indent=2) + "\n")
-    text = render(load_results(names), statuses, machine_facts(), time.perf_counter() - started)
-    (ROOT / "BENCHMARKS.md").write_text(text)
+    target = ROOT / "BENCHMARKS.md"
+    previous = target.read_text() if target.exists() else ""
+    results = load_results(names)
+    text = render(results, statuses, machine_facts(), time.perf_counter() - started, previous)
+    target.write_text(text)
     log(f"wrote {ROOT / 'BENCHMARKS.md'}")
     failed = [n for n, s in statuses.items() if s.get("status") != "ok"]
     if failed:
