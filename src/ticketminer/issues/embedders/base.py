@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -33,6 +33,29 @@ class Embedder(Protocol):
         """(len(texts), dim) float32 rows of unit length (all-zero for an empty text).
         Raises EmbedderUnavailable when the backend cannot answer now."""
         ...
+
+
+class BundledModel:
+    """Base of the in-process backends: one model whose weights ship in a package, so
+    its id and size are class constants."""
+
+    MODEL_ID = ""
+    DIM = 0
+
+    def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
+        if threads < 1 or batch_size < 1:
+            raise ValueError("threads and batch_size must be at least 1")
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    @property
+    def model_id(self) -> str:
+        return self.MODEL_ID
+
+    @property
+    def dim(self) -> int:
+        return self.DIM
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

