@@ -175,3 +175,23 @@ def test_a_fit_reads_vectors_a_slice_at_a_time(app):
     assert np.array_equal(picked, whole[[49, 3, 10]])
     absent = StoredVectors(app.engine, "default", "another-model", pks, fake.dim)
     assert not absent[0:5].any()  # no vector of that model yet: zero rows
+
+
+def test_a_slice_read_keeps_to_the_snapshot_and_the_tenant(app):
+    """A slice is one range scan of the key: pks in the range that belong to another
+    tenant, or that the snapshot left out, never land in its rows."""
+    mixed = [ticket(f"t{i}", i, subject=f"late {i}", tenant_id="ab"[i % 2]) for i in range(60)]
+    app.tickets.ingest_bulk(iter(mixed))
+    fake = FakeEmbedder()
+    EmbeddingQueue(app.engine, fake).drain()
+    with app.engine.connect() as conn:
+        from sqlalchemy import select
+
+        from ticketminer.store.schema import tickets
+
+        query = select(tickets.c.pk).where(tickets.c.tenant_id == "a").order_by(tickets.c.pk)
+        pks = np.array(conn.execute(query).scalars().all(), dtype=np.int64)[::2]
+    stored = StoredVectors(app.engine, "a", fake.model_id, pks, fake.dim)
+    by_range, by_position = stored[2:12], stored[np.arange(2, 12)]
+    assert by_range.any(axis=1).all()
+    assert np.array_equal(by_range, by_position)

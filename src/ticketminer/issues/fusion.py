@@ -25,11 +25,19 @@ def fuse(lexical: np.ndarray, semantic: np.ndarray, weight: float) -> np.ndarray
     """(n, d_lex + d_sem) float32 unit rows; rows with no semantic vector get a zero
     semantic block and a unit lexical one."""
     lex = normalize_rows(np.asarray(lexical, dtype=np.float32))
-    sem = normalize_rows(np.asarray(semantic, dtype=np.float32))
-    present = has_vector(sem)
+    d_lex = lex.shape[1]
+    out = np.empty((len(lex), d_lex + semantic.shape[1]), dtype=np.float32)
+    out[:, d_lex:] = semantic  # one conversion from float16, in place
+    sem = out[:, d_lex:]
+    sem_norm = np.linalg.norm(sem, axis=1)
+    present = sem_norm > 0
+    sem *= (np.sqrt(weight) / np.where(present, sem_norm, 1.0)).astype(np.float32)[:, None]
     scale = np.where(present, np.sqrt(1.0 - weight), 1.0).astype(np.float32)[:, None]
-    out = np.hstack([lex * scale, sem * np.float32(np.sqrt(weight))])
-    return normalize_rows(out).astype(np.float32)
+    np.multiply(lex, scale, out=out[:, :d_lex])
+    # Both blocks unit: the row is unit already, except where only the semantic one is.
+    lone = present & ~np.any(lex != 0, axis=1)
+    out[lone] = normalize_rows(out[lone])
+    return out
 
 
 def lexical_block(vectors: np.ndarray, lexical_dim: int) -> np.ndarray:

@@ -204,16 +204,43 @@ class StoredVectors:
     def __getitem__(self, index: slice | np.ndarray) -> np.ndarray:
         """float16 rows of the tickets at `index` (a slice or positions)."""
         wanted = self._pks[index]
-        order = np.argsort(wanted, kind="stable")
         out = np.zeros((len(wanted), self.shape[1]), dtype=_DTYPE)
         if not len(wanted):
             return out
+        if isinstance(index, slice) and index.step in (None, 1):
+            return self._range(wanted, out)
+        order = np.argsort(wanted, kind="stable")
         with self._engine.connect() as conn:
             found = vectors_of(conn, wanted[order].tolist(), self._model, self.shape[1])
         for j, pk in enumerate(wanted[order].tolist()):
             row = found.get(int(pk))
             if row is not None:
                 out[order[j]] = row
+        return out
+
+    def _range(self, wanted: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Rows of consecutive snapshot pks, in one range scan of the primary key: a
+        fit walks all tickets this way, and IN lists of 500 with a row-by-row decode
+        took a quarter of a 1M-ticket re-cluster."""
+        c = ticket_vectors.c
+        query = (
+            select(c.ticket_pk, c.vector)
+            .where(c.ticket_pk.between(int(wanted[0]), int(wanted[-1])))
+            .where(c.tenant_id == self._tenant_id, c.model == self._model)
+            .order_by(c.ticket_pk)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return out
+        width = self.shape[1] * np.dtype(_DTYPE).itemsize
+        rows = [r for r in rows if len(r[1]) == width]  # another model's length: none
+        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        at = np.searchsorted(wanted, pks)
+        hit = at < len(wanted)
+        hit[hit] = wanted[at[hit]] == pks[hit]  # pks of the range not in the snapshot
+        blobs = b"".join(r[1] for r in rows)
+        out[at[hit]] = np.frombuffer(blobs, dtype=_DTYPE).reshape(len(rows), -1)[hit]
         return out
 
 
