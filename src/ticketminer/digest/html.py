@@ -13,7 +13,7 @@ from ticketminer.digest import charts
 from ticketminer.digest import formatting as fmt
 from ticketminer.digest.customers import CustomerSection, customer_sections
 from ticketminer.digest.filter_text import filter_json
-from ticketminer.domain.anomalies import Anomaly
+from ticketminer.domain.anomalies import Anomaly, lift_text
 from ticketminer.domain.digest import DigestIssue, Kpi, Mover, WeeklyDigest
 
 FONTS = (
@@ -301,7 +301,7 @@ def _root_causes(a: Anomaly, ticket_url: str) -> str:
         [
             _u(fmt.dims_text(rc.dims)),
             _e(fmt.percent(rc.explained_share)),
-            _e(f"{rc.lift:.1f}×"),
+            _e(lift_text(rc.lift, rc.explained_share)),
             _e(fmt.percent(rc.support)),
             _tickets(rc.evidence_ticket_ids, fmt.CAUSE_EVIDENCE_SHOWN, ticket_url),
         ]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ticketminer.digest import formatting as fmt
 from ticketminer.digest.customers import customer_sections
 from ticketminer.digest.filter_text import filter_json
-from ticketminer.domain.anomalies import Anomaly
+from ticketminer.domain.anomalies import Anomaly, lift_text
 from ticketminer.domain.digest import WeeklyDigest
 
 _SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?\w+;)")
@@ -163,7 +163,7 @@ def _anomaly(a: Anomaly, tz: str, ticket_url: str) -> list[str]:
             [
                 esc(fmt.dims_text(rc.dims)),
                 fmt.percent(rc.explained_share),
-                f"{rc.lift:.1f}×",
+                lift_text(rc.lift, rc.explained_share),
                 fmt.percent(rc.support),
                 _tickets(rc.evidence_ticket_ids, fmt.CAUSE_EVIDENCE_SHOWN, ticket_url, True),
             ]

@@ -47,6 +47,21 @@ class Severity(IntEnum):
 Dims = tuple[tuple[str, str], ...]  # sorted (key, value) pairs, AND-ed
 
 
+# A lift above this reads as a number nobody can use ("lift 154534.1"): the expected
+# count inside was near zero.
+MAX_SHOWN_LIFT = 100.0
+# Explained share from which nothing is left to explain outside the combination.
+ALL_INSIDE = 0.995
+
+
+def lift_text(lift: float, explained_share: float) -> str:
+    """How a root cause's lift reads in reports: "only inside" when the whole excess is
+    inside and the ratio is off the scale, capped at MAX_SHOWN_LIFT otherwise."""
+    if lift >= MAX_SHOWN_LIFT:
+        return "only inside" if explained_share >= ALL_INSIDE else f"> {MAX_SHOWN_LIFT:.0f}×"
+    return f"{lift:.1f}×"
+
+
 @dataclass(frozen=True, slots=True)
 class RootCauseCandidate:
     dims: Dims

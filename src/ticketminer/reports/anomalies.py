@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ticketminer.domain.anomalies import lift_text
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 EVIDENCE_SHOWN = 5
@@ -45,7 +46,7 @@ def render(anomalies: Iterable[pb.Anomaly]) -> str:
             lines.append(
                 f"  cause {rank}: {_dims(rc.dimensions)} explains {rc.explained_share:.0%} "
                 f"of the excess (observed {rc.observed:.0f} vs {rc.expected:.1f}, "
-                f"lift {rc.lift:.1f}, support {rc.support:.0%})"
+                f"lift {lift_text(rc.lift, rc.explained_share)}, support {rc.support:.0%})"
             )
         if a.terms:
             lines.append("  words: " + ", ".join(t.term for t in a.terms[:6]))
