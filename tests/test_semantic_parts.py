@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from builders import customer, ticket
+from builders import at, customer, ticket
 
 from ticketminer.issues import fusion
 from ticketminer.issues import granularity as gr
@@ -195,3 +195,19 @@ def test_a_slice_read_keeps_to_the_snapshot_and_the_tenant(app):
     by_range, by_position = stored[2:12], stored[np.arange(2, 12)]
     assert by_range.any(axis=1).all()
     assert np.array_equal(by_range, by_position)
+
+
+def test_a_recluster_embeds_a_tenants_few_missing_vectors_and_only_those(app):
+    app.tickets.ingest_bulk(iter(ticket(f"a{i}", i, subject=f"late {i}") for i in range(30)))
+    fake = FakeEmbedder()
+    queue = EmbeddingQueue(app.engine, fake, batch=8)
+    assert queue.embed_tenant("default", limit=10) == 0  # more than the limit: the queue's
+    assert queue.embed_tenant("default", limit=30) == 30
+    assert queue.embed_tenant("default", limit=30) == 0  # nothing left
+    queue.drain()  # the queue passes the same tickets: same texts, nothing embedded again
+    assert len(fake.seen) == 30
+    # A new text after the mark is missing; a new state with the same text is not.
+    app.tickets.ingest(ticket("a0", 0, subject="refund missing", updated_at=at(100)))
+    app.tickets.ingest(ticket("a1", 1, subject="late 1", updated_at=at(100), csat=5))
+    assert queue.embed_tenant("default", limit=30) == 1
+    assert fake.seen[-1].startswith("refund missing")

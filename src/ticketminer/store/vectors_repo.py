@@ -91,7 +91,10 @@ def pending(conn: Connection, after_version: int, limit: int) -> list[PendingTic
 
 def missing(conn: Connection, tenant_id: str, model: str, limit: int) -> list[PendingTicket]:
     """Up to `limit` of the tenant's tickets with no vector of `model`, or one older
-    than the ticket (a re-cluster embeds these first when there are few)."""
+    than the ticket (a re-cluster embeds these first when there are few). Only tickets
+    after the queue's mark: it has looked at every one before it (embedded it, or kept
+    a vector of the same text), and the index on version keeps this check from
+    joining a tenant's whole history (6 s at 1M tickets)."""
     query = (
         select(*_PENDING_COLUMNS)
         .select_from(
@@ -102,6 +105,7 @@ def missing(conn: Connection, tenant_id: str, model: str, limit: int) -> list[Pe
         )
         .where(
             tickets.c.tenant_id == tenant_id,
+            tickets.c.version > high_water(conn, model),
             (ticket_vectors.c.ticket_pk.is_(None))
             | (ticket_vectors.c.ticket_version < tickets.c.version),
         )
