@@ -49,3 +49,15 @@ def test_small_clusters_and_single_partitions_are_left_alone():
     assert np.array_equal(go.split_coarse(z, coarse, 0, min_size=200, k_cap=500), coarse)
     one = np.zeros(len(z), dtype=np.int64)
     assert np.array_equal(go.split_coarse(z, one, 0, min_size=5, k_cap=500), one)
+
+
+def test_near_duplicates_count_once():
+    rng = np.random.default_rng(1)
+    base = go.normalize_rows(rng.normal(size=(5, 32))).astype(np.float32)
+    copies = go.normalize_rows(np.repeat(base, 20, axis=0) + 1e-3 * rng.normal(size=(100, 32)))
+    z = np.vstack([copies, go.normalize_rows(rng.normal(size=(30, 32)))]).astype(np.float32)
+    graph = go.knn_graph(z, 10)
+    kept = go.distinct_points(graph, 0.95)
+    # One per stock phrase (the first copy), and every distinct point.
+    assert list(kept[:5]) == [0, 20, 40, 60, 80]
+    assert list(kept[5:]) == list(range(100, 130))

@@ -14,7 +14,8 @@ The method (why each step, in order):
    share no word, but their neighbourhoods overlap; this is the cheap half of spectral
    clustering.
 3. The number of issues, when not given, is the k with the best cosine silhouette of
-   k-means on the smoothed vectors (geometric grid, then a local search). When that
+   k-means on the smoothed vectors (geometric grid, then a local search); where
+   near-duplicates dominate (forms), each group of them counts once. When that
    is a handful of clusters (a split by language or product line), each one is split
    again where its own structure is clearer (`graph_ops.split_coarse`).
 4. k-means (k-means++, several inits) on the smoothed vectors, then spherical k-means
@@ -51,6 +52,13 @@ Docs = Sequence[Sequence[str]]
 _STATE_VERSION = 2
 # Seed labels of docs without a group: new since the previous fit, or left unclustered
 # by it (those never start new clusters, so a re-fit of unchanged data adds none).
+# Tickets this similar (cosine of their vectors) say the same thing. When they make up
+# much of a history (under DISTINCT_SHARE of the sample is distinct: form tickets that
+# are one stock phrase each), a group of them counts once when k is chosen, so a
+# phrase is not a cluster of its own. Free text is far above it (Banking77 94 %
+# distinct, templated bilingual histories about 70 %, a forms history 49 %).
+NEAR_DUPLICATE = 0.95
+DISTINCT_SHARE = 0.6
 NEW_DOC = -1
 LEFT_OUT = -2
 
@@ -214,8 +222,13 @@ class IssueClusterer:
         if self.n_issues is not None:
             k = max(1, min(int(self.n_issues), len(z_graph)))
         else:
-            k_max = min(self.max_issues, len(z_graph) // (2 * self.min_cluster_size))
-            k = go.choose_k(smooth, max(2, k_max), seed)
+            # k from distinct texts: copies of one text (a form's stock phrase) would
+            # make a tight cluster per phrase look like structure.
+            distinct = go.distinct_points(graph, NEAR_DUPLICATE)
+            if len(distinct) > DISTINCT_SHARE * len(z_graph):
+                distinct = np.arange(len(z_graph))  # free text: every ticket counts
+            k_max = min(self.max_issues, len(distinct) // (2 * self.min_cluster_size))
+            k = go.choose_k(smooth[distinct], max(2, k_max), seed)
         labels = go.kmeans(smooth, k, seed, n_init=self.n_init)
         if self.n_issues is None and k < go.MIN_STOP_K:
             labels = go.split_coarse(

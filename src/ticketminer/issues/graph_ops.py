@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import KMeans
 
 from ticketminer.domain.cancellation import raise_if_cancelled
@@ -45,6 +46,15 @@ def knn_graph(z: np.ndarray, n_neighbors: int) -> sp.csr_matrix:
     np.maximum(sims, 0.0, out=sims)
     graph = sp.csr_matrix((sims.ravel(), idx.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
     return graph.maximum(graph.T).tocsr()
+
+
+def distinct_points(graph: sp.csr_matrix, threshold: float) -> np.ndarray:
+    """One index (the first) per group of near-duplicates: points joined by graph edges
+    of similarity >= `threshold`, transitively. Sorted."""
+    close = graph.multiply(graph >= threshold).tocsr()
+    _, group = connected_components(close, directed=False)
+    _, first = np.unique(group, return_index=True)
+    return np.sort(first)
 
 
 def diffuse(z: np.ndarray, graph: sp.csr_matrix, steps: int) -> np.ndarray:
