@@ -425,25 +425,37 @@ def _quality_misses(r: dict[str, Any]) -> list[str]:
             "varies with the seed (see k found); the coarse split (`split_coarse`) opens up "
             "a first peak of a handful of clusters."
         )
-    synth_keys = {k for k in missed if k.startswith("synth")}
-    if synth_keys:
-        out.append(
-            "- *Synthetic presets.* *default*: its emerging topic (the app login loop, "
-            "192 tickets arriving in the last weeks) is absorbed by the account-locked "
-            "issue, so it leads no issue (share 0): a small new problem close to an old "
-            "one; telling it apart is issue 18's emerging-problem detection. *none*: "
-            "English coupon tickets join the payment issue (both at checkout). *forms*: "
-            "with the form stripped (`text/form_fields.py`), most form tickets are one "
-            "short stock phrase, and their copies made a tight cluster per phrase: the "
-            "silhouette climbed with k to about 400 sub-issues. When under 60 % of the "
-            "sample is distinct, near-duplicates (fused cosine ≥ 0.95) now count once "
-            "when k is chosen (`graph_ops.distinct_points`; this preset is 49 % distinct, "
-            "the other two about 70 %, Banking77 94 %; collapsing on every history cost "
-            "the templated presets 2-4 NMI). Tried: keeping the form text (fewer issues, "
-            "lower NMI); ending the first peak at the first 0.01 drop (the dip on this "
-            "preset is at noise level: 20 issues in one run, 291 in the next); counting "
-            "exact duplicates once (only 14 % of the sample)."
-        )
+    synth = r.get("synth", {})
+
+    def short(preset: str) -> bool:
+        m = synth.get(preset, {}).get("semantic", {})
+        t = r.get("targets", {})
+        return m.get("issues_per_topic", 0) > t.get("synth_issues_per_topic", 1.5) or (
+            m.get("min_topic_share") or 0
+        ) < t.get("synth_min_topic_share", 0.9)
+
+    notes = {
+        "default": "*default*: its emerging topic (the app login loop, arriving in the last "
+        "weeks) is absorbed by the account-locked issue, so it leads no issue: a small new "
+        "problem close to an old one; telling it apart is issue 18's emerging-problem "
+        "detection.",
+        "none": "*none*: English coupon tickets can join the payment issue (both happen at "
+        "checkout).",
+        "forms": "*forms*: with the form stripped (`text/form_fields.py`), most form tickets "
+        "are one short stock phrase, and their copies made a tight cluster per phrase: the "
+        "silhouette climbed with k to about 400 sub-issues. When under 60 % of the sample "
+        "is distinct, near-duplicates (fused cosine ≥ 0.95) now count once when k is chosen "
+        "(`graph_ops.distinct_points`; this preset is 49 % distinct, the other two about "
+        "70 %, Banking77 94 %; collapsing on every history cost the templated presets 2-4 "
+        "NMI). What is left: short stock phrases of different topics (a wrong item, a "
+        "return label) sit close in meaning. Tried: keeping the form text (29 issues, NMI "
+        "44.3, before the collapse existed); ending the first peak at the first 0.01 drop "
+        "(the dip on this preset is at noise level: 20 issues in one run, 291 in the "
+        "next); counting exact duplicates once (only 14 % of the sample repeats exactly).",
+    }
+    shown = [notes[p] for p in ("default", "none", "forms") if p in synth and short(p)]
+    if any(k.startswith("synth") for k in missed) and shown:
+        out.append("- *Synthetic presets.* " + " ".join(shown))
     return [*out, ""]
 
 
@@ -1541,14 +1553,17 @@ def kept_sections(previous: str, missing: Sequence[str]) -> dict[str, Kept]:
         body = sections.get(titles.get(name, ""))
         if not body:
             continue
-        dated = [m.group(1) for line in body[:3] if (m := _RUN_DATE.match(line))]
+        dated = [m.group(1) for line in body[:6] if (m := _RUN_DATE.match(line))]
         if not dated:
             continue
         rows = [r for r in summary if len(r) == 6 and r[4] == dated[0]]
         note = "*Not re-run by the run that wrote this file: kept from the one before.*"
+        body = [line for line in body if line != note]  # kept twice: one note
+        while body and not body[0].strip():
+            body = body[1:]
         while body and not body[-1].strip():
             body = body[:-1]
-        out[name] = Kept([note, "", *[line for line in body if line != note]], rows)
+        out[name] = Kept([note, "", *body], rows)
     return out
 
 
