@@ -303,6 +303,29 @@ def _recluster(r: dict[str, Any]) -> list[str]:
         *_table(["", "measured"], rows),
         "",
     ]
+    phases = r.get("phases", {})
+    lexical = r.get("lexical_only", {})
+    if phases:
+        lex_phases = lexical.get("phases", {})
+        prow = [
+            [
+                name,
+                f"{p['seconds']:.1f}",
+                str(p["calls"]),
+                f"{lex_phases[name]['seconds']:.1f}" if name in lex_phases else "–",
+            ]
+            for name, p in phases.items()
+        ]
+        out += [
+            "Where the time goes (wall seconds of each step, timed by wrapping its function "
+            "in the measured process; nested rows are parts of the row above). Beside it, "
+            "the same re-cluster with `--embedder off` (the lexical model of before issue "
+            f"17): {lexical.get('recluster_seconds', 0):.1f} s, "
+            f"{lexical.get('peak_rss_mb', 0):,.0f} MB, {lexical.get('issues', '?')} issues.",
+            "",
+            *_table(["step", "s, with vectors", "calls", "s, --embedder off"], prow),
+            "",
+        ]
     for line in r.get("notes", []):
         out += [line, ""]
     return out
