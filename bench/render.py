@@ -53,21 +53,32 @@ def _machine(m: dict[str, Any]) -> list[str]:
 # --- summary ---------------------------------------------------------------------
 
 
-def _summary(res: dict[str, Any], kept: dict[str, Kept] | None = None) -> list[str]:
-    rows: list[list[str]] = []
-    kept = kept or {}
-    shown: set[str] = set()
+class SummaryRows:
+    """The summary table's rows; a benchmark without a result shows the rows it had in
+    the previous BENCHMARKS.md (kept), else one "no result" row."""
 
-    def add(name: str, metric: str, target: str, value: str, ok: bool | None) -> None:
-        r = res.get(name)
-        if r is None and name in kept:
-            if name not in shown:  # the rows of that benchmark's last run, once
-                rows.extend(kept[name].rows)
-                shown.add(name)
+    def __init__(self, res: dict[str, Any], kept: dict[str, Kept] | None = None) -> None:
+        self.res = res
+        self.kept = kept or {}
+        self.rows: list[list[str]] = []
+        self._shown: set[str] = set()
+
+    def add(self, name: str, metric: str, target: str, value: str, ok: bool | None) -> None:
+        r = self.res.get(name)
+        if r is None and name in self.kept:
+            if name not in self._shown:  # the rows of that benchmark's last run, once
+                self.rows.extend(self.kept[name].rows)
+                self._shown.add(name)
         elif r is None:
-            rows.append([metric, target, "no result", "–", "–", f"`python -m bench.{name}`"])
+            self.rows.append([metric, target, "no result", "–", "–", f"`python -m bench.{name}`"])
         else:
-            rows.append([metric, target, value, _ok(ok), r["date"], _cmd(r)])
+            self.rows.append([metric, target, value, _ok(ok), r["date"], _cmd(r)])
+
+
+def _summary(res: dict[str, Any], kept: dict[str, Kept] | None = None) -> list[str]:
+    table = SummaryRows(res, kept)
+    rows = table.rows
+    add = table.add
 
     il = res.get("ingest_latency")
     if il:
@@ -216,7 +227,7 @@ def _summary(res: dict[str, Any], kept: dict[str, Kept] | None = None) -> list[s
             )
     else:
         add("recluster", "ReclusterIssues over 1,000,000 tickets", "≤ 60 s, ≤ 2 GB", "", None)
-    rows += _summary_embedding(res)
+    _summary_embedding(res, table)
     dg = res.get("digest_latency")
     if dg:
         both, data = dg["formats"]["markdown_html"], dg["formats"]["data"]
@@ -1234,16 +1245,9 @@ def _digest(r: dict[str, Any]) -> list[str]:
     return out
 
 
-def _summary_embedding(res: dict[str, Any]) -> list[list[str]]:
+def _summary_embedding(res: dict[str, Any], table: SummaryRows) -> None:
     """Summary rows of the semantic-vector benchmarks (issue 17)."""
-    rows: list[list[str]] = []
-
-    def add(name: str, metric: str, target: str, value: str, ok: bool | None) -> None:
-        r = res.get(name)
-        if r is None:
-            rows.append([metric, target, "no result", "–", "–", f"`python -m bench.{name}`"])
-        else:
-            rows.append([metric, target, value, _ok(ok), r["date"], _cmd(r)])
+    add = table.add
 
     et = res.get("embedding_throughput")
     if et:
@@ -1282,7 +1286,7 @@ def _summary_embedding(res: dict[str, Any]) -> list[list[str]]:
         )
         full = eb.get("full_1m")
         if full:
-            rows.append(
+            table.rows.append(
                 [
                     "`ticketminer embed` backfill of the 1M-ticket re-cluster database (measured)",
                     "hours on 2 cores, in the background",
@@ -1315,7 +1319,6 @@ def _summary_embedding(res: dict[str, Any]) -> list[list[str]]:
         )
     else:
         add("ingest_embedding", "IngestTicket, embedding queue on / off", "≥ 0.95", "", None)
-    return rows
 
 
 def _embedding_throughput(r: dict[str, Any]) -> list[str]:
