@@ -176,16 +176,30 @@ def count_vectors(conn: Connection, model: str, tenant_id: str | None = None) ->
 
 
 def _decode(blobs: Sequence[bytes], dim: int) -> np.ndarray:
-    """float32 rows; a blob of another length (another model's) reads as zeros."""
+    """float16 rows, as stored; a blob of another length (another model's) reads as
+    zeros."""
     width = dim * np.dtype(_DTYPE).itemsize
     if all(len(b) == width for b in blobs):
-        joined = np.frombuffer(b"".join(blobs), dtype=_DTYPE)
-        return joined.reshape(len(blobs), dim).astype(np.float32)
-    out = np.zeros((len(blobs), dim), dtype=np.float32)
+        return np.frombuffer(b"".join(blobs), dtype=_DTYPE).reshape(len(blobs), dim)
+    out = np.zeros((len(blobs), dim), dtype=_DTYPE)
     for i, blob in enumerate(blobs):
         if len(blob) == width:
             out[i] = np.frombuffer(blob, dtype=_DTYPE)
     return out
+
+
+def _rows_of(conn: Connection, pks: Sequence[int], model: str) -> tuple[list[int], list[bytes]]:
+    """(ticket pks, blobs) of the stored vectors of `pks`, by IN lists of _IN_CHUNK."""
+    found_pks: list[int] = []
+    blobs: list[bytes] = []
+    c = ticket_vectors.c
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
+        query = select(c.ticket_pk, c.vector).where(c.ticket_pk.in_(chunk), c.model == model)
+        for pk, blob in conn.execute(query):
+            found_pks.append(int(pk))
+            blobs.append(blob)
+    return found_pks, blobs
 
 
 class StoredVectors:
@@ -206,56 +220,33 @@ class StoredVectors:
         return len(self._pks)
 
     def __getitem__(self, index: slice | np.ndarray) -> np.ndarray:
-        """float16 rows of the tickets at `index` (a slice or positions)."""
+        """float16 rows of the tickets at `index` (a slice or positions). A slice of
+        the snapshot is one range scan of the key (a fit walks all tickets this way; IN
+        lists were a quarter of a 1M-ticket re-cluster); positions go by IN lists."""
         wanted = self._pks[index]
         out = np.zeros((len(wanted), self.shape[1]), dtype=_DTYPE)
         if not len(wanted):
             return out
-        if isinstance(index, slice) and index.step in (None, 1):
-            return self._range(wanted, out)
-        order = np.argsort(wanted, kind="stable")
         with self._engine.connect() as conn:
-            found = vectors_of(conn, wanted[order].tolist(), self._model, self.shape[1])
-        for j, pk in enumerate(wanted[order].tolist()):
-            row = found.get(int(pk))
-            if row is not None:
-                out[order[j]] = row
-        return out
-
-    def _range(self, wanted: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Rows of consecutive snapshot pks, in one range scan of the primary key: a
-        fit walks all tickets this way, and IN lists of 500 with a row-by-row decode
-        took a quarter of a 1M-ticket re-cluster."""
-        c = ticket_vectors.c
-        query = (
-            select(c.ticket_pk, c.vector)
-            .where(c.ticket_pk.between(int(wanted[0]), int(wanted[-1])))
-            .where(c.tenant_id == self._tenant_id, c.model == self._model)
-            .order_by(c.ticket_pk)
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        if not rows:
+            if isinstance(index, slice) and index.step in (None, 1):
+                found, blobs = self._range(conn, int(wanted[0]), int(wanted[-1]))
+            else:
+                found, blobs = _rows_of(conn, wanted.tolist(), self._model)
+        if not found:
             return out
-        width = self.shape[1] * np.dtype(_DTYPE).itemsize
-        rows = [r for r in rows if len(r[1]) == width]  # another model's length: none
-        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        at = np.searchsorted(wanted, pks)
-        hit = at < len(wanted)
-        hit[hit] = wanted[at[hit]] == pks[hit]  # pks of the range not in the snapshot
-        blobs = b"".join(r[1] for r in rows)
-        out[at[hit]] = np.frombuffer(blobs, dtype=_DTYPE).reshape(len(rows), -1)[hit]
+        order = np.argsort(wanted, kind="stable")
+        ordered = wanted[order]
+        pks = np.asarray(found, dtype=np.int64)
+        at = np.searchsorted(ordered, pks)
+        hit = at < len(ordered)
+        hit[hit] = ordered[at[hit]] == pks[hit]  # in the range but not in the snapshot
+        out[order[at[hit]]] = _decode(blobs, self.shape[1])[hit]
         return out
 
-
-def vectors_of(conn: Connection, pks: Sequence[int], model: str, dim: int) -> dict[int, np.ndarray]:
-    """Stored vectors of a few tickets (online assignment, evidence)."""
-    out: dict[int, np.ndarray] = {}
-    for start in range(0, len(pks), _IN_CHUNK):
-        chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
-        query = select(ticket_vectors.c.ticket_pk, ticket_vectors.c.vector).where(
-            ticket_vectors.c.ticket_pk.in_(chunk), ticket_vectors.c.model == model
+    def _range(self, conn: Connection, first: int, last: int) -> tuple[list[int], list[bytes]]:
+        c = ticket_vectors.c
+        query = select(c.ticket_pk, c.vector).where(
+            c.ticket_pk.between(first, last), c.tenant_id == self._tenant_id, c.model == self._model
         )
-        for pk, blob in conn.execute(query):
-            out[int(pk)] = _decode([blob], dim)[0]
-    return out
+        rows = conn.execute(query).all()
+        return [int(r[0]) for r in rows], [r[1] for r in rows]
