@@ -50,8 +50,6 @@ from ticketminer.issues import graph_ops as go
 Docs = Sequence[Sequence[str]]
 
 _STATE_VERSION = 2
-# Seed labels of docs without a group: new since the previous fit, or left unclustered
-# by it (those never start new clusters, so a re-fit of unchanged data adds none).
 # Tickets this similar (cosine of their vectors) say the same thing. When they make up
 # much of a history (under DISTINCT_SHARE of the sample is distinct: form tickets that
 # are one stock phrase each), a group of them counts once when k is chosen, so a
@@ -59,6 +57,8 @@ _STATE_VERSION = 2
 # distinct, templated bilingual histories about 70 %, a forms history 49 %).
 NEAR_DUPLICATE = 0.95
 DISTINCT_SHARE = 0.6
+# Seed labels of docs without a group: new since the previous fit, or left unclustered
+# by it (those never start new clusters, so a re-fit of unchanged data adds none).
 NEW_DOC = -1
 LEFT_OUT = -2
 

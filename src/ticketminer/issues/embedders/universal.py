@@ -8,12 +8,11 @@ runs in pure numpy at about 1,500 short texts/s on one core, and its weights shi
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ticketminer.issues.embedders.base import BundledModel, embed_in_batches
+from ticketminer.issues.embedders.base import BundledModel
 
 # One loaded model per thread count, shared by every encoder of the process (an app, a
 # CLI command and the tests each build their own encoder; the weights load once). One
@@ -54,9 +53,8 @@ class UniversalSentenceEncoder(BundledModel):
         if self._model is None:
             self._model = _shared_model(self.threads)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), 512) float32 unit rows; blank texts give zero rows unseen by the model."""
-        if not any(text.strip() for text in texts):
-            return np.zeros((len(texts), self.DIM), dtype=np.float32)
-        self.load()
-        return embed_in_batches(texts, self.DIM, self.batch_size, self._model.encode, _run_lock)
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(texts)
+
+    def _lock(self) -> threading.Lock:
+        return _run_lock  # process-wide (see above)
