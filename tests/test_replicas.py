@@ -103,9 +103,12 @@ def test_two_replicas_ingesting_at_once_agree_on_metrics_and_issues(tmp_path) ->
         assert list(_metrics(sb, "channel").groups) == list(channels_a)
 
         # A re-cluster on one replica is picked up by the other.
-        report = sa.ReclusterIssues(
-            pb.ReclusterIssuesRequest(tenant_id=TENANT), timeout=RPC_TIMEOUT
-        )
+        try:
+            report = sa.ReclusterIssues(
+                pb.ReclusterIssuesRequest(tenant_id=TENANT), timeout=RPC_TIMEOUT
+            )
+        except grpc.RpcError as exc:
+            pytest.fail(f"re-cluster failed: {exc}\n--- replica a ---\n{a.log}")
         version = report.model_version
         assert version >= 1 and report.issues >= 2
 

@@ -3,6 +3,7 @@ merge, label phrases, stored vectors and the embedding queue."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ from ticketminer.issues import fusion
 from ticketminer.issues import granularity as gr
 from ticketminer.issues import phrases as ph
 from ticketminer.services.embedding_queue import EmbeddingQueue
+from ticketminer.store.job_locks import JobLocks
 from ticketminer.store.vectors_repo import StoredVectors, count_vectors, high_water
 
 
@@ -211,3 +213,20 @@ def test_a_recluster_embeds_a_tenants_few_missing_vectors_and_only_those(app):
     app.tickets.ingest(ticket("a1", 1, subject="late 1", updated_at=at(100), csat=5))
     assert queue.embed_tenant("default", limit=30) == 1
     assert fake.seen[-1].startswith("refund missing")
+
+
+def test_a_recluster_waits_for_another_replicas_queue_before_writing_vectors(app):
+    """The queue of another replica and a re-cluster writing the same tickets' vectors
+    at once collided on PostgreSQL (a duplicate key, and the re-cluster failed)."""
+    app.tickets.ingest_bulk(iter(ticket(f"a{i}", i, subject=f"late {i}") for i in range(5)))
+    fake = FakeEmbedder()
+    queue = EmbeddingQueue(app.engine, fake, batch=8)
+    done: list[int] = []
+    with JobLocks(app.engine).hold("embedding", "", wait=False) as held:
+        assert held  # what another replica's queue holds while it writes a batch
+        worker = threading.Thread(target=lambda: done.append(queue.embed_tenant("default")))
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive() and not fake.seen  # waiting, nothing embedded
+    worker.join(timeout=30)
+    assert done == [5]

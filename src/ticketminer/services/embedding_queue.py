@@ -52,6 +52,9 @@ MISCONFIGURED_SECONDS = 300.0  # after the backend refused the request itself
 # A re-cluster embeds a tenant's missing vectors itself up to this many (about a
 # minute of CPU with the default model); more are left to the queue.
 TENANT_CATCH_UP = 50_000
+# How long a re-cluster waits for the queue (one batch is about a second) before it
+# clusters on the vectors already stored.
+CATCH_UP_WAIT = 30.0
 _JOB = "embedding"
 _ALL_TENANTS = ""
 
@@ -137,7 +140,12 @@ class EmbeddingQueue:
         """Embed the tenant's tickets that lack a current vector, when there are at most
         `limit` of them (a re-cluster calls this first, so a fresh history is clustered
         on meaning at once; a larger backlog is the queue's to work through). The number
-        embedded."""
+        embedded. It holds the queue's lock: the queue of another replica writing the
+        same tickets' vectors at once would collide with these rows."""
+        with self._locks.hold(_JOB, _ALL_TENANTS, timeout=CATCH_UP_WAIT) as mine:
+            return self._embed_tenant(tenant_id, limit) if mine else 0
+
+    def _embed_tenant(self, tenant_id: str, limit: int) -> int:
         model = self.model
         with self._engine.connect() as conn:
             found = missing(conn, tenant_id, model, limit + 1)
