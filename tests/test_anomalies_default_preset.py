@@ -69,3 +69,22 @@ def test_slow_email_replies_are_one_tenant_wide_anomaly_blaming_email(found) -> 
     assert len(hits) == 1, [a.summary for a in hits]
     assert hits[0].issue_id is None
     assert hits[0].root_causes[0].dims == (("channel", "email"),)
+
+
+def test_the_storm_is_one_anomaly_that_lists_its_issues(found) -> None:
+    """The storm raised its issue's volume, the share of angry tickets on the phone
+    line and its carrier and region's slices: one incident, reported once."""
+    truth, anomalies = found
+    storm = truth["shipping-storm"]
+    late = storm.end + timedelta(hours=24)
+    during = [
+        a
+        for a in anomalies
+        if a.start < late and (a.end is None or a.end > storm.start - timedelta(hours=12))
+    ]
+    assert len(during) == 1, [a.summary for a in during]
+    (anomaly,) = during
+    assert anomaly.metric == VOLUME and anomaly.issue_id is not None
+    assert anomaly.issue_ids and anomaly.issue_id in anomaly.issue_ids
+    assert anomaly.root_causes[0].dims == storm.dims
+    assert "also negative-sentiment share" in anomaly.summary

@@ -55,10 +55,12 @@ def summarize(
     causes: Sequence[RootCauseCandidate],
     terms: Sequence[TermLift],
     time_zone: str = "UTC",
+    also: Sequence[tuple[str, float, float]] = (),
 ) -> str:
     """E.g. "Tickets of 'shipping delay' up 320 % (...) since 2026-11-10 09:00 UTC; 81 % of
     the excess is carrier=SF, region=华南; words: 暴雨, 停运". The start is given in
-    `time_zone` (the tenant's, when it has one), named after it."""
+    `time_zone` (the tenant's, when it has one), named after it. `also` is what else
+    the same incident moved, (metric, observed, expected) each."""
     lead = "New issue" if kind == AnomalyKind.EMERGING_ISSUE else _METRIC.get(metric, metric)
     text = f"{lead} {scope}: {_change(metric, observed, expected)}"
     local = start.astimezone(ZoneInfo(time_zone))
@@ -67,6 +69,9 @@ def summarize(
         top = causes[0]
         dims = ", ".join(f"{k}={v}" for k, v in top.dims)
         text += f"; {top.explained_share:.0%} of the excess is {dims}"
+    if also:
+        moved = [f"{_METRIC.get(m, m).lower()} {_change(m, o, e)}" for m, o, e in also]
+        text += "; also " + ", ".join(moved)
     if terms:
         text += "; words: " + ", ".join(t.term for t in terms[:4])
     return text

@@ -19,6 +19,7 @@ from ticketminer.anomalies.dimensions import DimensionStats, choose_dimensions
 from ticketminer.anomalies.hourly import HOUR_US, grid_for
 from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
 from ticketminer.anomalies.rootcause import DEFAULT_MAX_CELLS
+from ticketminer.anomalies.slices import SliceColumn
 from ticketminer.anomalies.summary import summarize
 from ticketminer.domain import limits
 from ticketminer.domain.anomalies import (
@@ -176,7 +177,8 @@ class AnomalyService:
         negative[pos[found]] = (scores[found] < self._negative_below).astype(np.int8)
         column = self._columns.column(tenant_id, facts)
         fcr = fcr_column(facts, effective_variant(tenant.fcr_variant))
-        return ScanInput(facts, column, negative, grid, fcr)
+        slices = self._slice_columns(tenant_id, facts)
+        return ScanInput(facts, column, negative, grid, fcr, slices)
 
     def _sentiment(self, tenant_id: str, facts, since_us: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores of the window's tickets, scoring (and storing) those that have none:
@@ -250,23 +252,32 @@ class AnomalyService:
             active=_by_severity(active),
         )
 
-    def _explainer(self, tenant_id: str, data: ScanInput) -> Explainer:
+    def _dimension_keys(self, tenant_id: str, facts) -> list[str]:
+        """The attributes a root cause may name and whose slices a scan watches."""
         with self._engine.connect() as conn:
             found = attribute_key_stats(conn, tenant_id)
-
-        def attribute(key: str):
-            return self._facts.attribute(tenant_id, data.facts, key)
-
         # An attribute with more distinct values than half the tickets (an order id)
         # names no root cause; of the rest, only the most informative become columns.
         stats = [DimensionStats(key, n, distinct) for key, n, distinct in found]
-        limit = MAX_DISTINCT_SHARE * len(data.facts)
-        keys = choose_dimensions(stats, self._max_dimensions, limit)
+        limit = MAX_DISTINCT_SHARE * len(facts)
+        return choose_dimensions(stats, self._max_dimensions, limit)
+
+    def _slice_columns(self, tenant_id: str, facts) -> tuple[SliceColumn, ...]:
+        columns = [SliceColumn("channel", facts.channel.codes, facts.channel.values)]
+        for key in self._dimension_keys(tenant_id, facts):
+            cat = self._facts.attribute(tenant_id, facts, key)
+            columns.append(SliceColumn(key, cat.codes, cat.values))
+        return tuple(columns)
+
+    def _explainer(self, tenant_id: str, data: ScanInput) -> Explainer:
+        def attribute(key: str):
+            return self._facts.attribute(tenant_id, data.facts, key)
 
         def tokens(pks: list[int]) -> dict[int, str]:
             with self._engine.connect() as conn:
                 return tokens_of(conn, pks)
 
+        keys = self._dimension_keys(tenant_id, data.facts)
         cube = build_cube(data, keys, attribute)
         return Explainer(data, cube, tokens, self._trailing_days, self._max_cells)
 
@@ -334,6 +345,7 @@ class AnomalyService:
                 # The tenant's own zone if it set one; UTC otherwise (the server's
                 # seasonal zone is an analysis setting, not the reader's clock).
                 self._settings(tenant_id).time_zone or "UTC",
+                _also(finding),
             ),
             issue_ids=finding.issue_ids,
             series=d.series,
@@ -410,6 +422,17 @@ class AnomalyService:
             matches = bool(top) and all(values.get(k) == v for k, v in top)
             out.append(ActiveAnomaly(a, matches, top if matches else ()))
         return out
+
+
+def _also(finding: Finding) -> list[tuple[str, float, float]]:
+    """Other metrics the incident moved (its folded detections), once each."""
+    seen = {finding.detection.metric}
+    out = []
+    for d in finding.related:
+        if d.metric not in seen:
+            seen.add(d.metric)
+            out.append((d.metric, d.observed, d.expected))
+    return out
 
 
 def _moved(a: Anomaly, d: Detection) -> bool:

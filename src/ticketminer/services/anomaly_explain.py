@@ -24,7 +24,7 @@ from ticketminer.domain.anomalies import (
 )
 from ticketminer.domain.timeutil import to_us
 from ticketminer.metrics.facts_table import Categorical
-from ticketminer.services.anomaly_scan import Finding, ScanInput, _event_us
+from ticketminer.services.scan_findings import Finding, ScanInput, event_us
 
 EVIDENCE = 12
 TERM_SAMPLE = 400
@@ -109,7 +109,7 @@ class Explainer:
 
     def _time(self, which: str) -> np.ndarray:
         if which not in self._times:
-            self._times[which] = _event_us(self._data.facts, which)
+            self._times[which] = event_us(self._data.facts, which)
         return self._times[which]
 
     def _rows(self, finding: Finding, lo_us: int, hi_us: int, scoped: bool = True) -> np.ndarray:
@@ -127,7 +127,12 @@ class Explainer:
         window = self._rows(finding, start, end)
         baseline = self._rows(finding, start - self._trailing_us, start)
         total = d.expected
-        if d.metric == VOLUME and len(baseline) < MIN_BASELINE_TICKETS:
+        if finding.slice is not None:
+            # A slice's surge is explained against the whole tenant: everything but the
+            # slice's excess was expected, and the localiser says where the excess is
+            # (the slice, or a finer cell of it).
+            total = len(window) - (d.observed - d.expected)
+        elif d.metric == VOLUME and len(baseline) < MIN_BASELINE_TICKETS:
             # A new issue has (almost) no past of its own, and its expectation is a
             # floor of a few tickets, too little to tell a combination from its parent.
             # Ask instead which values its tickets concentrate in against the tenant's

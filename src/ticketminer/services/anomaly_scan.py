@@ -9,15 +9,16 @@ is never judged on the few tickets that happened to finish early.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ticketminer.anomalies.emerging import EmergingDetector
-from ticketminer.anomalies.hourly import HourGrid, count_matrix
+from ticketminer.anomalies.hourly import DAY_US, count_matrix
 from ticketminer.anomalies.lifecycle import OPEN_END
 from ticketminer.anomalies.shift import DurationShiftDetector, ProportionShiftDetector
+from ticketminer.anomalies.slices import Slice, candidate_slices, mix_shift, slice_matrix
 from ticketminer.anomalies.surge import SurgeDetector
 from ticketminer.domain.anomalies import (
     FCR,
@@ -31,9 +32,16 @@ from ticketminer.domain.anomalies import (
     Detection,
 )
 from ticketminer.domain.cancellation import raise_if_cancelled
-from ticketminer.metrics.facts_table import FactsTable
+from ticketminer.services.incident_folding import fold_incidents
+from ticketminer.services.scan_findings import (
+    BadRows,
+    Finding,
+    ScanInput,
+    event_us,
+)
 
-SECOND_US = 1_000_000
+__all__ = ["SURGE_WINDOWS_HOURS", "Finding", "Scan", "ScanInput", "event_us"]
+
 SERIES_CONTEXT_BEFORE = 72  # hours of series kept before an anomaly, for GetAnomaly
 SERIES_CONTEXT_AFTER = 24
 RARE_PER_DAY = 0.25  # an issue quieter than this before a surge is "emerging"
@@ -46,33 +54,17 @@ MIN_EXCESS_TICKETS = 8
 # windows caught as many and raised fewer false alarms). Its echoes after a surge are
 # a few tickets, which MIN_EXCESS_TICKETS drops.
 SURGE_WINDOWS_HOURS = (1, 6, 24, 72)
-
-
-@dataclass(frozen=True, slots=True)
-class ScanInput:
-    facts: FactsTable
-    issue_column: np.ndarray  # issue id per facts row (0: unassigned)
-    negative: np.ndarray  # int8 per facts row: 1 negative, 0 not, -1 unknown
-    grid: HourGrid
-    # int8 FCR per facts row in the tenant's variant (selection.fcr_column); None =
-    # the default variant.
-    fcr: np.ndarray | None = None
-
-
-# Which of `rows` count as "bad" for a KPI, judged against `reference` rows (the
-# baseline) where the norm depends on them.
-BadRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A detection plus what the explainer needs to find its tickets."""
-
-    detection: Detection
-    event_time: str  # which per-ticket time the metric is indexed by
-    bad: BadRows | None  # KPI: which rows count as "bad"
-    issue_ids: tuple[int, ...] = field(default_factory=tuple)
-    scope: str = ""  # e.g. "in channel 'email'" for a channel's series
+# The surge detector's own alarm and continuation scores, which slices raise by the
+# log of their number.
+SLICE_THRESHOLD = 5.0
+SLICE_HYSTERESIS = 2.0
+# Slices watch sustained rises only: an hour's burst in a small slice is a customer
+# writing three times, and the issues' own 1 h window sees a real spike.
+SLICE_WINDOWS_HOURS = (6, 24, 72)
+# A slice reports a surge of at least this ratio over its event: the incidents it is
+# for are several-fold rises (the targets are x3 and up) spread over issues; a slice
+# of a few tickets an hour moving by half is ordinary noise the issues absorb.
+SLICE_MIN_RATIO = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +73,6 @@ class _Metric:
     kind: AnomalyKind
     event_time: str
     direction: str
-
-
-def _event_us(facts: FactsTable, which: str) -> np.ndarray:
-    """Per row, when the metric's value became known (int64 us; huge if never)."""
-    created = facts.created_us
-    if which == "created":
-        return created
-    seconds = facts.first_response_s if which == "responded" else facts.full_resolution_s
-    later = created + np.nan_to_num(seconds * SECOND_US, nan=np.inf).clip(max=2**62)
-    return np.where(np.isnan(seconds), np.iinfo(np.int64).max, later.astype(np.int64))
 
 
 class SeriesIndex:
@@ -131,9 +113,10 @@ class Scan:
         self.index = SeriesIndex(data.issue_column, data.facts.channel.values)
         self.series: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.findings: list[Finding] = []
+        self._how: np.ndarray | None = None
 
     def _steps(self, which: str) -> np.ndarray:
-        return self.data.grid.step_of(_event_us(self.data.facts, which))
+        return self.data.grid.step_of(event_us(self.data.facts, which))
 
     def _matrix(self, steps: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         # Row 0 collects nothing per issue; _with_tenant then adds every row into it.
@@ -152,10 +135,20 @@ class Scan:
         for detect in (self._volume, self._proportions, self._first_response):
             raise_if_cancelled()  # a scan for a caller who gave up stops between detectors
             detect()
-        self.findings = _fold(self.findings)
+        found = _fold(self.findings)
+        raise_if_cancelled()
+        found += self._slices()
+        self.findings = fold_incidents(found, self.data, self.trailing_days)
         return self.findings
 
-    def _detection(self, kind: AnomalyKind, metric: str, event, n: int, view) -> Detection:
+    def _hour_of_week(self) -> np.ndarray:
+        if self._how is None:
+            self._how = self.data.grid.hour_of_week()
+        return self._how
+
+    def _detection(
+        self, kind: AnomalyKind, metric: str, event, n: int, view, issue_id: int | None
+    ) -> Detection:
         grid = self.data.grid
         lo = max(0, event.start - SERIES_CONTEXT_BEFORE)
         hi = min(grid.n_steps, event.end + SERIES_CONTEXT_AFTER)
@@ -167,7 +160,7 @@ class Scan:
         return Detection(
             kind=kind,
             metric=metric,
-            issue_id=self.index.issue_of(event.series),
+            issue_id=issue_id,
             start=grid.time_of(event.start),
             detected_at=grid.time_of(event.detected),
             end=None if event.ongoing else grid.time_of(event.end),
@@ -183,7 +176,7 @@ class Scan:
         counts = self._matrix(self._steps("created"))
         surge = SurgeDetector(
             trailing_days=self.trailing_days, windows_hours=SURGE_WINDOWS_HOURS
-        ).fit(counts, self.data.grid.hour_of_week())
+        ).fit(counts, self._hour_of_week())
         for e in surge.events_:
             if e.observed - e.expected < MIN_EXCESS_TICKETS:
                 continue
@@ -265,10 +258,57 @@ class Scan:
             kind = AnomalyKind.KPI_DEGRADATION
             self._add(kind, FIRST_RESPONSE_TIME, e, int(e.n), view, "responded", bad)
 
+    def _slices(self) -> list[Finding]:
+        """Volume surges of attribute slices (see `anomalies.slices`): they catch an
+        incident whose tickets spread over several issues."""
+        columns = self.data.slice_columns
+        grid = self.data.grid
+        slices = candidate_slices(columns, grid.n_steps / 24)
+        if not slices:
+            return []
+        counts = slice_matrix(slices, columns, self._steps("created"), grid.n_steps)
+        # The slices together get one series' false-alarm budget (Bonferroni over
+        # them): they are extra looks at the same tickets, and each alarm pages someone.
+        threshold = SLICE_THRESHOLD + math.log10(len(slices))
+        surge = SurgeDetector(
+            trailing_days=self.trailing_days,
+            windows_hours=SLICE_WINDOWS_HOURS,
+            threshold=threshold,
+            continue_threshold=threshold - SLICE_HYSTERESIS,
+        ).fit(counts, self._hour_of_week())
+        created = self.data.facts.created_us
+        out = []
+        for e in surge.events_:
+            if e.observed - e.expected < MIN_EXCESS_TICKETS:
+                continue
+            if e.observed < SLICE_MIN_RATIO * e.expected:
+                continue
+            found: Slice = slices[e.series]
+            window = (grid.us_of(e.start), grid.us_of(e.end))
+            rows = found.rows(columns)
+            population = found.population(columns)
+            trailing = self.trailing_days * DAY_US
+            if mix_shift(rows, population, created, window, trailing, grid.end_us):
+                continue
+            view = (counts[e.series], surge.expected_[e.series], counts[e.series])
+            d = self._detection(AnomalyKind.VOLUME_SURGE, VOLUME, e, int(e.observed), view, None)
+            scope = f"in {found.label}"
+            out.append(Finding(d, "created", None, scope=scope, scope_rows=rows, slice=found))
+        return out
+
     def _add(self, kind, metric, event, n, view, event_time, bad) -> None:
-        detection = self._detection(kind, metric, event, n, view)
+        issue_id = self.index.issue_of(event.series)
+        detection = self._detection(kind, metric, event, n, view, issue_id)
         scope = self.index.scope_of(event.series)
-        self.findings.append(Finding(detection, event_time, bad, scope=scope))
+        rows = self._scope_rows(event.series, issue_id)
+        self.findings.append(Finding(detection, event_time, bad, scope=scope, scope_rows=rows))
+
+    def _scope_rows(self, series: int, issue_id: int | None) -> np.ndarray | None:
+        if issue_id is not None:
+            return self.data.issue_column == issue_id
+        if series >= self.index.n:  # a channel's row
+            return self.data.facts.channel.codes == series - self.index.n
+        return None
 
 
 def _shift_series(e, by: int):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ticketminer.anomalies.hourly import HOUR_US, grid_for
+from ticketminer.anomalies.slices import SliceColumn
 from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
 from ticketminer.services.anomaly_scan import Finding, Scan, ScanInput
@@ -54,9 +55,14 @@ def scan_frame(
     end_us = int(created.max()) + 1
     end_us += -end_us % HOUR_US
     grid = grid_for(int(created.min()), end_us, HISTORY_DAYS, time_zone)
-    data = ScanInput(facts, frame.topic.astype(np.int64) + 1, frame.negative.astype(np.int8), grid)
-    findings = Scan(data).run()
     keys = sorted(facts.attributes)
+    slices = tuple(
+        SliceColumn(name, cat.codes, cat.values)
+        for name, cat in [("channel", facts.channel), *((k, facts.attributes[k]) for k in keys)]
+    )
+    issues = frame.topic.astype(np.int64) + 1
+    data = ScanInput(facts, issues, frame.negative.astype(np.int8), grid, slice_columns=slices)
+    findings = Scan(data).run()
     cube = build_cube(data, keys, lambda k: facts.attributes[k])
     explainer = Explainer(data, cube, lambda _pks: {})
     return findings, [explainer.explain(f) for f in findings]
