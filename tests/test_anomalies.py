@@ -155,3 +155,23 @@ def test_ingest_answer_on_the_wire_names_the_anomaly_and_the_matched_cause(loade
     assert ref.status in (pb.ANOMALY_STATUS_OPEN, pb.ANOMALY_STATUS_ONGOING)
     assert ref.ticket_matches_root_cause and ref.summary
     assert {(d.key, d.value) for d in ref.matched_root_cause} == set(top.root_causes[0].dims)
+
+
+def test_an_incident_spanning_issues_is_named_for_tickets_of_each(loaded, monkeypatch) -> None:
+    from ticketminer.domain.issues import IssueAssignment
+
+    app, result, _ = loaded
+    top = max(_surges(app), key=lambda a: a.observed - a.expected)
+    assert top.issue_id is not None
+    spanned, elsewhere = top.issue_id + 1000, top.issue_id + 2000
+    spanning = replace(top, status=AnomalyStatus.OPEN, issue_ids=(top.issue_id, spanned))
+    monkeypatch.setattr(app.anomalies, "active", lambda _tenant: [spanning])
+    ticket = result.tickets[0]
+
+    def named(issue_id: int) -> list[int]:
+        issue = IssueAssignment(issue_id, "", 1.0, 1)
+        return [a.anomaly.anomaly_id for a in app.anomalies.for_ingested(ticket, issue)]
+
+    assert named(top.issue_id) == [top.anomaly_id]
+    assert named(spanned) == [top.anomaly_id]
+    assert named(elsewhere) == []

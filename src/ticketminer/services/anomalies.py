@@ -407,8 +407,8 @@ class AnomalyService:
         return self.list(query).anomalies
 
     def for_ingested(self, ticket: Ticket, issue: IssueAssignment | None) -> list[ActiveAnomaly]:
-        """Active anomalies of the ticket's issue and of the whole tenant, with whether
-        the ticket matches each one's top root cause."""
+        """Active anomalies of the ticket's issue (led by it or spanning it) and of the
+        whole tenant, with whether the ticket matches each one's top root cause."""
         issue_id = issue.issue_id if issue is not None and issue.issue_id else None
         values = dict(ticket.attributes)
         values["channel"] = ticket.channel
@@ -416,7 +416,8 @@ class AnomalyService:
             values["issue"] = str(issue_id)
         out = []
         for a in self.active(ticket.tenant_id):
-            if a.issue_id is not None and a.issue_id != issue_id:
+            # An incident led by one issue also spans the issues it lists.
+            if a.issue_id is not None and issue_id != a.issue_id and issue_id not in a.issue_ids:
                 continue
             top = a.root_causes[0].dims if a.root_causes else ()
             matches = bool(top) and all(values.get(k) == v for k, v in top)
