@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from ticketminer.anomalies.dimensions import DimensionStats, choose_dimensions
 from ticketminer.anomalies.hourly import HOUR_US, grid_for
+from ticketminer.anomalies.issue_groups import issue_centroids, neighbour_groups
 from ticketminer.anomalies.lifecycle import next_status, reconcile, severity
 from ticketminer.anomalies.rootcause import DEFAULT_MAX_CELLS
 from ticketminer.anomalies.slices import SliceColumn
@@ -39,6 +40,7 @@ from ticketminer.domain.issues import IssueAssignment
 from ticketminer.domain.model import Ticket
 from ticketminer.domain.tenant_settings import SettingsOf, no_settings
 from ticketminer.domain.timeutil import from_us, utc_now
+from ticketminer.issues import fusion
 from ticketminer.issues.ticket_text import ticket_sentiment
 from ticketminer.metrics.definitions import effective_variant
 from ticketminer.metrics.selection import fcr_column
@@ -178,7 +180,20 @@ class AnomalyService:
         column = self._columns.column(tenant_id, facts)
         fcr = fcr_column(facts, effective_variant(tenant.fcr_variant))
         slices = self._slice_columns(tenant_id, facts)
-        return ScanInput(facts, column, negative, grid, fcr, slices)
+        groups = tuple(self._issue_groups(tenant_id))
+        return ScanInput(facts, column, negative, grid, fcr, slices, groups)
+
+    def _issue_groups(self, tenant_id: str) -> list[tuple[int, ...]]:
+        """Neighbouring issues of the current model, on their meaning when it has it."""
+        model = self._models.current(tenant_id)
+        c = model.clusterer
+        if c is None or not len(model.ids) or not len(c.centroids_):
+            return []
+        sub = c.centroids_
+        if c.semantic_dim_:
+            sub = fusion.semantic_block(sub, c.lex_dim_)
+        centroids = issue_centroids(sub, c.parent_, len(model.ids))
+        return neighbour_groups(centroids, model.ids)
 
     def _sentiment(self, tenant_id: str, facts, since_us: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores of the window's tickets, scoring (and storing) those that have none:

@@ -118,6 +118,8 @@ class Explainer:
         issue = finding.detection.issue_id
         if scoped and issue is not None:
             mask &= self._data.issue_column == issue
+        elif scoped and finding.members:
+            mask &= np.isin(self._data.issue_column, finding.members)
         return np.flatnonzero(mask)
 
     def explain(self, finding: Finding) -> Explanation:

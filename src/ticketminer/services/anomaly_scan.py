@@ -89,6 +89,7 @@ class SeriesIndex:
         self.of_rows = self._row[issue_column] if len(issue_column) else issue_column
         self.n = len(self.issue_ids) + 1
         self.channels = channels
+        self.rows = {issue: row for row, issue in enumerate(self.issue_ids, start=1)}
 
     def issue_of(self, series: int) -> int | None:
         return None if series == 0 or series >= self.n else self.issue_ids[series - 1]
@@ -114,6 +115,8 @@ class Scan:
         self.series: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.findings: list[Finding] = []
         self._how: np.ndarray | None = None
+        self._counts: np.ndarray | None = None  # tickets per (series, hour)
+        self._extra_expected = np.zeros((0, 0))
 
     def _steps(self, which: str) -> np.ndarray:
         return self.data.grid.step_of(event_us(self.data.facts, which))
@@ -137,7 +140,7 @@ class Scan:
             detect()
         found = _fold(self.findings)
         raise_if_cancelled()
-        found += self._slices()
+        found += self._slices() + self._groups()
         self.findings = fold_incidents(found, self.data, self.trailing_days)
         return self.findings
 
@@ -173,7 +176,7 @@ class Scan:
         )
 
     def _volume(self) -> None:
-        counts = self._matrix(self._steps("created"))
+        counts = self._counts = self._matrix(self._steps("created"))
         surge = SurgeDetector(
             trailing_days=self.trailing_days, windows_hours=SURGE_WINDOWS_HOURS
         ).fit(counts, self._hour_of_week())
@@ -260,41 +263,68 @@ class Scan:
 
     def _slices(self) -> list[Finding]:
         """Volume surges of attribute slices (see `anomalies.slices`): they catch an
-        incident whose tickets spread over several issues."""
+        incident whose tickets spread over several issues but share a cause."""
         columns = self.data.slice_columns
         grid = self.data.grid
         slices = candidate_slices(columns, grid.n_steps / 24)
         if not slices:
             return []
         counts = slice_matrix(slices, columns, self._steps("created"), grid.n_steps)
-        # The slices together get one series' false-alarm budget (Bonferroni over
-        # them): they are extra looks at the same tickets, and each alarm pages someone.
-        threshold = SLICE_THRESHOLD + math.log10(len(slices))
+        trailing = self.trailing_days * DAY_US
+        created = self.data.facts.created_us
+        out = []
+        for e in self._extra_surges(counts, SLICE_WINDOWS_HOURS, SLICE_MIN_RATIO):
+            found: Slice = slices[e.series]
+            rows = found.rows(columns)
+            window = (grid.us_of(e.start), grid.us_of(e.end))
+            if mix_shift(rows, found.population(columns), created, window, trailing, grid.end_us):
+                continue
+            d = self._extra_detection(e, counts, None)
+            out.append(
+                Finding(d, "created", None, scope=f"in {found.label}", scope_rows=rows, slice=found)
+            )
+        return out
+
+    def _groups(self) -> list[Finding]:
+        """Volume surges of issue groups (see `anomalies.issue_groups`): they catch a
+        problem split over neighbouring issues, none of which surges enough alone."""
+        groups = [g for g in self.data.issue_groups if all(i in self.index.rows for i in g)]
+        if not groups or self._counts is None:
+            return []
+        counts = np.stack(
+            [self._counts[[self.index.rows[i] for i in g]].sum(axis=0) for g in groups]
+        )
+        out = []
+        for e in self._extra_surges(counts, SURGE_WINDOWS_HOURS, 1.0):
+            members = groups[e.series]
+            rows = np.isin(self.data.issue_column, members)
+            d = self._extra_detection(e, counts, None)
+            scope = "of issues " + ", ".join(f"#{i}" for i in members)
+            out.append(Finding(d, "created", None, members, scope, rows, members=members))
+        return out
+
+    def _extra_surges(self, counts: np.ndarray, windows: tuple[int, ...], min_ratio: float) -> list:
+        """Surge events of extra looks at the tickets (slices, issue groups): together
+        they get one series' false-alarm budget (Bonferroni over them); they report
+        rises of `min_ratio` or more."""
+        threshold = SLICE_THRESHOLD + math.log10(len(counts))
         surge = SurgeDetector(
             trailing_days=self.trailing_days,
-            windows_hours=SLICE_WINDOWS_HOURS,
+            windows_hours=windows,
             threshold=threshold,
             continue_threshold=threshold - SLICE_HYSTERESIS,
         ).fit(counts, self._hour_of_week())
-        created = self.data.facts.created_us
-        out = []
-        for e in surge.events_:
-            if e.observed - e.expected < MIN_EXCESS_TICKETS:
-                continue
-            if e.observed < SLICE_MIN_RATIO * e.expected:
-                continue
-            found: Slice = slices[e.series]
-            window = (grid.us_of(e.start), grid.us_of(e.end))
-            rows = found.rows(columns)
-            population = found.population(columns)
-            trailing = self.trailing_days * DAY_US
-            if mix_shift(rows, population, created, window, trailing, grid.end_us):
-                continue
-            view = (counts[e.series], surge.expected_[e.series], counts[e.series])
-            d = self._detection(AnomalyKind.VOLUME_SURGE, VOLUME, e, int(e.observed), view, None)
-            scope = f"in {found.label}"
-            out.append(Finding(d, "created", None, scope=scope, scope_rows=rows, slice=found))
-        return out
+        self._extra_expected = surge.expected_
+        return [
+            e
+            for e in surge.events_
+            if e.observed - e.expected >= MIN_EXCESS_TICKETS
+            and e.observed >= min_ratio * e.expected
+        ]
+
+    def _extra_detection(self, e, counts: np.ndarray, issue_id: int | None) -> Detection:
+        view = (counts[e.series], self._extra_expected[e.series], counts[e.series])
+        return self._detection(AnomalyKind.VOLUME_SURGE, VOLUME, e, int(e.observed), view, issue_id)
 
     def _add(self, kind, metric, event, n, view, event_time, bad) -> None:
         issue_id = self.index.issue_of(event.series)

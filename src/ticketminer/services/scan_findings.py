@@ -28,6 +28,8 @@ class ScanInput:
     fcr: np.ndarray | None = None
     # Attributes whose value slices are watched for surges, most informative first.
     slice_columns: tuple[SliceColumn, ...] = ()
+    # Issues close in meaning, whose summed volume is watched (issue_groups).
+    issue_groups: tuple[tuple[int, ...], ...] = ()
 
 
 # Which of `rows` count as "bad" for a KPI, judged against `reference` rows (the
@@ -47,6 +49,7 @@ class Finding:
     # The facts rows of the series (its issue, channel or slice); None: the tenant.
     scope_rows: np.ndarray | None = None
     slice: Slice | None = None
+    members: tuple[int, ...] = ()  # an issue group's issues
     # Detections of the same incident folded into this one.
     related: tuple[Detection, ...] = ()
 
