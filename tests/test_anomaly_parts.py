@@ -216,3 +216,22 @@ def test_summary_gives_the_start_in_the_tenants_time_zone(zone: str, shown: str)
     start = datetime(2026, 11, 5, 11, 0, tzinfo=UTC)
     text = summarize(AnomalyKind.VOLUME_SURGE, "volume", "of 'x'", start, 30, 3, [], [], zone)
     assert f"since {shown};" in text or text.endswith(f"since {shown}")
+
+
+def test_a_summary_names_the_other_metrics_its_incident_moved() -> None:
+    from ticketminer.anomalies.summary import summarize
+    from ticketminer.domain.anomalies import NEGATIVE_SHARE
+
+    start = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    text = summarize(
+        AnomalyKind.VOLUME_SURGE,
+        VOLUME,
+        "of 'late'",
+        start,
+        40,
+        10,
+        (),
+        (),
+        also=[(NEGATIVE_SHARE, 0.42, 0.2)],
+    )
+    assert "up 300%" in text and "; also negative-sentiment share 20% -> 42%" in text

@@ -6,6 +6,7 @@ import re
 
 from ticketminer.domain.model import AuthorRole, Ticket
 from ticketminer.text import default_pipeline, mask_pii, normalize
+from ticketminer.text.anger import default_anger
 from ticketminer.text.sentiment import default_scorer
 
 # Bounds keep per-ticket work on the ingest path small whatever the thread length;
@@ -35,12 +36,22 @@ def _customer_texts(ticket: Ticket) -> list[str]:
     ][:MAX_CUSTOMER_MESSAGES]
 
 
-def ticket_sentiment(ticket: Ticket) -> float:
-    """Sentiment (-1 to 1) of what the customer wrote: the same bounded text as the
-    tokens, PII-masked first so no address or number can sway it."""
+def _customer_text(ticket: Ticket) -> str:
+    """What the customer wrote: the same bounded text as the tokens, PII-masked first so
+    no address or number can sway a score."""
     parts = [_head(ticket.subject), _head(ticket.description), *_customer_texts(ticket)]
-    text = "\n".join(p for p in parts if p)
-    return default_scorer().score(mask_pii(normalize(text)))
+    return mask_pii(normalize("\n".join(p for p in parts if p)))
+
+
+def ticket_sentiment(ticket: Ticket) -> float:
+    """Sentiment (-1 to 1) of what the customer wrote."""
+    return default_scorer().score(_customer_text(ticket))
+
+
+def ticket_scores(ticket: Ticket) -> tuple[float, float]:
+    """(sentiment, anger) of what the customer wrote, the text prepared once."""
+    text = _customer_text(ticket)
+    return default_scorer().score(text), default_anger().score(text)
 
 
 def ticket_token_parts(ticket: Ticket) -> tuple[list[str], list[str]]:

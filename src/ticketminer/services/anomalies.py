@@ -41,7 +41,7 @@ from ticketminer.domain.model import Ticket
 from ticketminer.domain.tenant_settings import SettingsOf, no_settings
 from ticketminer.domain.timeutil import from_us, utc_now
 from ticketminer.issues import fusion
-from ticketminer.issues.ticket_text import ticket_sentiment
+from ticketminer.issues.ticket_text import ticket_scores
 from ticketminer.metrics.definitions import effective_variant
 from ticketminer.metrics.selection import fcr_column
 from ticketminer.services.anomaly_explain import Explainer, Explanation, build_cube
@@ -65,8 +65,9 @@ from ticketminer.store.assignments_repo import tokens_of
 from ticketminer.store.facts_repo import attribute_key_stats
 from ticketminer.store.issues_repo import external_ids
 from ticketminer.store.job_locks import JobLocks
-from ticketminer.store.sentiment_repo import load_sentiment, write_sentiment
+from ticketminer.store.sentiment_repo import forget_sentiment, load_scores, write_sentiment
 from ticketminer.store.tickets_repo import get_tickets_by_pk
+from ticketminer.text.anger import ANGRY_THRESHOLD
 
 MAX_PAGE_SIZE = 500
 ACTIVE_REFRESH_SECONDS = 5.0
@@ -76,9 +77,10 @@ MAX_DISTINCT_SHARE = 0.5
 MAX_ROOT_CAUSE_ATTRIBUTES = limits.ROOTCAUSE_MAX_ATTRIBUTES
 RESCAN_WINDOW = timedelta(days=14)
 SENTIMENT_CHUNK = 2000
-# Complaints read negative by nature; a sentiment surge is about angry tickets, the
-# strongly negative ones.
-STRONGLY_NEGATIVE = -0.8
+# Complaints read negative by nature (a review-trained score puts 15-30 % of polite
+# problem reports below -0.8), so a sentiment surge is about angry tickets: those whose
+# anger score (text/anger.py: insults, accusations, threats, exasperation) reaches this.
+ANGRY_AT = ANGRY_THRESHOLD
 
 
 class AnomalyService:
@@ -92,7 +94,7 @@ class AnomalyService:
         time_zone: str = "UTC",
         history_days: int = 120,
         trailing_days: int = 28,
-        negative_below: float = STRONGLY_NEGATIVE,
+        angry_at: float = ANGRY_AT,
         settings: SettingsOf = no_settings,
         max_dimensions: int = MAX_ROOT_CAUSE_ATTRIBUTES,
         max_cells: int = DEFAULT_MAX_CELLS,
@@ -107,7 +109,7 @@ class AnomalyService:
         self._time_zone = time_zone
         self._history_days = history_days
         self._trailing_days = trailing_days
-        self._negative_below = negative_below
+        self._angry_at = angry_at
         self._jobs = TenantJobs("anomaly-scan", JobLocks(engine))
         self._active: TtlCache[str, list[Anomaly]] = TtlCache(
             ACTIVE_REFRESH_SECONDS, ACTIVE_CACHE_TENANTS
@@ -171,12 +173,12 @@ class AnomalyService:
         # The tenant's own time zone and FCR variant, else the server's.
         tenant = self._settings(tenant_id)
         grid = grid_for(int(created.min()), end_us, days, tenant.time_zone or self._time_zone)
-        pks, scores = self._sentiment(tenant_id, facts, grid.start_us)
+        pks, anger = self._anger(tenant_id, facts, grid.start_us)
         negative = np.full(len(facts), -1, dtype=np.int8)
         pos = np.searchsorted(facts.pk, pks)
         found = pos < len(facts.pk)
         found[found] = facts.pk[pos[found]] == pks[found]
-        negative[pos[found]] = (scores[found] < self._negative_below).astype(np.int8)
+        negative[pos[found]] = (anger[found] >= self._angry_at).astype(np.int8)
         column = self._columns.column(tenant_id, facts)
         fcr = fcr_column(facts, effective_variant(tenant.fcr_variant))
         slices = self._slice_columns(tenant_id, facts)
@@ -195,25 +197,28 @@ class AnomalyService:
         centroids = issue_centroids(sub, c.parent_, len(model.ids))
         return neighbour_groups(centroids, model.ids)
 
-    def _sentiment(self, tenant_id: str, facts, since_us: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores of the window's tickets, scoring (and storing) those that have none:
-        new tickets, and updated ones whose old score was dropped at ingest."""
+    def _anger(self, tenant_id: str, facts, since_us: int) -> tuple[np.ndarray, np.ndarray]:
+        """(pks, anger) of the window's tickets, scoring (and storing) those that have no
+        score: new tickets, updated ones whose old score was dropped at ingest, and rows
+        stored before anger was scored (scored again whole)."""
         with self._engine.connect() as conn:
-            pks, scores = load_sentiment(conn, tenant_id, since_us)
+            pks, _, anger = load_scores(conn, tenant_id, since_us)
         wanted = facts.pk[facts.created_us >= since_us]
-        missing = np.setdiff1d(wanted, pks, assume_unique=True)
+        stale = pks[np.isnan(anger)]
+        missing = np.union1d(np.setdiff1d(wanted, pks, assume_unique=True), stale)
         for start in range(0, len(missing), SENTIMENT_CHUNK):
             raise_if_cancelled()
             chunk = [int(p) for p in missing[start : start + SENTIMENT_CHUNK]]
             with self._engine.connect() as conn:
                 found = get_tickets_by_pk(conn, chunk, include_messages=True)
-            rows = [(t.pk, ticket_sentiment(t.ticket)) for t in found]
+            rows = [(t.pk, *ticket_scores(t.ticket)) for t in found]
             with self._engine.begin() as conn:
+                forget_sentiment(conn, [int(p) for p in np.intersect1d(chunk, stale)])
                 write_sentiment(conn, tenant_id, rows)
         if len(missing):
             with self._engine.connect() as conn:
-                pks, scores = load_sentiment(conn, tenant_id, since_us)
-        return pks, scores
+                pks, _, anger = load_scores(conn, tenant_id, since_us)
+        return pks, anger
 
     def _store(self, tenant_id: str, data: ScanInput, findings: list[Finding]) -> ScanReport:
         now = utc_now()

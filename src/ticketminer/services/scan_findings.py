@@ -21,7 +21,7 @@ SECOND_US = 1_000_000
 class ScanInput:
     facts: FactsTable
     issue_column: np.ndarray  # issue id per facts row (0: unassigned)
-    negative: np.ndarray  # int8 per facts row: 1 negative, 0 not, -1 unknown
+    negative: np.ndarray  # int8 per facts row: 1 angry (text/anger.py), 0 not, -1 unknown
     grid: HourGrid
     # int8 FCR per facts row in the tenant's variant (selection.fcr_column); None =
     # the default variant.

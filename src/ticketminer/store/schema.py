@@ -223,15 +223,17 @@ ticket_vectors = Table(
     Index("ix_ticket_vectors_tenant_model", "tenant_id", "model", "ticket_pk"),
 )
 
-# A per-ticket sentiment score in [-1, 1] of what the customer wrote. Anomaly scans
+# A per-ticket sentiment score in [-1, 1] of what the customer wrote, and its anger
+# in [0, 1) (text/anger.py; NULL in rows scored before revision 0006). Anomaly scans
 # score the tickets of their window that have none (off the ingest path);
-# negative-sentiment surges are detected on it.
+# negative-sentiment surges are detected on the anger.
 ticket_sentiment = Table(
     "ticket_sentiment",
     metadata,
     _ticket_pk(),
     Column("tenant_id", String(256), nullable=False),
     Column("score", Float, nullable=False),
+    Column("anger", Float, nullable=True),
     Index("ix_ticket_sentiment_tenant", "tenant_id", "ticket_pk"),
 )
 

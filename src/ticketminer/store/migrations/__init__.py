@@ -11,7 +11,8 @@ History (one revision per release that changed the schema; see versions/):
 - 0002: the facts covering index gains customer_since_us (0978df4);
 - 0003: tenant_settings (76af1c4);
 - 0004: api_keys (c8c0931);
-- 0005: ticket_vectors, the tickets version index, sub-issues (issue 17).
+- 0005: ticket_vectors, the tickets version index, sub-issues (issue 17);
+- 0006: ticket_sentiment.anger (the coupon sentiment surge).
 
 Databases made before migrations (create_all, no alembic_version table) are
 recognised by their tables and the facts index (`detect_legacy`), stamped at the
@@ -50,7 +51,7 @@ from ticketminer.store.migrations.layouts import (
 
 log = logging.getLogger(__name__)
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 """Every revision, oldest first (a test checks it against the scripts). Known here so
 that a start at head reads one row and never imports Alembic (about 0.1 s)."""
 HEAD = REVISIONS[-1]
@@ -206,6 +207,7 @@ def detect_legacy(conn: Connection, tables: set[str] | None = None) -> str:
         ("0004", "api_keys" in tables),
         # Only create_all of the current schema (as in tests) makes this table unversioned.
         ("0005", "ticket_vectors" in tables),
+        ("0006", "anger" in {c["name"] for c in insp.get_columns("ticket_sentiment")}),
     )
     revision = "0001"
     for candidate, present in applied:
