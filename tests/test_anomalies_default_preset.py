@@ -1,6 +1,6 @@
 """The default synthetic history (8 weeks, five injected incidents) through ingest,
 re-clustering and a scan: each incident is found, the volume and KPI ones with their
-root cause first. The negative-sentiment surge on coupons is about a dozen angry
+root cause first, except the login loop (a known miss, marked xfail). The negative-sentiment surge on coupons is about a dozen angry
 tickets at 150 a day (10 in its three days); it is caught on the share of *angry*
 tickets (text/anger.py) of the coupon issue, where the share of strongly negative
 ones (sentiment below -0.8) drowned it in polite complaints."""
@@ -35,11 +35,10 @@ def found(default_history):
     return {inc.id: inc for inc in result.truth}, anomalies
 
 
-@pytest.fixture(scope="module")
-def coupon_issue(default_history) -> int:
-    """The issue most of the coupon surge's angry tickets were clustered into."""
+def _main_issue(default_history, incident_id: str) -> int:
+    """The issue most of an incident's tickets were clustered into."""
     db, result = default_history
-    incident = next(inc for inc in result.truth if inc.id == "coupon-anger")
+    incident = next(inc for inc in result.truth if inc.id == incident_id)
     app = App.open(history_settings(db))
     try:
         issues = [app.tickets.get("default", e).issue for e in incident.external_ids]
@@ -47,6 +46,12 @@ def coupon_issue(default_history) -> int:
         app.close()
     votes = Counter(i.issue_id for i in issues if i is not None)
     return votes.most_common(1)[0][0]
+
+
+@pytest.fixture(scope="module")
+def coupon_issue(default_history) -> int:
+    """The issue most of the coupon surge's angry tickets were clustered into."""
+    return _main_issue(default_history, "coupon-anger")
 
 
 def _during(anomalies, incident, metric):
@@ -64,11 +69,33 @@ def _largest(anomalies):
     return max(anomalies, key=lambda a: a.observed - a.expected)
 
 
-@pytest.mark.parametrize("incident_id", ["shipping-storm", "login-loop"])
-def test_volume_incidents_are_found_with_their_root_cause(found, incident_id) -> None:
+@pytest.mark.parametrize(
+    "incident_id",
+    [
+        "shipping-storm",
+        pytest.param(
+            "login-loop",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: the loop's tickets join the login issue as a new "
+                "sub-issue, ramping over ten days; neither the issue nor a slice alarms",
+            ),
+        ),
+    ],
+)
+def test_volume_incidents_are_found_with_their_root_cause(
+    found, default_history, incident_id
+) -> None:
     truth, anomalies = found
     incident = truth[incident_id]
-    hits = _during(anomalies, incident, VOLUME)
+    issue = _main_issue(default_history, incident_id)
+    # On the issue its tickets joined (or spanning it): another incident at the same
+    # time (the payment bug shares the loop's app version) does not count.
+    hits = [
+        a
+        for a in _during(anomalies, incident, VOLUME)
+        if a.issue_id == issue or issue in a.issue_ids
+    ]
     assert hits, [a.summary for a in anomalies]
     top = _largest(hits)
     assert top.root_causes[0].dims == incident.dims, top.summary
