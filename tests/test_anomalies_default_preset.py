@@ -1,9 +1,10 @@
 """The default synthetic history (8 weeks, five injected incidents) through ingest,
 re-clustering and a scan: each incident is found, the volume and KPI ones with their
-root cause first, except the login loop (a known miss, marked xfail). The negative-sentiment surge on coupons is about a dozen angry
-tickets at 150 a day (10 in its three days); it is caught on the share of *angry*
-tickets (text/anger.py) of the coupon issue, where the share of strongly negative
-ones (sentiment below -0.8) drowned it in polite complaints."""
+root cause first, except the login loop (a known miss, marked xfail). The
+negative-sentiment surge on coupons is about a dozen angry tickets at 150 a day (10
+in its three days); it is caught on the share of *angry* tickets (text/anger.py) of
+the coupon issue, where the share of strongly negative ones (sentiment below -0.8)
+drowned it in polite complaints."""
 
 from __future__ import annotations
 
