@@ -5,7 +5,7 @@ the ingest answer that names it, the issue view, and the read filters."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from databases import fresh_db
@@ -14,6 +14,7 @@ from ticketminer.app import App
 from ticketminer.config import Settings
 from ticketminer.domain.anomalies import (
     VOLUME,
+    Anomaly,
     AnomalyKind,
     AnomalyQuery,
     AnomalyStatus,
@@ -175,3 +176,48 @@ def test_an_incident_spanning_issues_is_named_for_tickets_of_each(loaded, monkey
     assert named(top.issue_id) == [top.anomaly_id]
     assert named(spanned) == [top.anomaly_id]
     assert named(elsewhere) == []
+
+
+def test_an_issue_lists_the_incidents_that_span_it(tmp_path) -> None:
+    """Stored spans: an incident led by one issue shows among another issue's
+    anomalies when it spans that issue too, and its drill-down covers both."""
+    from ticketminer.store.anomalies_repo import insert_anomaly, update_anomaly
+
+    db = fresh_db(tmp_path, "spans")
+    app = App.open(Settings(db_url=db, anomaly_scan_seconds=0))
+    try:
+        at = datetime(2026, 11, 10, tzinfo=UTC)
+        led = Anomaly(
+            anomaly_id=0,
+            tenant_id="default",
+            kind=AnomalyKind.VOLUME_SURGE,
+            metric=VOLUME,
+            issue_id=1,
+            status=AnomalyStatus.OPEN,
+            severity=Severity.HIGH,
+            start=at,
+            detected_at=at,
+            end=None,
+            updated_at=at,
+            observed=40,
+            expected=10,
+            pvalue=1e-9,
+            score=9,
+            tickets=40,
+            issue_ids=(1, 7),
+        )
+        with app.engine.begin() as conn:
+            anomaly_id = insert_anomaly(conn, led)
+
+        def of(issue: int) -> list[int]:
+            found = app.anomalies.list(AnomalyQuery("default", issue_ids=(issue,)))
+            return [a.anomaly_id for a in found.anomalies]
+
+        assert of(1) == [anomaly_id] and of(7) == [anomaly_id] and of(8) == []
+        drill = app.anomalies.tickets_filter("default", TicketFilter(anomaly_id=anomaly_id))
+        assert drill.issue_ids == (1, 7)
+        with app.engine.begin() as conn:  # a later scan no longer sees issue 7 in it
+            update_anomaly(conn, replace(led, anomaly_id=anomaly_id, issue_ids=(1,)))
+        assert of(7) == [] and of(1) == [anomaly_id]
+    finally:
+        app.close()

@@ -139,8 +139,9 @@ def test_0001_is_the_older_schema(new_engine):
     migrations.upgrade(engine, "0001")
     assert facts_index(engine) == migrations.FACTS_INDEX_0001
     kinds = sorted((d[0] if isinstance(d, tuple) else d[0][0]) for d in differences(engine))
-    # 0002 to 0006: the facts index, tenant_settings, api_keys, then ticket_vectors
-    # and its index, the version index and the two sub-issue columns, then anger.
+    # 0002 to 0007: the facts index, tenant_settings, api_keys, then ticket_vectors
+    # and its index, the version index and the two sub-issue columns, then anger, then
+    # anomaly_issues and its index.
     assert kinds == [
         "add_column",
         "add_column",
@@ -148,6 +149,8 @@ def test_0001_is_the_older_schema(new_engine):
         "add_index",
         "add_index",
         "add_index",
+        "add_index",
+        "add_table",
         "add_table",
         "add_table",
         "add_table",
@@ -437,6 +440,8 @@ def test_downgrade_of_the_latest_revision_and_back(new_engine):
 
     done = migrations.downgrade(engine, "-1")
     assert (done.before, done.after) == (SchemaState(HEAD, True), REVISIONS[-2])
+    assert "anomaly_issues" not in inspect(engine).get_table_names()
+    migrations.downgrade(engine, "0005")
     assert "anger" not in {c["name"] for c in inspect(engine).get_columns("ticket_sentiment")}
     migrations.downgrade(engine, "0004")
     assert "ticket_vectors" not in inspect(engine).get_table_names()

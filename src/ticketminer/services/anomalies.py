@@ -405,7 +405,8 @@ class AnomalyService:
         end = a.end if flt.end_time is None else min(a.end or flt.end_time, flt.end_time)
         issues = flt.issue_ids
         if a.issue_id is not None:
-            issues = (a.issue_id,) if not issues or a.issue_id in issues else ()
+            spanned = tuple(dict.fromkeys((a.issue_id, *a.issue_ids)))  # led by, spanning
+            issues = spanned if not issues else tuple(i for i in issues if i in spanned)
             if not issues or (end is not None and end <= start):
                 end = start
         narrowed = replace(flt, start_time=start, end_time=end, anomaly_id=None)

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from ticketminer.domain.anomalies import (
     Anomaly,
@@ -20,7 +20,7 @@ from ticketminer.domain.anomalies import (
     TermLift,
 )
 from ticketminer.domain.timeutil import from_us, to_us
-from ticketminer.store.schema import anomalies, anomaly_scans
+from ticketminer.store.schema import anomalies, anomaly_issues, anomaly_scans
 
 
 def _opt_us(value: datetime | None) -> int | None:
@@ -119,13 +119,27 @@ def _from_row(row: Any) -> Anomaly:
 
 def insert_anomaly(conn: Connection, anomaly: Anomaly) -> int:
     result = conn.execute(insert(anomalies).values(**_values(anomaly)))
-    return int(result.inserted_primary_key[0])
+    anomaly_id = int(result.inserted_primary_key[0])
+    _write_spans(conn, anomaly_id, anomaly)
+    return anomaly_id
 
 
 def update_anomaly(conn: Connection, anomaly: Anomaly) -> None:
     conn.execute(
         update(anomalies).where(anomalies.c.id == anomaly.anomaly_id).values(**_values(anomaly))
     )
+    conn.execute(delete(anomaly_issues).where(anomaly_issues.c.anomaly_id == anomaly.anomaly_id))
+    _write_spans(conn, anomaly.anomaly_id, anomaly)
+
+
+def _write_spans(conn: Connection, anomaly_id: int, anomaly: Anomaly) -> None:
+    """The issues the anomaly spans besides its own, for `issue_ids` filters."""
+    spanned = sorted(set(anomaly.issue_ids) - {anomaly.issue_id})
+    if spanned:
+        conn.execute(
+            insert(anomaly_issues),
+            [{"anomaly_id": anomaly_id, "issue_id": i} for i in spanned],
+        )
 
 
 def recent_anomalies(conn: Connection, tenant_id: str, since_us: int) -> list[Anomaly]:
@@ -168,7 +182,8 @@ def _conditions(q: AnomalyQuery) -> list:
         conds.append(c.severity >= int(q.min_severity))
     if q.issue_ids:
         ids = [i for i in q.issue_ids if i is not None]
-        either = [c.issue_id.in_(ids)] if ids else []
+        spanning = select(anomaly_issues.c.anomaly_id).where(anomaly_issues.c.issue_id.in_(ids))
+        either = [c.issue_id.in_(ids), c.id.in_(spanning)] if ids else []
         if None in q.issue_ids:
             either.append(c.issue_id.is_(None))
         conds.append(or_(*either))

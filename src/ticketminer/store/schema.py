@@ -263,6 +263,21 @@ anomalies = Table(
     Index("ix_anomalies_tenant_status", "tenant_id", "status"),
 )
 
+# The issues an anomaly spans besides its own (one incident over several issues), so
+# that an issue's anomalies include the incidents that touched it.
+anomaly_issues = Table(
+    "anomaly_issues",
+    metadata,
+    Column(
+        "anomaly_id",
+        PrimaryKeyId,
+        ForeignKey("anomalies.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("issue_id", Integer, primary_key=True),
+    Index("ix_anomaly_issues_issue", "issue_id"),
+)
+
 # When each tenant was last scanned for anomalies.
 anomaly_scans = Table(
     "anomaly_scans",
