@@ -280,7 +280,8 @@ def _summary_discovered(res: dict[str, Any], table: SummaryRows) -> None:
         "False alarms per 10 issue-months with discovered issues (any metric)",
         f"≤ {t['false_per_10_issue_months']:g}",
         f"{d['false_per_10_all']:.2f} ({d['false_alarms_all']} in "
-        f"{d['issue_months_all']:g} issue-months; true topics: service "
+        f"{d['issue_months_all']:g} issue-months; {_per_topic_months(r)[0]:.2f} per 10 "
+        f"true-topic-months; true topics: service "
         f"{ceil['false_per_10_all']:.2f}, mean + 2σ {s['ksigma2']['false_per_10_all']:.2f}, "
         f"mean + 3σ {s['ksigma3']['false_per_10_all']:.2f})",
         ok["false_alarms"],
@@ -293,6 +294,17 @@ def _summary_discovered(res: dict[str, Any], table: SummaryRows) -> None:
         f"{_f(d.get('exactly_one_share'), 2)} of them",
         None,
     )
+
+
+def _per_topic_months(r: dict[str, Any]) -> tuple[float, float]:
+    """The discovered-issue false alarms per 10 months of the TRUE topics, and those
+    topic-months: a history split into many small issues has many issue-months, which
+    would flatter the rate per issue."""
+    d = r["summary"]["discovered"]
+    ran = [h for h in r["histories"] if "issues" in h]
+    # Every history is as long as the others, so months scale with the count.
+    months = d["issue_months_all"] * sum(h["topics"] for h in ran) / sum(h["issues"] for h in ran)
+    return 10 * d["false_alarms_all"] / months, months
 
 
 def _span(values: Sequence[int]) -> str:
@@ -339,7 +351,11 @@ def _anomaly_discovered(r: dict[str, Any]) -> list[str]:
         "Targets (discovered issues): recall ≥ 0.95 for surges ≥ x3 on baselines ≥ 5/day, "
         "root-cause top-1 ≥ 0.9, ≤ 1 false alarm per 10 issue-months. "
         f"Injected share of the main anomaly's evidence tickets (median): "
-        f"{_f(d.get('evidence_injected_median'), 2)}. Time: generate "
+        f"{_f(d.get('evidence_injected_median'), 2)}. Discovered issues per history: "
+        f"{', '.join(map(str, issues))} ({_span([h['topics'] for h in r['histories']])} true "
+        "topics each); counted per true topic "
+        f"instead ({_per_topic_months(r)[1]:,.0f} topic-months), the discovered-issue "
+        f"false alarms are {_per_topic_months(r)[0]:.2f} per 10 topic-months. Time: generate "
         f"{secs['generate']:,.0f} s, ingest {secs['ingest']:,.0f} s, re-cluster (with "
         f"embedding) {secs['recluster']:,.0f} s, scan {secs['scan']:,.0f} s in all.",
         "",
