@@ -51,6 +51,8 @@ BENCHES = (
     Bench("anomaly", 3600),
     # The first run also builds its own 1M-ticket db through ingest (~20-25 min).
     Bench("digest_latency", 2400),
+    # Ingests, re-clusters and scans 12 generated histories (~150k tickets, ~25 min).
+    Bench("anomaly_discovered", 2700),
 )
 
 
