@@ -38,6 +38,7 @@ from ticketminer.anomalies.shift_engine import (
     alarm_runs,
     day_sums,
     finish,
+    occupied_day_sums,
     onset,
     point_sums,
     prefix_sums,
@@ -163,11 +164,8 @@ class _ShiftDetector:
         are left out later: an outbreak's huge deviations would otherwise numb the detector
         for the whole trailing window.
         """
-        value, count = stats[0], stats[1]
-        occupied = count > 0
-        hour_squares = np.divide(value * value, count, out=np.zeros_like(value), where=occupied)
-        hours = day_sums(occupied.astype(np.float64))
-        days = day_sums(np.stack(stats))
+        hours, hour_squares = occupied_day_sums(stats[0], stats[1])
+        days = np.stack([day_sums(stat) for stat in stats])
         total, n = days[0], days[1]
         reference = trailing_day_sums(days, self.trailing_days)
         mean, scale = self._reference(reference)
@@ -175,7 +173,7 @@ class _ShiftDetector:
         valid = (n_ref >= self._min_baseline) & (n > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             noise = n / n_ref
-            hour_q = day_sums(hour_squares) - 2 * mean * total + mean * mean * n
+            hour_q = hour_squares - 2 * mean * total + mean * mean * n
             hour_excess = hour_q / scale - hours - noise
             day_excess = (total - n * mean) ** 2 / (n * scale) - 1 - noise
         weight = np.where(valid, n, 0.0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 HOURS_PER_DAY = 24
+_ROWS_PER_PASS = 32  # series per pass of the row-chunked helpers (cache-sized)
 
 
 def prefix_sums(cells: list[np.ndarray]) -> np.ndarray:
@@ -46,6 +47,23 @@ def point_sums(prefix: np.ndarray, rows: np.ndarray, steps: np.ndarray, width: i
 def day_sums(cells: np.ndarray) -> np.ndarray:
     """(..., n_steps) hourly sums -> (..., n_days) sums of 24-step days (the last may be short)."""
     return np.add.reduceat(cells, np.arange(0, cells.shape[-1], HOURS_PER_DAY), axis=-1)
+
+
+def occupied_day_sums(value: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n_series, n_days) per day: the hours with a count, and the sum of value^2 / count
+    over them. Works through a few series at a time: whole-matrix temporaries of a year's
+    hours cost more in fresh memory than the arithmetic does."""
+    hours = np.empty((*value.shape[:-1], -(-value.shape[-1] // HOURS_PER_DAY)))
+    squares = np.empty_like(hours)
+    for lo in range(0, value.shape[0], _ROWS_PER_PASS):
+        rows = slice(lo, lo + _ROWS_PER_PASS)
+        occupied = count[rows] > 0
+        hours[rows] = day_sums(occupied.astype(np.float64))
+        kept = np.where(occupied, value[rows], 0.0)
+        kept *= kept
+        kept /= np.where(occupied, count[rows], 1.0)
+        squares[rows] = day_sums(kept)
+    return hours, squares
 
 
 def trailing_day_sums(days: np.ndarray, span: int) -> np.ndarray:
