@@ -147,10 +147,10 @@ class _ShiftDetector:
         self._days = TrailingDays(self._dispersion_days(stats), self.trailing_days)
         self.expected_ = np.full((n_series, n_steps), np.nan)
         self.pvalue_ = np.ones((n_series, n_steps))
+        self.score_ = np.full((n_series, n_steps), -0.0)  # -log10(1), as where tested
         self.alarm_ = np.zeros((n_series, n_steps), dtype=bool)
         for start in range(0, n_steps, self._lag):
             self._scan_block(start, min(start + self._lag, n_steps))
-        self.score_ = -np.log10(self.pvalue_)
         self.events_ = self._events(n_steps)
         del self._prefix, self._baseline, self._days  # large, and only needed while fitting
 
@@ -198,13 +198,18 @@ class _ShiftDetector:
         expected, best = self._test_block(
             start, stop, self._baseline.sums(start, stop), history[None, :], self._dispersion(start)
         )
-        pvalue = np.clip(best * len(self.windows), _MIN_PVALUE, 1.0)
-        alarm = pvalue < self.alpha
         self.expected_[:, start:stop] = expected
-        self.pvalue_[:, start:stop] = pvalue
-        self.alarm_[:, start:stop] = alarm
-        self._baseline.settle(start, stop, alarm)
-        self._days.exclude(start, alarm)
+        # Only the tested cells (best < 1) differ from the initial p = 1, score = -0.
+        rows, steps = np.nonzero(~(best >= 1.0))
+        steps += start
+        pvalue = np.clip(best[rows, steps - start] * len(self.windows), _MIN_PVALUE, 1.0)
+        self.pvalue_[rows, steps] = pvalue
+        self.score_[rows, steps] = -np.log10(pvalue)
+        alarm = pvalue < self.alpha
+        rows, steps = rows[alarm], steps[alarm]
+        self.alarm_[rows, steps] = True
+        self._baseline.settle(start, stop, rows, steps - start)
+        self._days.exclude(rows, steps)
 
     def _reference(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, variance) of one ticket's value given the statistics' sums."""
@@ -265,21 +270,45 @@ class _ShiftDetector:
         width: int,
         expected: np.ndarray,
         need: np.ndarray | float,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The candidate cells whose window still shows half the needed change over its last
-        quarter (or has no tickets there): a long window must not keep alarming, or alarm
-        anew, on a shift that has ended."""
+    ) -> np.ndarray:
+        """Mask of the candidate cells whose window still shows half the needed change over
+        its last quarter (or has no tickets there): a long window must not keep alarming, or
+        alarm anew, on a shift that has ended."""
         rows, columns = hit
         recent = -(-width // _RECENT_PART)
         value, count = point_sums(self._prefix[:2], rows, start + columns, recent)
         with np.errstate(divide="ignore", invalid="ignore"):
             change = self._sign * (value / count - expected[hit])
-        keep = (count == 0) | (change >= np.divide(need, 2))
-        return rows[keep], columns[keep]
+        return (count == 0) | (change >= np.divide(need, 2))
+
+    def _windows(
+        self, start: int, stop: int, width: int, minimum: float
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """(rows, value sums, counts) of the `width`-step windows ending at [start, stop),
+        of only the series with `minimum` tickets in one of them (rows None: all series).
+        A quiet issue's short windows never qualify, and skipping them saves most of the
+        scan; the rest is computed exactly as for all series."""
+        n = window_sums(self._prefix[1], start, stop, width)
+        rows = np.flatnonzero((n >= minimum).any(axis=1))
+        if 2 * len(rows) > len(n):
+            return None, window_sums(self._prefix[0], start, stop, width), n
+        return rows, window_sums(self._prefix[0], start, stop, width, rows), n[rows]
 
     def _cells(self, series: int, start: int, stop: int) -> np.ndarray:
         """(k, stop - start) window-stat cell sums of one series."""
         return np.diff(self._prefix[:, series, start : stop + 1], axis=-1)
+
+
+def _rows(block: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """The block's rows of a `_windows` selection."""
+    return block if rows is None else block[rows]
+
+
+def _global(
+    local: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of a `_windows` selection as (series, column) of the block."""
+    return local if rows is None else (rows[local[0]], local[1])
 
 
 def _rate_shift_pvalue(
@@ -383,13 +412,16 @@ class ProportionShiftDetector(_ShiftDetector):
         need[~ready] = np.inf
         best = np.ones_like(p0)
         for width in self.windows:
-            x, n = window_sums(self._prefix, start, stop, width)
+            rows, x, n = self._windows(start, stop, width, self.min_trials)
             with np.errstate(divide="ignore", invalid="ignore"):
-                change = self._sign * (x / n - p0)
-            hit = np.nonzero((change >= need) & (n >= self.min_trials))
-            hit = self._current(hit, start, width, p0, need[hit])
+                change = self._sign * (x / n - _rows(p0, rows))
+            local = np.nonzero((change >= _rows(need, rows)) & (n >= self.min_trials))
+            x, n = x[local], n[local]
+            hit = _global(local, rows)
+            kept = self._current(hit, start, width, p0, need[hit])
+            hit, x, n = (hit[0][kept], hit[1][kept]), x[kept], n[kept]
             rho = dispersion.of_window(width, hit[0])
-            p = _rate_shift_pvalue(x[hit], n[hit], p0[hit], n_base[hit], self._sign, rho)
+            p = _rate_shift_pvalue(x, n, p0[hit], n_base[hit], self._sign, rho)
             best[hit] = np.minimum(best[hit], p)
         return np.where(ready, p0, np.nan), best
 
@@ -555,14 +587,17 @@ class DurationShiftDetector(_ShiftDetector):
         min_shift = np.where(ready, self._min_shift, np.inf)
         best = np.ones_like(n_base)
         for width in self.windows:
-            window_total, n, _ = window_sums(self._prefix, start, stop, width)
+            rows, window_total, n = self._windows(start, stop, width, self.min_count)
             with np.errstate(divide="ignore", invalid="ignore"):
-                shift = self._sign * (window_total / n - mean)
-            hit = np.nonzero((shift >= min_shift) & (n >= self.min_count))
-            hit = self._current(hit, start, width, mean, self._min_shift)
+                shift = self._sign * (window_total / n - _rows(mean, rows))
+            local = np.nonzero((shift >= _rows(min_shift, rows)) & (n >= self.min_count))
+            shift, n = shift[local], n[local]
+            hit = _global(local, rows)
+            kept = self._current(hit, start, width, mean, self._min_shift)
+            hit, shift, n = (hit[0][kept], hit[1][kept]), shift[kept], n[kept]
             extra = dispersion.of_window(width, hit[0]) + 1 / n_base[hit]
-            se = np.sqrt(variance[hit] * (1 / n[hit] + extra))
-            best[hit] = np.minimum(best[hit], ndtr(-shift[hit] / se))
+            se = np.sqrt(variance[hit] * (1 / n + extra))
+            best[hit] = np.minimum(best[hit], ndtr(-shift / se))
         expected = np.where(ready, self._inverse(mean + self._offset[start:stop]), np.nan)
         return expected, best
 

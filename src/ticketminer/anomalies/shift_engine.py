@@ -33,9 +33,15 @@ def _at(prefix: np.ndarray, first: int, count: int) -> np.ndarray:
     return prefix[..., np.maximum(np.arange(first, first + count), 0)]
 
 
-def window_sums(prefix: np.ndarray, start: int, stop: int, width: int) -> np.ndarray:
-    """Sums over the `width` steps ending at each t in [start, stop), i.e. (t - width, t]."""
-    return prefix[..., start + 1 : stop + 1] - _at(prefix, start + 1 - width, stop - start)
+def window_sums(
+    prefix: np.ndarray, start: int, stop: int, width: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Sums over the `width` steps ending at each t in [start, stop), i.e. (t - width, t];
+    of the series `rows` (second-to-last axis) only if given."""
+    hi, lo = prefix[..., start + 1 : stop + 1], _at(prefix, start + 1 - width, stop - start)
+    if rows is not None:
+        hi, lo = hi[..., rows, :], lo[..., rows, :]
+    return hi - lo
 
 
 def point_sums(prefix: np.ndarray, rows: np.ndarray, steps: np.ndarray, width: int) -> np.ndarray:
@@ -77,36 +83,52 @@ def trailing_day_sums(days: np.ndarray, span: int) -> np.ndarray:
 class TrailingBaseline:
     """Trailing-window sums of hourly cells in which alarmed steps count `alarm_weight`.
 
-    The weighted running sums are the raw ones minus what alarms removed; without alarms
-    a block costs one subtraction.
+    The weighted running sums are the raw ones minus what alarms removed. Only the series
+    that have alarmed get running sums of the removed part (alarms are rare; writing a
+    weighted copy of every series' running sums cost more than the tests): the others read
+    the raw sums, and the zeroed array's untouched pages cost nothing.
     """
 
     def __init__(self, prefix: np.ndarray, lag: int, span: int, alarm_weight: float) -> None:
         self.lag, self.span, self.alarm_weight = lag, span, alarm_weight
         self._raw = prefix
-        self._weighted = np.empty_like(prefix)
-        self._weighted[..., 0] = 0.0
-        self._removed = np.zeros(prefix.shape[:-1])
+        self._removed = np.zeros(prefix.shape)  # not zeros_like: that writes every page
+        self._alarmed = np.zeros(prefix.shape[1], dtype=bool)
+        self._rows = np.zeros(0, dtype=np.int64)  # series with alarms so far, ascending
 
     def sums(self, start: int, stop: int) -> np.ndarray:
         """Weighted sums over [t - lag - span, t - lag) for t in [start, stop); they read only
         steps before `start`, which earlier blocks settled."""
-        hi = _at(self._weighted, start - self.lag, stop - start)
-        return hi - _at(self._weighted, start - self.lag - self.span, stop - start)
+        hi, lo, count = start - self.lag, start - self.lag - self.span, stop - start
+        out = _at(self._raw, hi, count) - _at(self._raw, lo, count)
+        if len(self._rows):
+            rows = self._rows
 
-    def settle(self, start: int, stop: int, alarm: np.ndarray) -> None:
-        """Fix the weighted running sums of [start, stop) once the block's alarms are known."""
-        removed = self._removed[..., None]
-        if alarm.any():
-            cells = np.diff(self._raw[..., start : stop + 1], axis=-1)
-            cells *= np.where(alarm, 1.0 - self.alarm_weight, 0.0)
+            def weighted(first: int) -> np.ndarray:
+                return (
+                    _at(self._raw, first, count)[:, rows]
+                    - _at(self._removed, first, count)[:, rows]
+                )
+
+            out[:, rows] = weighted(hi) - weighted(lo)
+        return out
+
+    def settle(self, start: int, stop: int, rows: np.ndarray, steps: np.ndarray) -> None:
+        """Fix the weighted running sums of [start, stop) once the block's alarms, at
+        (series `rows`, step `start + steps`), are known."""
+        if len(rows):
+            self._alarmed[rows] = True
+            self._rows = np.flatnonzero(self._alarmed)
+        if not len(self._rows):
+            return
+        removed = self._removed[:, self._rows, start][..., None]
+        if len(rows):
+            cells = np.diff(self._raw[:, self._rows, start : stop + 1], axis=-1)
+            weight = np.zeros(cells.shape[1:])
+            weight[np.searchsorted(self._rows, rows), steps] = 1.0 - self.alarm_weight
+            cells *= weight
             removed = removed + np.cumsum(cells, axis=-1)
-            self._removed = removed[..., -1].copy()
-        np.subtract(
-            self._raw[..., start + 1 : stop + 1],
-            removed,
-            out=self._weighted[..., start + 1 : stop + 1],
-        )
+        self._removed[:, self._rows, start + 1 : stop + 1] = removed
 
 
 class TrailingDays:
@@ -122,10 +144,9 @@ class TrailingDays:
         lo = max(day - self.span, 0)
         return (self._days[..., lo:day] * self._kept[:, lo:day]).sum(axis=-1)
 
-    def exclude(self, start: int, alarm: np.ndarray) -> None:
-        """Leave out the days of the alarms of a block starting at step `start`."""
-        series, steps = np.nonzero(alarm)
-        self._kept[series, (start + steps) // HOURS_PER_DAY] = False
+    def exclude(self, rows: np.ndarray, steps: np.ndarray) -> None:
+        """Leave out the days of alarms at (series `rows`, step `steps`)."""
+        self._kept[rows, steps // HOURS_PER_DAY] = False
 
 
 def alarm_runs(alarm: np.ndarray, max_gap: int) -> list[tuple[int, int, int]]:
