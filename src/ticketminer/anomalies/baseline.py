@@ -19,6 +19,7 @@ trailing sums are a loop over days rather than over steps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ PRIOR_DISPERSION_DAYS = 3.0
 # Out-of-sample errors beyond this many standard deviations are outbreaks (or data faults),
 # not noise, and do not count toward the dispersion.
 REJECT_Z = 3.5
+_CELLS_PER_PASS = 16_384  # array cells per pass of the row-chunked screens (cache-sized)
 
 
 def cumsum_time(values: np.ndarray) -> np.ndarray:
@@ -287,7 +289,22 @@ def exceeds(
     observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray, z: float, offset: float = 0.0
 ) -> np.ndarray:
     """Mask of observed - mean - offset > z * NB standard deviation, in few array passes:
-    the cheap screen before exact residuals or tail probabilities on the few candidates."""
+    the cheap screen before exact residuals or tail probabilities on the few candidates.
+
+    It runs over a few rows at a time: whole-array temporaries of a year of hours cost
+    more in fresh memory than the arithmetic does."""
+    observed, mean, alpha = np.broadcast_arrays(observed, mean, alpha)
+    out = np.empty(observed.shape, dtype=bool)
+    step = max(1, _CELLS_PER_PASS // max(1, math.prod(observed.shape[1:])))
+    for lo in range(0, len(out), step):
+        rows = slice(lo, lo + step)
+        out[rows] = _exceeds(observed[rows], mean[rows], alpha[rows], z, offset)
+    return out
+
+
+def _exceeds(
+    observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray, z: float, offset: float
+) -> np.ndarray:
     bound = alpha * mean
     bound += 1.0
     bound *= mean
