@@ -84,17 +84,16 @@ class TrailingBaseline:
     """Trailing-window sums of hourly cells in which alarmed steps count `alarm_weight`.
 
     The weighted running sums are the raw ones minus what alarms removed. Only the series
-    that have alarmed get running sums of the removed part (alarms are rare; writing a
-    weighted copy of every series' running sums cost more than the tests): the others read
-    the raw sums, and the zeroed array's untouched pages cost nothing.
+    that have alarmed keep running sums of the removed part, in a compact array (alarms are
+    rare; writing a weighted copy of every series' running sums cost more than the tests,
+    and so did first writes into a large zeroed array); the others read the raw sums.
     """
 
     def __init__(self, prefix: np.ndarray, lag: int, span: int, alarm_weight: float) -> None:
         self.lag, self.span, self.alarm_weight = lag, span, alarm_weight
         self._raw = prefix
-        self._removed = np.zeros(prefix.shape)  # not zeros_like: that writes every page
-        self._alarmed = np.zeros(prefix.shape[1], dtype=bool)
         self._rows = np.zeros(0, dtype=np.int64)  # series with alarms so far, ascending
+        self._removed = np.zeros((prefix.shape[0], 0, prefix.shape[-1]))  # per row of _rows
 
     def sums(self, start: int, stop: int) -> np.ndarray:
         """Weighted sums over [t - lag - span, t - lag) for t in [start, stop); they read only
@@ -105,10 +104,7 @@ class TrailingBaseline:
             rows = self._rows
 
             def weighted(first: int) -> np.ndarray:
-                return (
-                    _at(self._raw, first, count)[:, rows]
-                    - _at(self._removed, first, count)[:, rows]
-                )
+                return _at(self._raw, first, count)[:, rows] - _at(self._removed, first, count)
 
             out[:, rows] = weighted(hi) - weighted(lo)
         return out
@@ -117,18 +113,26 @@ class TrailingBaseline:
         """Fix the weighted running sums of [start, stop) once the block's alarms, at
         (series `rows`, step `start + steps`), are known."""
         if len(rows):
-            self._alarmed[rows] = True
-            self._rows = np.flatnonzero(self._alarmed)
+            self._track(rows)
         if not len(self._rows):
             return
-        removed = self._removed[:, self._rows, start][..., None]
+        removed = self._removed[:, :, start][..., None]
         if len(rows):
             cells = np.diff(self._raw[:, self._rows, start : stop + 1], axis=-1)
             weight = np.zeros(cells.shape[1:])
             weight[np.searchsorted(self._rows, rows), steps] = 1.0 - self.alarm_weight
             cells *= weight
             removed = removed + np.cumsum(cells, axis=-1)
-        self._removed[:, self._rows, start + 1 : stop + 1] = removed
+        self._removed[:, :, start + 1 : stop + 1] = removed
+
+    def _track(self, rows: np.ndarray) -> None:
+        """Add running sums (zero so far) for series alarming for the first time."""
+        merged = np.union1d(self._rows, rows)
+        if len(merged) == len(self._rows):
+            return
+        removed = np.zeros((self._raw.shape[0], len(merged), self._raw.shape[-1]))
+        removed[:, np.searchsorted(merged, self._rows)] = self._removed
+        self._rows, self._removed = merged, removed
 
 
 class TrailingDays:
