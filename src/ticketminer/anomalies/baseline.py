@@ -197,18 +197,26 @@ class SeasonalBaseline:
         a = self.seasonal_prior
         day_factor = (by_cell.sum(axis=1) + a) / (season_level * n_weekday * slots + a)
         type_mean = by_type.sum(axis=1) / slots  # per slot, over the same-type days
-        main = by_type  # reused in place: hour factor, then main effects
-        main += a
-        main /= (type_mean + a)[:, None, :]
-        main *= (season_level * day_factor)[:, None, :]
+        type_scale = type_mean + a
+        main_scale = season_level * day_factor
+        level_ratio = _safe_ratio(level, season_level)
         b = self.interaction_prior
-        rate = by_cell  # reused in place: cell factor, then the rate
-        rate += b
-        rate /= main * n_weekday[:, None, :] + b
-        rate *= main
-        rate *= _safe_ratio(level, season_level)[:, None, :]
         floor = self.floor_per_day / (HOURS_PER_DAY * self.steps_per_hour)
-        return np.maximum(rate, floor, out=rate)
+        # A few days at a time, so that the chain of in-place steps runs in cache.
+        step = max(1, _CELLS_PER_PASS * 4 // max(1, math.prod(counts.shape[1:])))
+        for lo in range(0, n_days, step):
+            d = slice(lo, lo + step)
+            main = by_type[d]  # reused in place: hour factor, then main effects
+            main += a
+            main /= type_scale[d, None, :]
+            main *= main_scale[d, None, :]
+            rate = by_cell[d]  # reused in place: cell factor, then the rate
+            rate += b
+            rate /= main * n_weekday[d, None, :] + b
+            rate *= main
+            rate *= level_ratio[d, None, :]
+            np.maximum(rate, floor, out=rate)
+        return by_cell
 
 
 def _days_since(birth: np.ndarray, days: np.ndarray, window: int) -> np.ndarray:
