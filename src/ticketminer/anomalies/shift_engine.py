@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 HOURS_PER_DAY = 24
-_ROWS_PER_PASS = 32  # series per pass of the row-chunked helpers (cache-sized)
+_ROWS_PER_PASS = 16  # series per pass of the row-chunked helpers (cache-sized)
 
 
 def prefix_sums(cells: list[np.ndarray]) -> np.ndarray:
@@ -63,11 +63,12 @@ def occupied_day_sums(value: np.ndarray, count: np.ndarray) -> tuple[np.ndarray,
     squares = np.empty_like(hours)
     for lo in range(0, value.shape[0], _ROWS_PER_PASS):
         rows = slice(lo, lo + _ROWS_PER_PASS)
-        occupied = count[rows] > 0
-        hours[rows] = day_sums(occupied.astype(np.float64))
-        kept = np.where(occupied, value[rows], 0.0)
+        occupied = (count[rows] > 0).astype(np.float64)
+        hours[rows] = day_sums(occupied)
+        # Arithmetic instead of np.where (several times slower): an empty hour adds 0 / 1.
+        kept = value[rows] * occupied
         kept *= kept
-        kept /= np.where(occupied, count[rows], 1.0)
+        kept /= np.maximum(count[rows], 1.0 - occupied)
         squares[rows] = day_sums(kept)
     return hours, squares
 
