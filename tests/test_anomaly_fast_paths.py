@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ticketminer.anomalies.baseline import exceeds
+from ticketminer.anomalies.hourly import nonzero_2d
 from ticketminer.anomalies.shift import DurationShiftDetector, ProportionShiftDetector
 from ticketminer.anomalies.shift_engine import (
     HOURS_PER_DAY,
@@ -15,6 +16,7 @@ from ticketminer.anomalies.shift_engine import (
     prefix_sums,
     window_sums,
 )
+from ticketminer.anomalies.surge_stats import SCREEN_Z, ScanInputs, _screen
 
 
 def _day_sums_reference(values: np.ndarray) -> np.ndarray:
@@ -118,3 +120,25 @@ def test_shift_detectors_screened_windows_match_dense_ones(
     monkeypatch.setattr(DurationShiftDetector, "_windows", _dense_windows)
     for got, want in zip(fast, fits(), strict=True):
         _assert_same_fit(got, want)
+
+
+@pytest.mark.parametrize("shape", [(7, 13), (1, 5), (5, 1), (0, 4), (3, 0)])
+def test_nonzero_2d_matches_numpy(shape: tuple[int, int]) -> None:
+    mask = np.random.default_rng(6).random(shape) < 0.3
+    for got, want in zip(nonzero_2d(mask), np.nonzero(mask), strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+
+
+def test_screen_in_step_passes_matches_whole_history() -> None:
+    rng = np.random.default_rng(7)
+    n_steps, n_series = 1000, 70  # several passes of the screen
+    expected = rng.gamma(1.0, 1.0, (n_steps, n_series))
+    counts = rng.poisson(expected * rng.choice([1.0, 4.0], (n_steps, n_series))).astype(float)
+    inputs = ScanInputs.build(counts, expected, np.zeros(n_series, dtype=np.int64), 5)
+    alpha = rng.gamma(1.0, 0.05, (n_steps, n_series)).astype(np.float32)
+    for length in (1, 6, 24, 2000):
+        observed = inputs.trailing(inputs.counts_cum, length, np.float32)
+        mean = inputs.trailing(inputs.expected_cum, length, np.float32)
+        want = exceeds(observed, mean, alpha, SCREEN_Z, offset=0.5)
+        np.testing.assert_array_equal(_screen(inputs, length, alpha), want)

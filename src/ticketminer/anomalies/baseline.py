@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ticketminer.anomalies.hourly import nonzero_2d
+
 HOURS_PER_DAY = 24
 DAYS_PER_WEEK = 7
 WEEKEND_FROM = 5  # Saturday: days from here on share the weekend hour profile
@@ -417,7 +419,7 @@ def outbreak_weights(
         observed, mean = windows.sums(counts), windows.sums(expected)
         alpha_w = alpha[windows.day(np.arange(windows.count), last=True)]
         # Pearson >= Anscombe above the mean, so the Pearson screen keeps every candidate.
-        rows, cols = np.nonzero(exceeds(observed, mean, alpha_w, z0))
+        rows, cols = nonzero_2d(exceeds(observed, mean, alpha_w, z0))
         mature = windows.day(rows, last=False) >= mature_day[cols]
         rows, cols = rows[mature], cols[mature]
         y, mu = observed[rows, cols], mean[rows, cols]

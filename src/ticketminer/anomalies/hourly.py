@@ -75,3 +75,11 @@ def count_matrix(
     cells[(series < 0) | (steps < 0)] = size
     counts = np.bincount(cells, weights=weights, minlength=size + 1)
     return counts[:size].reshape(n_series, n_steps)
+
+
+def nonzero_2d(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.nonzero of a 2-D mask, same order, through the flat indices: np.nonzero walks a
+    2-D array several times slower, and the detectors call it on every block."""
+    if mask.ndim != 2 or mask.shape[1] == 0:
+        return np.nonzero(mask)
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, xlogy
 
+from ticketminer.anomalies.hourly import nonzero_2d
 from ticketminer.anomalies.shift_engine import (
     HOURS_PER_DAY,
     TrailingBaseline,
@@ -200,7 +201,7 @@ class _ShiftDetector:
         )
         self.expected_[:, start:stop] = expected
         # Only the tested cells (best < 1) differ from the initial p = 1, score = -0.
-        rows, steps = np.nonzero(~(best >= 1.0))
+        rows, steps = nonzero_2d(~(best >= 1.0))
         steps += start
         pvalue = np.clip(best[rows, steps - start] * len(self.windows), _MIN_PVALUE, 1.0)
         self.pvalue_[rows, steps] = pvalue
@@ -415,7 +416,7 @@ class ProportionShiftDetector(_ShiftDetector):
             rows, x, n = self._windows(start, stop, width, self.min_trials)
             with np.errstate(divide="ignore", invalid="ignore"):
                 change = self._sign * (x / n - _rows(p0, rows))
-            local = np.nonzero((change >= _rows(need, rows)) & (n >= self.min_trials))
+            local = nonzero_2d((change >= _rows(need, rows)) & (n >= self.min_trials))
             x, n = x[local], n[local]
             hit = _global(local, rows)
             kept = self._current(hit, start, width, p0, need[hit])
@@ -590,7 +591,7 @@ class DurationShiftDetector(_ShiftDetector):
             rows, window_total, n = self._windows(start, stop, width, self.min_count)
             with np.errstate(divide="ignore", invalid="ignore"):
                 shift = self._sign * (window_total / n - _rows(mean, rows))
-            local = np.nonzero((shift >= _rows(min_shift, rows)) & (n >= self.min_count))
+            local = nonzero_2d((shift >= _rows(min_shift, rows)) & (n >= self.min_count))
             shift, n = shift[local], n[local]
             hit = _global(local, rows)
             kept = self._current(hit, start, width, mean, self._min_shift)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ticketminer.anomalies.hourly import nonzero_2d
+
 HOURS_PER_DAY = 24
 _ROWS_PER_PASS = 16  # series per pass of the row-chunked helpers (cache-sized)
 
@@ -156,7 +158,7 @@ class TrailingDays:
 
 def alarm_runs(alarm: np.ndarray, max_gap: int) -> list[tuple[int, int, int]]:
     """(series, first, last) of each run of alarm steps, runs closer than `max_gap` merged."""
-    series, steps = np.nonzero(alarm)
+    series, steps = nonzero_2d(alarm)
     if len(series) == 0:
         return []
     new = np.ones(len(series), dtype=bool)

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import special
 
 from ticketminer.anomalies.baseline import cumsum_time, exceeds
+from ticketminer.anomalies.hourly import nonzero_2d
 
 LN10 = np.log(10.0)
 MAX_SCORE = 300.0  # tail probabilities below 1e-300 are all "certain"
@@ -89,7 +90,7 @@ def raise_to_scan_score(
     most recent quarter is better explained by the window's own surge ratio R than by the
     baseline (log-likelihood ratio y log R - (R - 1) e > 0), so that a surge that has left
     the last hours does not keep the long windows alarming for a day."""
-    rows, cols = np.nonzero(_screen(inputs, length, alpha))
+    rows, cols = nonzero_2d(_screen(inputs, length, alpha))
     y = inputs.window_at(inputs.counts_cum, rows, cols, length)
     keep = (rows >= inputs.first_valid[cols]) & (y >= inputs.min_count)
     rows, cols, y = rows[keep], cols[keep], y[keep]
