@@ -143,11 +143,10 @@ def cusum_statistic(
         x[: first_valid[s], s] = 0.0
     out = np.empty_like(x)
     previous = np.zeros(x.shape[1])
-    crossed = np.empty(x.shape[1], dtype=bool)
+    below = np.empty(x.shape[1], dtype=bool)
     for now, row in zip(out, x, strict=True):  # preallocated rows: the loop is call-bound
         np.add(previous, row, out=now)
         np.maximum(now, 0.0, out=now)
-        np.greater_equal(now, restart, out=crossed)
-        np.copyto(previous, now)
-        np.copyto(previous, 0.0, where=crossed)
+        np.less(now, restart, out=below)
+        np.multiply(now, below, out=previous)  # S >= 0 is finite: x 0 restarts, x 1 keeps
     return out
