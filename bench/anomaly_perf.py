@@ -96,8 +96,8 @@ def time_scan() -> dict:
             "findings": found,
             "seconds_median": median(times),
             "seconds_all": times,
-            # On a shared machine the wall time carries other processes' load; CPU time
-            # (one thread) is the steadier number to compare runs by.
+            # On a shared machine the wall time carries other processes' load; the scan runs
+            # on one thread, so its CPU time is the steadier number to compare runs by.
             "cpu_seconds_median": median(cpu),
         }
     return out
