@@ -148,7 +148,7 @@ class _ShiftDetector:
         self._days = TrailingDays(self._dispersion_days(stats), self.trailing_days)
         self.expected_ = np.full((n_series, n_steps), np.nan)
         self.pvalue_ = np.ones((n_series, n_steps))
-        self.score_ = np.full((n_series, n_steps), -0.0)  # -log10(1), as where tested
+        self.score_ = np.full((n_series, n_steps), -0.0)  # = -log10(1) of an untested cell
         self.alarm_ = np.zeros((n_series, n_steps), dtype=bool)
         for start in range(0, n_steps, self._lag):
             self._scan_block(start, min(start + self._lag, n_steps))
@@ -200,7 +200,7 @@ class _ShiftDetector:
             start, stop, self._baseline.sums(start, stop), history[None, :], self._dispersion(start)
         )
         self.expected_[:, start:stop] = expected
-        # Only the tested cells (best < 1) differ from the initial p = 1, score = -0.
+        # Only tested cells (best < 1) differ from the initial p = 1 and score = -0.0.
         rows, steps = nonzero_2d(~(best >= 1.0))
         steps += start
         pvalue = np.clip(best[rows, steps - start] * len(self.windows), _MIN_PVALUE, 1.0)
