@@ -254,7 +254,8 @@ def _trailing_same_type_sum(grid: np.ndarray, weekend: np.ndarray, n_days: int) 
 
 def _trailing_weekday_sum(grid: np.ndarray, n_weeks: int) -> np.ndarray:
     """out[d] = sum of grid[d - 7k] for k = 1..n_weeks (same weekday, earlier weeks)."""
-    out = np.zeros_like(grid)
+    out = np.empty_like(grid)  # every day is written; zeros_like would write it twice
+    out[:DAYS_PER_WEEK] = 0.0
     for d in range(DAYS_PER_WEEK, grid.shape[0]):
         np.add(out[d - DAYS_PER_WEEK], grid[d - DAYS_PER_WEEK], out=out[d])
         oldest = d - DAYS_PER_WEEK * (n_weeks + 1)

@@ -54,6 +54,7 @@ _MIN_PVALUE = 1e-300  # keeps score_ finite where the normal tail underflows
 _PROFILE_SHRINK = 20.0  # tickets of pseudo-count pulling a thin hour-of-week bin to zero
 _MIN_VARIANCE = 1e-12  # a constant baseline still yields finite z-scores
 _RECENT_PART = 4  # a window's last quarter must still show half the effect
+_ROWS_PER_PASS = 16  # series per pass of row-chunked arithmetic on (n_series, n_steps) sums
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,9 +537,12 @@ class DurationShiftDetector(_ShiftDetector):
                 hour_of_week.shape == (n_steps,) and _in_range(hour_of_week, HOURS_PER_WEEK),
                 "hour_of_week must be (n_steps,) integers in [0, 168)",
             )
-            self._offset = _hour_of_week_offsets(total, n, hour_of_week)
-            squares += self._offset * (n * self._offset - 2 * total)
-            total -= n * self._offset
+            self._offset = offset = _hour_of_week_offsets(total, n, hour_of_week)
+            # A few series at a time: year-sized temporaries cost more than the arithmetic.
+            for lo in range(0, n_series, _ROWS_PER_PASS):
+                rows = slice(lo, lo + _ROWS_PER_PASS)
+                squares[rows] += offset * (n[rows] * offset - 2 * total[rows])
+                total[rows] -= n[rows] * offset
         self._run([total, n, squares])
         del self._offset
         return self
