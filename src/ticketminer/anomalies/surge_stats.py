@@ -141,12 +141,11 @@ def cusum_statistic(
     x /= inflation
     for s in np.flatnonzero(first_valid > 0):
         x[: first_valid[s], s] = 0.0
-    out = np.empty_like(x)
     previous = np.zeros(x.shape[1])
     below = np.empty(x.shape[1], dtype=bool)
-    for now, row in zip(out, x, strict=True):  # preallocated rows: the loop is call-bound
-        np.add(previous, row, out=now)
+    for now in x:  # S overwrites the increments row by row; the loop is call-bound
+        np.add(previous, now, out=now)
         np.maximum(now, 0.0, out=now)
         np.less(now, restart, out=below)
         np.multiply(now, below, out=previous)  # S >= 0 is finite: x 0 restarts, x 1 keeps
-    return out
+    return x
