@@ -147,9 +147,10 @@ class _ShiftDetector:
         span = self.trailing_days * HOURS_PER_DAY
         self._baseline = TrailingBaseline(self._prefix, self._lag, span, self.alarm_weight)
         self._days = TrailingDays(self._dispersion_days(stats), self.trailing_days)
-        self.expected_ = np.full((n_series, n_steps), np.nan)
-        self.pvalue_ = np.ones((n_series, n_steps))
-        self.score_ = np.full((n_series, n_steps), -0.0)  # = -log10(1) of an untested cell
+        # Filled block by block (in cache) rather than up front.
+        self.expected_ = np.empty((n_series, n_steps))
+        self.pvalue_ = np.empty((n_series, n_steps))
+        self.score_ = np.empty((n_series, n_steps))
         self.alarm_ = np.zeros((n_series, n_steps), dtype=bool)
         for start in range(0, n_steps, self._lag):
             self._scan_block(start, min(start + self._lag, n_steps))
@@ -201,7 +202,9 @@ class _ShiftDetector:
             start, stop, self._baseline.sums(start, stop), history[None, :], self._dispersion(start)
         )
         self.expected_[:, start:stop] = expected
-        # Only tested cells (best < 1) differ from the initial p = 1 and score = -0.0.
+        # Only tested cells (best < 1) differ from an untested cell's p = 1, score -log10(1).
+        self.pvalue_[:, start:stop] = 1.0
+        self.score_[:, start:stop] = -0.0
         rows, steps = nonzero_2d(~(best >= 1.0))
         steps += start
         pvalue = np.clip(best[rows, steps - start] * len(self.windows), _MIN_PVALUE, 1.0)
