@@ -19,10 +19,13 @@ trailing sums are a loop over days rather than over steps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from ticketminer.anomalies.hourly import nonzero_2d
 
 HOURS_PER_DAY = 24
 DAYS_PER_WEEK = 7
@@ -35,6 +38,7 @@ PRIOR_DISPERSION_DAYS = 3.0
 # Out-of-sample errors beyond this many standard deviations are outbreaks (or data faults),
 # not noise, and do not count toward the dispersion.
 REJECT_Z = 3.5
+_CELLS_PER_PASS = 16_384  # array cells per pass of the row-chunked screens (cache-sized)
 
 
 def cumsum_time(values: np.ndarray) -> np.ndarray:
@@ -195,18 +199,26 @@ class SeasonalBaseline:
         a = self.seasonal_prior
         day_factor = (by_cell.sum(axis=1) + a) / (season_level * n_weekday * slots + a)
         type_mean = by_type.sum(axis=1) / slots  # per slot, over the same-type days
-        main = by_type  # reused in place: hour factor, then main effects
-        main += a
-        main /= (type_mean + a)[:, None, :]
-        main *= (season_level * day_factor)[:, None, :]
+        type_scale = type_mean + a
+        main_scale = season_level * day_factor
+        level_ratio = _safe_ratio(level, season_level)
         b = self.interaction_prior
-        rate = by_cell  # reused in place: cell factor, then the rate
-        rate += b
-        rate /= main * n_weekday[:, None, :] + b
-        rate *= main
-        rate *= _safe_ratio(level, season_level)[:, None, :]
         floor = self.floor_per_day / (HOURS_PER_DAY * self.steps_per_hour)
-        return np.maximum(rate, floor, out=rate)
+        # A few days at a time, so that the chain of in-place steps runs in cache.
+        step = max(1, _CELLS_PER_PASS * 4 // max(1, math.prod(counts.shape[1:])))
+        for lo in range(0, n_days, step):
+            d = slice(lo, lo + step)
+            main = by_type[d]  # reused in place: hour factor, then main effects
+            main += a
+            main /= type_scale[d, None, :]
+            main *= main_scale[d, None, :]
+            rate = by_cell[d]  # reused in place: cell factor, then the rate
+            rate += b
+            rate /= main * n_weekday[d, None, :] + b
+            rate *= main
+            rate *= level_ratio[d, None, :]
+            np.maximum(rate, floor, out=rate)
+        return by_cell
 
 
 def _days_since(birth: np.ndarray, days: np.ndarray, window: int) -> np.ndarray:
@@ -242,7 +254,8 @@ def _trailing_same_type_sum(grid: np.ndarray, weekend: np.ndarray, n_days: int) 
 
 def _trailing_weekday_sum(grid: np.ndarray, n_weeks: int) -> np.ndarray:
     """out[d] = sum of grid[d - 7k] for k = 1..n_weeks (same weekday, earlier weeks)."""
-    out = np.zeros_like(grid)
+    out = np.empty_like(grid)  # every day is written; zeros_like would write it twice
+    out[:DAYS_PER_WEEK] = 0.0
     for d in range(DAYS_PER_WEEK, grid.shape[0]):
         np.add(out[d - DAYS_PER_WEEK], grid[d - DAYS_PER_WEEK], out=out[d])
         oldest = d - DAYS_PER_WEEK * (n_weeks + 1)
@@ -287,7 +300,22 @@ def exceeds(
     observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray, z: float, offset: float = 0.0
 ) -> np.ndarray:
     """Mask of observed - mean - offset > z * NB standard deviation, in few array passes:
-    the cheap screen before exact residuals or tail probabilities on the few candidates."""
+    the cheap screen before exact residuals or tail probabilities on the few candidates.
+
+    It runs over a few rows at a time: whole-array temporaries of a year of hours cost
+    more in fresh memory than the arithmetic does."""
+    observed, mean, alpha = np.broadcast_arrays(observed, mean, alpha)
+    out = np.empty(observed.shape, dtype=bool)
+    step = max(1, _CELLS_PER_PASS // max(1, math.prod(observed.shape[1:])))
+    for lo in range(0, len(out), step):
+        rows = slice(lo, lo + step)
+        out[rows] = _exceeds(observed[rows], mean[rows], alpha[rows], z, offset)
+    return out
+
+
+def _exceeds(
+    observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray, z: float, offset: float
+) -> np.ndarray:
     bound = alpha * mean
     bound += 1.0
     bound *= mean
@@ -392,7 +420,7 @@ def outbreak_weights(
         observed, mean = windows.sums(counts), windows.sums(expected)
         alpha_w = alpha[windows.day(np.arange(windows.count), last=True)]
         # Pearson >= Anscombe above the mean, so the Pearson screen keeps every candidate.
-        rows, cols = np.nonzero(exceeds(observed, mean, alpha_w, z0))
+        rows, cols = nonzero_2d(exceeds(observed, mean, alpha_w, z0))
         mature = windows.day(rows, last=False) >= mature_day[cols]
         rows, cols = rows[mature], cols[mature]
         y, mu = observed[rows, cols], mean[rows, cols]

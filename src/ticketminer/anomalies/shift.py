@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, xlogy
 
+from ticketminer.anomalies.hourly import nonzero_2d
 from ticketminer.anomalies.shift_engine import (
     HOURS_PER_DAY,
     TrailingBaseline,
@@ -38,6 +39,7 @@ from ticketminer.anomalies.shift_engine import (
     alarm_runs,
     day_sums,
     finish,
+    occupied_day_sums,
     onset,
     point_sums,
     prefix_sums,
@@ -52,6 +54,7 @@ _MIN_PVALUE = 1e-300  # keeps score_ finite where the normal tail underflows
 _PROFILE_SHRINK = 20.0  # tickets of pseudo-count pulling a thin hour-of-week bin to zero
 _MIN_VARIANCE = 1e-12  # a constant baseline still yields finite z-scores
 _RECENT_PART = 4  # a window's last quarter must still show half the effect
+_ROWS_PER_PASS = 16  # series per pass of row-chunked arithmetic on (n_series, n_steps) sums
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +147,13 @@ class _ShiftDetector:
         span = self.trailing_days * HOURS_PER_DAY
         self._baseline = TrailingBaseline(self._prefix, self._lag, span, self.alarm_weight)
         self._days = TrailingDays(self._dispersion_days(stats), self.trailing_days)
-        self.expected_ = np.full((n_series, n_steps), np.nan)
-        self.pvalue_ = np.ones((n_series, n_steps))
+        # Filled block by block (in cache) rather than up front.
+        self.expected_ = np.empty((n_series, n_steps))
+        self.pvalue_ = np.empty((n_series, n_steps))
+        self.score_ = np.empty((n_series, n_steps))
         self.alarm_ = np.zeros((n_series, n_steps), dtype=bool)
         for start in range(0, n_steps, self._lag):
             self._scan_block(start, min(start + self._lag, n_steps))
-        self.score_ = -np.log10(self.pvalue_)
         self.events_ = self._events(n_steps)
         del self._prefix, self._baseline, self._days  # large, and only needed while fitting
 
@@ -163,11 +167,8 @@ class _ShiftDetector:
         are left out later: an outbreak's huge deviations would otherwise numb the detector
         for the whole trailing window.
         """
-        value, count = stats[0], stats[1]
-        occupied = count > 0
-        hour_squares = np.divide(value * value, count, out=np.zeros_like(value), where=occupied)
-        hours = day_sums(occupied.astype(np.float64))
-        days = day_sums(np.stack(stats))
+        hours, hour_squares = occupied_day_sums(stats[0], stats[1])
+        days = np.stack([day_sums(stat) for stat in stats])
         total, n = days[0], days[1]
         reference = trailing_day_sums(days, self.trailing_days)
         mean, scale = self._reference(reference)
@@ -175,7 +176,7 @@ class _ShiftDetector:
         valid = (n_ref >= self._min_baseline) & (n > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             noise = n / n_ref
-            hour_q = day_sums(hour_squares) - 2 * mean * total + mean * mean * n
+            hour_q = hour_squares - 2 * mean * total + mean * mean * n
             hour_excess = hour_q / scale - hours - noise
             day_excess = (total - n * mean) ** 2 / (n * scale) - 1 - noise
         weight = np.where(valid, n, 0.0)
@@ -200,13 +201,20 @@ class _ShiftDetector:
         expected, best = self._test_block(
             start, stop, self._baseline.sums(start, stop), history[None, :], self._dispersion(start)
         )
-        pvalue = np.clip(best * len(self.windows), _MIN_PVALUE, 1.0)
-        alarm = pvalue < self.alpha
         self.expected_[:, start:stop] = expected
-        self.pvalue_[:, start:stop] = pvalue
-        self.alarm_[:, start:stop] = alarm
-        self._baseline.settle(start, stop, alarm)
-        self._days.exclude(start, alarm)
+        # Only tested cells (best < 1) differ from an untested cell's p = 1, score -log10(1).
+        self.pvalue_[:, start:stop] = 1.0
+        self.score_[:, start:stop] = -0.0
+        rows, steps = nonzero_2d(~(best >= 1.0))
+        steps += start
+        pvalue = np.clip(best[rows, steps - start] * len(self.windows), _MIN_PVALUE, 1.0)
+        self.pvalue_[rows, steps] = pvalue
+        self.score_[rows, steps] = -np.log10(pvalue)
+        alarm = pvalue < self.alpha
+        rows, steps = rows[alarm], steps[alarm]
+        self.alarm_[rows, steps] = True
+        self._baseline.settle(start, stop, rows, steps - start)
+        self._days.exclude(rows, steps)
 
     def _reference(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, variance) of one ticket's value given the statistics' sums."""
@@ -267,21 +275,45 @@ class _ShiftDetector:
         width: int,
         expected: np.ndarray,
         need: np.ndarray | float,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The candidate cells whose window still shows half the needed change over its last
-        quarter (or has no tickets there): a long window must not keep alarming, or alarm
-        anew, on a shift that has ended."""
+    ) -> np.ndarray:
+        """Mask of the candidate cells whose window still shows half the needed change over
+        its last quarter (or has no tickets there): a long window must not keep alarming, or
+        alarm anew, on a shift that has ended."""
         rows, columns = hit
         recent = -(-width // _RECENT_PART)
         value, count = point_sums(self._prefix[:2], rows, start + columns, recent)
         with np.errstate(divide="ignore", invalid="ignore"):
             change = self._sign * (value / count - expected[hit])
-        keep = (count == 0) | (change >= np.divide(need, 2))
-        return rows[keep], columns[keep]
+        return (count == 0) | (change >= np.divide(need, 2))
+
+    def _windows(
+        self, start: int, stop: int, width: int, minimum: float
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """(rows, value sums, counts) of the `width`-step windows ending at [start, stop),
+        of only the series with `minimum` tickets in one of them (rows None: all series).
+        A quiet issue's short windows never qualify, and skipping them saves most of the
+        scan; the rest is computed exactly as for all series."""
+        n = window_sums(self._prefix[1], start, stop, width)
+        rows = np.flatnonzero((n >= minimum).any(axis=1))
+        if 2 * len(rows) > len(n):
+            return None, window_sums(self._prefix[0], start, stop, width), n
+        return rows, window_sums(self._prefix[0], start, stop, width, rows), n[rows]
 
     def _cells(self, series: int, start: int, stop: int) -> np.ndarray:
         """(k, stop - start) window-stat cell sums of one series."""
         return np.diff(self._prefix[:, series, start : stop + 1], axis=-1)
+
+
+def _rows(block: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """The block's rows of a `_windows` selection."""
+    return block if rows is None else block[rows]
+
+
+def _global(
+    local: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of a `_windows` selection as (series, column) of the block."""
+    return local if rows is None else (rows[local[0]], local[1])
 
 
 def _rate_shift_pvalue(
@@ -385,13 +417,16 @@ class ProportionShiftDetector(_ShiftDetector):
         need[~ready] = np.inf
         best = np.ones_like(p0)
         for width in self.windows:
-            x, n = window_sums(self._prefix, start, stop, width)
+            rows, x, n = self._windows(start, stop, width, self.min_trials)
             with np.errstate(divide="ignore", invalid="ignore"):
-                change = self._sign * (x / n - p0)
-            hit = np.nonzero((change >= need) & (n >= self.min_trials))
-            hit = self._current(hit, start, width, p0, need[hit])
+                change = self._sign * (x / n - _rows(p0, rows))
+            local = nonzero_2d((change >= _rows(need, rows)) & (n >= self.min_trials))
+            x, n = x[local], n[local]
+            hit = _global(local, rows)
+            kept = self._current(hit, start, width, p0, need[hit])
+            hit, x, n = (hit[0][kept], hit[1][kept]), x[kept], n[kept]
             rho = dispersion.of_window(width, hit[0])
-            p = _rate_shift_pvalue(x[hit], n[hit], p0[hit], n_base[hit], self._sign, rho)
+            p = _rate_shift_pvalue(x, n, p0[hit], n_base[hit], self._sign, rho)
             best[hit] = np.minimum(best[hit], p)
         return np.where(ready, p0, np.nan), best
 
@@ -505,9 +540,12 @@ class DurationShiftDetector(_ShiftDetector):
                 hour_of_week.shape == (n_steps,) and _in_range(hour_of_week, HOURS_PER_WEEK),
                 "hour_of_week must be (n_steps,) integers in [0, 168)",
             )
-            self._offset = _hour_of_week_offsets(total, n, hour_of_week)
-            squares += self._offset * (n * self._offset - 2 * total)
-            total -= n * self._offset
+            self._offset = offset = _hour_of_week_offsets(total, n, hour_of_week)
+            # A few series at a time: year-sized temporaries cost more than the arithmetic.
+            for lo in range(0, n_series, _ROWS_PER_PASS):
+                rows = slice(lo, lo + _ROWS_PER_PASS)
+                squares[rows] += offset * (n[rows] * offset - 2 * total[rows])
+                total[rows] -= n[rows] * offset
         self._run([total, n, squares])
         del self._offset
         return self
@@ -557,14 +595,17 @@ class DurationShiftDetector(_ShiftDetector):
         min_shift = np.where(ready, self._min_shift, np.inf)
         best = np.ones_like(n_base)
         for width in self.windows:
-            window_total, n, _ = window_sums(self._prefix, start, stop, width)
+            rows, window_total, n = self._windows(start, stop, width, self.min_count)
             with np.errstate(divide="ignore", invalid="ignore"):
-                shift = self._sign * (window_total / n - mean)
-            hit = np.nonzero((shift >= min_shift) & (n >= self.min_count))
-            hit = self._current(hit, start, width, mean, self._min_shift)
+                shift = self._sign * (window_total / n - _rows(mean, rows))
+            local = nonzero_2d((shift >= _rows(min_shift, rows)) & (n >= self.min_count))
+            shift, n = shift[local], n[local]
+            hit = _global(local, rows)
+            kept = self._current(hit, start, width, mean, self._min_shift)
+            hit, shift, n = (hit[0][kept], hit[1][kept]), shift[kept], n[kept]
             extra = dispersion.of_window(width, hit[0]) + 1 / n_base[hit]
-            se = np.sqrt(variance[hit] * (1 / n[hit] + extra))
-            best[hit] = np.minimum(best[hit], ndtr(-shift[hit] / se))
+            se = np.sqrt(variance[hit] * (1 / n + extra))
+            best[hit] = np.minimum(best[hit], ndtr(-shift / se))
         expected = np.where(ready, self._inverse(mean + self._offset[start:stop]), np.nan)
         return expected, best
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ticketminer.anomalies.hourly import nonzero_2d
+
 HOURS_PER_DAY = 24
+_ROWS_PER_PASS = 16  # series per pass of the row-chunked helpers (cache-sized)
 
 
 def prefix_sums(cells: list[np.ndarray]) -> np.ndarray:
@@ -32,9 +35,15 @@ def _at(prefix: np.ndarray, first: int, count: int) -> np.ndarray:
     return prefix[..., np.maximum(np.arange(first, first + count), 0)]
 
 
-def window_sums(prefix: np.ndarray, start: int, stop: int, width: int) -> np.ndarray:
-    """Sums over the `width` steps ending at each t in [start, stop), i.e. (t - width, t]."""
-    return prefix[..., start + 1 : stop + 1] - _at(prefix, start + 1 - width, stop - start)
+def window_sums(
+    prefix: np.ndarray, start: int, stop: int, width: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Sums over the `width` steps ending at each t in [start, stop), i.e. (t - width, t];
+    of the series `rows` (second-to-last axis) only if given."""
+    hi, lo = prefix[..., start + 1 : stop + 1], _at(prefix, start + 1 - width, stop - start)
+    if rows is not None:
+        hi, lo = hi[..., rows, :], lo[..., rows, :]
+    return hi - lo
 
 
 def point_sums(prefix: np.ndarray, rows: np.ndarray, steps: np.ndarray, width: int) -> np.ndarray:
@@ -48,6 +57,24 @@ def day_sums(cells: np.ndarray) -> np.ndarray:
     return np.add.reduceat(cells, np.arange(0, cells.shape[-1], HOURS_PER_DAY), axis=-1)
 
 
+def occupied_day_sums(value: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n_series, n_days) per day: the hours with a count, and the sum of value^2 / count
+    over them. Works through a few series at a time: whole-matrix temporaries of a year's
+    hours cost more in fresh memory than the arithmetic does."""
+    hours = np.empty((*value.shape[:-1], -(-value.shape[-1] // HOURS_PER_DAY)))
+    squares = np.empty_like(hours)
+    for lo in range(0, value.shape[0], _ROWS_PER_PASS):
+        rows = slice(lo, lo + _ROWS_PER_PASS)
+        occupied = (count[rows] > 0).astype(np.float64)
+        hours[rows] = day_sums(occupied)
+        # Arithmetic instead of np.where (several times slower): an empty hour adds 0 / 1.
+        kept = value[rows] * occupied
+        kept *= kept
+        kept /= np.maximum(count[rows], 1.0 - occupied)
+        squares[rows] = day_sums(kept)
+    return hours, squares
+
+
 def trailing_day_sums(days: np.ndarray, span: int) -> np.ndarray:
     """Sums over the `span` days before each day (the day itself excluded)."""
     prefix = np.zeros((*days.shape[:-1], days.shape[-1] + 1))
@@ -59,36 +86,56 @@ def trailing_day_sums(days: np.ndarray, span: int) -> np.ndarray:
 class TrailingBaseline:
     """Trailing-window sums of hourly cells in which alarmed steps count `alarm_weight`.
 
-    The weighted running sums are the raw ones minus what alarms removed; without alarms
-    a block costs one subtraction.
+    The weighted running sums are the raw ones minus what alarms removed. Only the series
+    that have alarmed keep running sums of the removed part, in a compact array (alarms are
+    rare; writing a weighted copy of every series' running sums cost more than the tests,
+    and so did first writes into a large zeroed array); the others read the raw sums.
     """
 
     def __init__(self, prefix: np.ndarray, lag: int, span: int, alarm_weight: float) -> None:
         self.lag, self.span, self.alarm_weight = lag, span, alarm_weight
         self._raw = prefix
-        self._weighted = np.empty_like(prefix)
-        self._weighted[..., 0] = 0.0
-        self._removed = np.zeros(prefix.shape[:-1])
+        self._rows = np.zeros(0, dtype=np.int64)  # series with alarms so far, ascending
+        self._removed = np.zeros((prefix.shape[0], 0, prefix.shape[-1]))  # per row of _rows
 
     def sums(self, start: int, stop: int) -> np.ndarray:
         """Weighted sums over [t - lag - span, t - lag) for t in [start, stop); they read only
         steps before `start`, which earlier blocks settled."""
-        hi = _at(self._weighted, start - self.lag, stop - start)
-        return hi - _at(self._weighted, start - self.lag - self.span, stop - start)
+        hi, lo, count = start - self.lag, start - self.lag - self.span, stop - start
+        out = _at(self._raw, hi, count) - _at(self._raw, lo, count)
+        if len(self._rows):
+            rows = self._rows
 
-    def settle(self, start: int, stop: int, alarm: np.ndarray) -> None:
-        """Fix the weighted running sums of [start, stop) once the block's alarms are known."""
-        removed = self._removed[..., None]
-        if alarm.any():
-            cells = np.diff(self._raw[..., start : stop + 1], axis=-1)
-            cells *= np.where(alarm, 1.0 - self.alarm_weight, 0.0)
+            def weighted(first: int) -> np.ndarray:
+                return _at(self._raw, first, count)[:, rows] - _at(self._removed, first, count)
+
+            out[:, rows] = weighted(hi) - weighted(lo)
+        return out
+
+    def settle(self, start: int, stop: int, rows: np.ndarray, steps: np.ndarray) -> None:
+        """Fix the weighted running sums of [start, stop) once the block's alarms, at
+        (series `rows`, step `start + steps`), are known."""
+        if len(rows):
+            self._track(rows)
+        if not len(self._rows):
+            return
+        removed = self._removed[:, :, start][..., None]
+        if len(rows):
+            cells = np.diff(self._raw[:, self._rows, start : stop + 1], axis=-1)
+            weight = np.zeros(cells.shape[1:])
+            weight[np.searchsorted(self._rows, rows), steps] = 1.0 - self.alarm_weight
+            cells *= weight
             removed = removed + np.cumsum(cells, axis=-1)
-            self._removed = removed[..., -1].copy()
-        np.subtract(
-            self._raw[..., start + 1 : stop + 1],
-            removed,
-            out=self._weighted[..., start + 1 : stop + 1],
-        )
+        self._removed[:, :, start + 1 : stop + 1] = removed
+
+    def _track(self, rows: np.ndarray) -> None:
+        """Add running sums (zero so far) for series alarming for the first time."""
+        merged = np.union1d(self._rows, rows)
+        if len(merged) == len(self._rows):
+            return
+        removed = np.zeros((self._raw.shape[0], len(merged), self._raw.shape[-1]))
+        removed[:, np.searchsorted(merged, self._rows)] = self._removed
+        self._rows, self._removed = merged, removed
 
 
 class TrailingDays:
@@ -104,15 +151,14 @@ class TrailingDays:
         lo = max(day - self.span, 0)
         return (self._days[..., lo:day] * self._kept[:, lo:day]).sum(axis=-1)
 
-    def exclude(self, start: int, alarm: np.ndarray) -> None:
-        """Leave out the days of the alarms of a block starting at step `start`."""
-        series, steps = np.nonzero(alarm)
-        self._kept[series, (start + steps) // HOURS_PER_DAY] = False
+    def exclude(self, rows: np.ndarray, steps: np.ndarray) -> None:
+        """Leave out the days of alarms at (series `rows`, step `steps`)."""
+        self._kept[rows, steps // HOURS_PER_DAY] = False
 
 
 def alarm_runs(alarm: np.ndarray, max_gap: int) -> list[tuple[int, int, int]]:
     """(series, first, last) of each run of alarm steps, runs closer than `max_gap` merged."""
-    series, steps = np.nonzero(alarm)
+    series, steps = nonzero_2d(alarm)
     if len(series) == 0:
         return []
     new = np.ones(len(series), dtype=bool)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ticketminer.anomalies.baseline import DayGrid, SeasonalBaseline
+from ticketminer.anomalies.hourly import nonzero_2d
 from ticketminer.anomalies.surge_stats import (
     ScanInputs,
     cusum_statistic,
@@ -275,7 +276,7 @@ class _Events:
         """Runs of active steps (gaps up to `gap` allowed) that reach `threshold` somewhere;
         each is an event from its first step at `threshold` to its last active step.
         Returns the events and the alarm mask (active steps inside events)."""
-        steps, series = np.nonzero(active)
+        steps, series = nonzero_2d(active)
         order = np.lexsort((steps, series))
         steps, series = steps[order], series[order]
         alarm = np.zeros_like(active)

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import special
 
 from ticketminer.anomalies.baseline import cumsum_time, exceeds
+from ticketminer.anomalies.hourly import nonzero_2d
 
 LN10 = np.log(10.0)
 MAX_SCORE = 300.0  # tail probabilities below 1e-300 are all "certain"
@@ -29,6 +30,7 @@ MAX_SCORE = 300.0  # tail probabilities below 1e-300 are all "certain"
 # probability (others score 0, p = 1): the NB/Poisson right tail is heavier than the normal
 # one, so no window that could reach an alarm threshold is skipped.
 SCREEN_Z = 3.09
+_CELLS_PER_PASS = 65_536  # window cells per pass of the screen (cache-sized)
 
 
 def upper_tail_score(observed: np.ndarray, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -57,14 +59,18 @@ class ScanInputs:
     ) -> ScanInputs:
         return cls(cumsum_time(counts), cumsum_time(expected), first_valid, float(min_count))
 
-    def trailing(self, cum: np.ndarray, length: int, dtype: type = np.float64) -> np.ndarray:
-        """Sum over the `length` steps ending at each step (shorter at the start)."""
-        n = cum.shape[0] - 1
-        out = np.empty((n, cum.shape[1]), dtype=dtype)
-        head = min(length, n)  # a history shorter than the window is all "start"
-        out[:head] = cum[1 : head + 1]
-        if n > length:
-            np.subtract(cum[length + 1 :], cum[1 : n + 1 - length], out=out[length:])
+    def trailing(
+        self, cum: np.ndarray, length: int, dtype: type = np.float64, lo: int = 0, hi: int = -1
+    ) -> np.ndarray:
+        """Sum over the `length` steps ending at each step (shorter at the start), for the
+        steps [lo, hi) (hi -1: to the end)."""
+        hi = cum.shape[0] - 1 if hi < 0 else hi
+        out = np.empty((hi - lo, cum.shape[1]), dtype=dtype)
+        head = min(max(length, lo), hi)  # steps before `length` sum from the start
+        out[: head - lo] = cum[lo + 1 : head + 1]
+        np.subtract(
+            cum[head + 1 : hi + 1], cum[head + 1 - length : hi + 1 - length], out=out[head - lo :]
+        )
         return out
 
     def window_at(
@@ -84,10 +90,7 @@ def raise_to_scan_score(
     most recent quarter is better explained by the window's own surge ratio R than by the
     baseline (log-likelihood ratio y log R - (R - 1) e > 0), so that a surge that has left
     the last hours does not keep the long windows alarming for a day."""
-    observed = inputs.trailing(inputs.counts_cum, length, np.float32)
-    mean = inputs.trailing(inputs.expected_cum, length, np.float32)
-    rows, cols = np.nonzero(exceeds(observed, mean, alpha, SCREEN_Z, offset=0.5))
-    del observed, mean
+    rows, cols = nonzero_2d(_screen(inputs, length, alpha))
     y = inputs.window_at(inputs.counts_cum, rows, cols, length)
     keep = (rows >= inputs.first_valid[cols]) & (y >= inputs.min_count)
     rows, cols, y = rows[keep], cols[keep], y[keep]
@@ -100,6 +103,20 @@ def raise_to_scan_score(
     rows, cols = rows[rising], cols[rising]
     score = upper_tail_score(y[rising], mu[rising], alpha[rows, cols].astype(float))
     best[rows, cols] = np.maximum(best[rows, cols], score)
+
+
+def _screen(inputs: ScanInputs, length: int, alpha: np.ndarray) -> np.ndarray:
+    """Mask of the windows that pass the float32 normal screen, a few steps at a time
+    (whole-history temporaries cost more in fresh memory than the arithmetic)."""
+    n_steps, n_series = alpha.shape
+    out = np.empty((n_steps, n_series), dtype=bool)
+    step = max(1, _CELLS_PER_PASS // max(n_series, 1))
+    for lo in range(0, n_steps, step):
+        hi = min(lo + step, n_steps)
+        observed = inputs.trailing(inputs.counts_cum, length, np.float32, lo, hi)
+        mean = inputs.trailing(inputs.expected_cum, length, np.float32, lo, hi)
+        out[lo:hi] = exceeds(observed, mean, alpha[lo:hi], SCREEN_Z, offset=0.5)
+    return out
 
 
 def cusum_statistic(
@@ -124,10 +141,11 @@ def cusum_statistic(
     x /= inflation
     for s in np.flatnonzero(first_valid > 0):
         x[: first_valid[s], s] = 0.0
-    out = np.empty_like(x)
     previous = np.zeros(x.shape[1])
-    for t in range(x.shape[0]):
-        np.add(previous, x[t], out=out[t])
-        np.maximum(out[t], 0.0, out=out[t])
-        previous = np.where(out[t] >= restart, 0.0, out[t])
-    return out
+    below = np.empty(x.shape[1], dtype=bool)
+    for now in x:  # S overwrites the increments row by row; the loop is call-bound
+        np.add(previous, now, out=now)
+        np.maximum(now, 0.0, out=now)
+        np.less(now, restart, out=below)
+        np.multiply(now, below, out=previous)  # S >= 0 is finite: x 0 restarts, x 1 keeps
+    return x

@@ -100,9 +100,10 @@ class SeriesIndex:
 
 
 def _with_tenant(per_issue: np.ndarray) -> np.ndarray:
-    out = per_issue.copy()
-    out[0] = per_issue[1:].sum(axis=0) + per_issue[0]
-    return out
+    """Row 0 becomes the tenant (its own row plus every issue's), in place: callers pass a
+    fresh matrix, and a copy of a year of hours costs more than the sum."""
+    per_issue[0] = per_issue[1:].sum(axis=0) + per_issue[0]
+    return per_issue
 
 
 class Scan:
