@@ -243,8 +243,28 @@ def _summary(res: dict[str, Any], kept: dict[str, Kept] | None = None) -> list[s
         )
     else:
         add("digest_latency", "GetWeeklyDigest over 1,000,000 tickets, cold", "≤ 1 s", "", None)
+    _summary_anomaly_speed(res, table)
     _summary_discovered(res, table)
     return _table(["Metric", "Target", "Measured", "Result", "Date", "Command"], rows)
+
+
+def _summary_anomaly_speed(res: dict[str, Any], table: SummaryRows) -> None:
+    scan = (res.get("anomaly") or {}).get("performance", {}).get("scan")
+    if not scan:
+        table.add("anomaly", "Anomaly scans, first and incremental", "≤ 2 s, ≤ 1 s", "", None)
+        return
+    for label, key in _SCAN_CASES:
+        if key in scan:
+            part = scan[key]
+            target = _scan_target(scan, part)
+            table.add(
+                "anomaly",
+                f"Anomaly scan, {label}, slices included ({part['series']} series, "
+                f"{part.get('tickets', scan['tickets']):,} tickets)",
+                f"≤ {target:.0f} s",
+                f"{part['seconds_median']:.2f} s (CPU {part.get('cpu_seconds_median', 0):.2f} s)",
+                part["seconds_median"] <= target,
+            )
 
 
 def _summary_discovered(res: dict[str, Any], table: SummaryRows) -> None:
@@ -1200,27 +1220,20 @@ def _anomaly(r: dict[str, Any]) -> list[str]:
     out += [
         "### Performance",
         "",
+        "Every scan runs every detector, slice surges and issue-group surges included "
+        f"({scan.get('attributes', 0)} attributes beside the channel, "
+        f"{scan.get('issue_groups', 0)} issue groups). The scan runs on one thread, so its "
+        "CPU time is the steadier number on this shared machine; the target is on wall time.",
+        "",
         *_table(
-            ["what", "size", "median s", "target s", "met"],
+            ["what", "size", "median s", "CPU s", "target s", "met"],
             [
-                *(
-                    [
-                        f"{label} anomaly scan, every detector, of {scan['issues']} issues "
-                        f"with {scan['days']} days of history ({scan['tickets']:,} tickets)",
-                        f"{part['series']} series x {part['hours']:,} hours read",
-                        f"{part['seconds_median']:.2f}",
-                        f"{scan['target_seconds']:.0f}",
-                        _ok(part["seconds_median"] <= scan["target_seconds"]),
-                    ]
-                    for label, part in (
-                        ("first (full-history)", scan["full"]),
-                        ("later (incremental)", scan["incremental"]),
-                    )
-                ),
+                *(_scan_row(label, scan, scan[key]) for label, key in _SCAN_CASES if key in scan),
                 [
                     "root-cause analysis of one anomaly",
                     f"{rca['tickets']:,} tickets, {rca['attributes']} dimensions",
                     f"{rca['seconds_median']:.2f}",
+                    "–",
                     f"{rca['target_seconds']:.0f}",
                     _ok(rca["seconds_median"] <= rca["target_seconds"]),
                 ],
@@ -1229,6 +1242,31 @@ def _anomaly(r: dict[str, Any]) -> list[str]:
         "",
     ]
     return out
+
+
+_SCAN_CASES = (
+    ("first (full-history) scan of a year", "full"),
+    ("later (incremental) scan of a year", "incremental"),
+    ("first scan of the 120-day history at 100,000 tickets a week", "busy"),
+)
+
+
+def _scan_row(label: str, scan: dict[str, Any], part: dict[str, Any]) -> list[str]:
+    tickets = part.get("tickets", scan["tickets"])
+    slices = f", {part['slices']} slices" if "slices" in part else ""
+    cpu = part.get("cpu_seconds_median")
+    return [
+        f"{label}: {scan['issues']} issues, {tickets:,} tickets",
+        f"{part['series']} series x {part['hours']:,} hours read{slices}",
+        f"{part['seconds_median']:.2f}",
+        "–" if cpu is None else f"{cpu:.2f}",
+        f"{_scan_target(scan, part):.0f}",
+        _ok(part["seconds_median"] <= _scan_target(scan, part)),
+    ]
+
+
+def _scan_target(scan: dict[str, Any], part: dict[str, Any]) -> float:
+    return float(part.get("target_seconds", scan["target_seconds"]))
 
 
 DIGEST_FORMATS = (("markdown_html", "Markdown + HTML"), ("data", "data only"))
