@@ -1759,7 +1759,9 @@ def render(
     """BENCHMARKS.md; a benchmark without a result keeps its section of `previous`."""
     missing = [name for name, _, _ in SECTIONS if name not in results]
     kept = kept_sections(previous, missing) if previous else {}
-    any_result = next(iter(results.values()), None)
+    # The newest result's machine: the sections that were re-run are the ones it measured.
+    dated = [r for r in results.values() if "machine" in r]
+    any_result = max(dated, key=lambda r: r.get("date", "")) if dated else None
     out = [
         "# Benchmarks",
         "",
