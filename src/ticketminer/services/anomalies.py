@@ -297,7 +297,8 @@ class AnomalyService:
             with self._engine.connect() as conn:
                 return tokens_of(conn, pks)
 
-        keys = self._dimension_keys(tenant_id, data.facts)
+        # The scan's input chose them already (its slice columns: channel, then these).
+        keys = [c.name for c in data.slice_columns[1:]]
         cube = build_cube(data, keys, attribute)
         return Explainer(data, cube, tokens, self._trailing_days, self._max_cells)
 

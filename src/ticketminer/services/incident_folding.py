@@ -58,9 +58,8 @@ class _Footprint:
         return float((inside & self.hits).sum()) - float(inside.sum()) * self.rate
 
 
-def _footprint(f: Finding, data: ScanInput, trailing_us: int) -> _Footprint:
+def _footprint(f: Finding, data: ScanInput, times: np.ndarray, trailing_us: int) -> _Footprint:
     d = f.detection
-    times = event_us(data.facts, f.event_time)
     lo = to_us(d.start)
     hi = to_us(d.end) if d.end is not None else min(data.grid.end_us, to_us(OPEN_END))
     window = (times >= lo) & (times < hi)
@@ -108,7 +107,8 @@ def fold_incidents(findings: list[Finding], data: ScanInput, trailing_days: int)
     if not findings:
         return findings
     trailing_us = trailing_days * DAY_US
-    prints = [_footprint(f, data, trailing_us) for f in findings]
+    times = {which: event_us(data.facts, which) for which in {f.event_time for f in findings}}
+    prints = [_footprint(f, data, times[f.event_time], trailing_us) for f in findings]
     excess = [max(p.excess(), 0.0) for p in prints]
     groups = _Groups(len(findings))
     for i, a in enumerate(findings):
