@@ -21,6 +21,7 @@ from ticketminer.domain.model import (
     AuthorRole,
     IngestResult,
     Message,
+    ReportedFacts,
     StoredTicket,
     Ticket,
     TicketAnalysis,
@@ -121,8 +122,20 @@ def ticket_from_proto(msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
         tags=list(msg.tags),
         csat=msg.csat if msg.HasField("csat") else None,
         language=msg.language,
+        reported=_reported_from_proto(msg.reported, violations),
     )
     return ticket, violations
+
+
+def _reported_from_proto(msg: pb.ReportedFacts, violations: list[FieldViolation]) -> ReportedFacts:
+    seconds = msg.first_response_seconds if msg.HasField("first_response_seconds") else None
+    if seconds is not None and not (0.0 <= seconds < float("inf")):
+        violations.append(
+            FieldViolation("reported.first_response_seconds", "must be a finite number >= 0")
+        )
+        seconds = None
+    replies = msg.public_agent_replies if msg.HasField("public_agent_replies") else None
+    return ReportedFacts(public_agent_replies=replies, first_response_seconds=seconds)
 
 
 def window_from_proto(req, violations: list[FieldViolation]) -> tuple:
@@ -166,6 +179,10 @@ def ticket_to_proto(ticket: Ticket, out: pb.Ticket) -> None:
     if ticket.csat is not None:
         out.csat = ticket.csat
     out.language = ticket.language
+    if ticket.reported.public_agent_replies is not None:
+        out.reported.public_agent_replies = ticket.reported.public_agent_replies
+    if ticket.reported.first_response_seconds is not None:
+        out.reported.first_response_seconds = ticket.reported.first_response_seconds
 
 
 def analysis_to_proto(analysis: TicketAnalysis, out: pb.TicketAnalysis) -> None:
@@ -181,6 +198,8 @@ def analysis_to_proto(analysis: TicketAnalysis, out: pb.TicketAnalysis) -> None:
         out.fcr = analysis.fcr
     if analysis.fcr_no_followup is not None:
         out.fcr_no_followup = analysis.fcr_no_followup
+    out.first_response_source = int(analysis.first_response_source)
+    out.public_agent_replies_source = int(analysis.public_agent_replies_source)
 
 
 def issue_id_to_proto(issue_id: int | None) -> str:

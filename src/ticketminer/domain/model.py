@@ -38,6 +38,28 @@ class TicketStatus(IntEnum):
         return self in (TicketStatus.SOLVED, TicketStatus.CLOSED)
 
 
+class FactSource(IntEnum):
+    """Where a number of the analysis came from; numbers match the wire enum."""
+
+    UNSPECIFIED = 0
+    THREAD = 1
+    REPORTED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedFacts:
+    """What an export without the thread states (Zendesk's "Replies", "First reply time").
+
+    Used only while the thread holds no public agent reply, so a ticket that later
+    arrives with its messages is measured from them."""
+
+    public_agent_replies: int | None = None
+    first_response_seconds: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.public_agent_replies is not None or self.first_response_seconds is not None
+
+
 class IngestOutcome(IntEnum):
     UNSPECIFIED = 0
     CREATED = 1
@@ -76,6 +98,7 @@ class Ticket:
     tags: list[str] = field(default_factory=list)
     csat: int | None = None
     language: str = ""
+    reported: ReportedFacts = field(default_factory=ReportedFacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +114,8 @@ class TicketAnalysis:
     reopened: bool
     fcr: bool | None
     fcr_no_followup: bool | None
+    first_response_source: FactSource = FactSource.UNSPECIFIED
+    public_agent_replies_source: FactSource = FactSource.UNSPECIFIED
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,10 @@ def content_hash(ticket: Ticket) -> str:
         ticket.csat,
         ticket.language,
     ]
+    if ticket.reported:  # only then, so hashes stored before reported facts still match
+        payload.append(
+            [ticket.reported.public_agent_replies, ticket.reported.first_response_seconds]
+        )
     # repr of str/int/bool/None lists is exact and deterministic, and faster than JSON.
     blob = repr(payload).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(blob, digest_size=16).hexdigest()

@@ -91,6 +91,13 @@ tickets = Table(
     Column("messages_json", Text, nullable=False, default="[]"),
     Column("attributes_json", Text, nullable=False, default="{}"),
     Column("tags_json", Text, nullable=False, default="[]"),
+    # What an export states in place of the thread (Ticket.reported), and where the
+    # analysis took first response and replies from (FactSource numbers). Last, as
+    # 0008 adds them to existing databases.
+    Column("reported_replies", Integer),
+    Column("reported_first_response_s", Float),
+    Column("first_response_source", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("replies_source", SmallInteger, nullable=False, default=0, server_default="0"),
     UniqueConstraint("tenant_id", "external_id", name="uq_tickets_tenant_external"),
     Index("ix_tickets_tenant_created", "tenant_id", "created_us"),
     # Covers the metrics cache's catch-up read (tenant, version > n, fact columns),
@@ -309,6 +316,60 @@ api_keys = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("revoked_us", BigInteger, nullable=True),
     Column("note", Text, nullable=False, default=""),
+)
+
+# Standing orders to send a tenant's weekly digest: the schedule as one JSON document,
+# the signing secret apart (never returned), and the next send for the due-scan.
+digest_schedules = Table(
+    "digest_schedules",
+    metadata,
+    Column("tenant_id", String(256), primary_key=True),
+    Column("schedule_id", String(64), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("next_run_us", BigInteger, nullable=True),
+    Column("updated_us", BigInteger, nullable=False),
+    Index("ix_digest_schedules_next_run", "next_run_us"),
+)
+
+# One row per scheduled send of one week: the unique key is what makes a restart or
+# a second replica unable to send the same week twice.
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column("id", PrimaryKeyId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(256), nullable=False),
+    Column("schedule_id", String(64), nullable=False),
+    Column("iso_week", String(16), nullable=False),
+    Column("channel", SmallInteger, nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("due_us", BigInteger, nullable=False),
+    Column("sent_us", BigInteger, nullable=True),
+    Column("next_attempt_us", BigInteger, nullable=True),
+    UniqueConstraint("tenant_id", "schedule_id", "iso_week", name="uq_digest_deliveries_week"),
+    Index("ix_digest_deliveries_pending", "status", "next_attempt_us"),
+)
+
+# Where `ticketminer sync` left off, per tenant and source (zendesk, freshdesk).
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("tenant_id", String(256), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+# Hashes of accepted signed webhook deliveries, so a replay inside the signature's
+# time window is refused on every replica; pruned by age.
+webhook_receipts = Table(
+    "webhook_receipts",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("received_us", BigInteger, nullable=False),
+    Index("ix_webhook_receipts_received", "received_us"),
 )
 
 counters = Table(

@@ -7,7 +7,9 @@ from typing import Any
 
 from ticketminer.domain.model import (
     AuthorRole,
+    FactSource,
     Message,
+    ReportedFacts,
     StoredTicket,
     Ticket,
     TicketAnalysis,
@@ -76,6 +78,10 @@ def ticket_row(
         "reopened": analysis.reopened,
         "fcr": analysis.fcr,
         "fcr_no_followup": analysis.fcr_no_followup,
+        "reported_replies": ticket.reported.public_agent_replies,
+        "reported_first_response_s": ticket.reported.first_response_seconds,
+        "first_response_source": int(analysis.first_response_source),
+        "replies_source": int(analysis.public_agent_replies_source),
     }
 
 
@@ -90,6 +96,8 @@ def analysis_from_row(row: Any) -> TicketAnalysis:
         reopened=bool(row.reopened),
         fcr=None if row.fcr is None else bool(row.fcr),
         fcr_no_followup=None if row.fcr_no_followup is None else bool(row.fcr_no_followup),
+        first_response_source=FactSource(row.first_response_source),
+        public_agent_replies_source=FactSource(row.replies_source),
     )
 
 
@@ -113,5 +121,6 @@ def stored_ticket_from_row(row: Any, include_messages: bool = True) -> StoredTic
         tags=json.loads(row.tags_json),
         csat=row.csat,
         language=row.language,
+        reported=ReportedFacts(row.reported_replies, row.reported_first_response_s),
     )
     return StoredTicket(ticket, analysis_from_row(row), from_us(row.ingested_us), row.pk)

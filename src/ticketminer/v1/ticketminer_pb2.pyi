@@ -29,6 +29,12 @@ class TicketStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TICKET_STATUS_SOLVED: _ClassVar[TicketStatus]
     TICKET_STATUS_CLOSED: _ClassVar[TicketStatus]
 
+class FactSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FACT_SOURCE_UNSPECIFIED: _ClassVar[FactSource]
+    FACT_SOURCE_THREAD: _ClassVar[FactSource]
+    FACT_SOURCE_REPORTED: _ClassVar[FactSource]
+
 class IngestOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     INGEST_OUTCOME_UNSPECIFIED: _ClassVar[IngestOutcome]
@@ -125,6 +131,23 @@ class Weekday(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEEKDAY_FRIDAY: _ClassVar[Weekday]
     WEEKDAY_SATURDAY: _ClassVar[Weekday]
     WEEKDAY_SUNDAY: _ClassVar[Weekday]
+
+class DeliveryChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_CHANNEL_UNSPECIFIED: _ClassVar[DeliveryChannel]
+    DELIVERY_CHANNEL_EMAIL: _ClassVar[DeliveryChannel]
+    DELIVERY_CHANNEL_SLACK: _ClassVar[DeliveryChannel]
+    DELIVERY_CHANNEL_FEISHU: _ClassVar[DeliveryChannel]
+    DELIVERY_CHANNEL_DINGTALK: _ClassVar[DeliveryChannel]
+    DELIVERY_CHANNEL_WECOM: _ClassVar[DeliveryChannel]
+    DELIVERY_CHANNEL_WEBHOOK: _ClassVar[DeliveryChannel]
+
+class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_STATUS_UNSPECIFIED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_PENDING: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_SENT: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_FAILED: _ClassVar[DeliveryStatus]
 AUTHOR_ROLE_UNSPECIFIED: AuthorRole
 AUTHOR_ROLE_CUSTOMER: AuthorRole
 AUTHOR_ROLE_AGENT: AuthorRole
@@ -137,6 +160,9 @@ TICKET_STATUS_PENDING: TicketStatus
 TICKET_STATUS_ON_HOLD: TicketStatus
 TICKET_STATUS_SOLVED: TicketStatus
 TICKET_STATUS_CLOSED: TicketStatus
+FACT_SOURCE_UNSPECIFIED: FactSource
+FACT_SOURCE_THREAD: FactSource
+FACT_SOURCE_REPORTED: FactSource
 INGEST_OUTCOME_UNSPECIFIED: IngestOutcome
 INGEST_OUTCOME_CREATED: IngestOutcome
 INGEST_OUTCOME_UPDATED: IngestOutcome
@@ -198,6 +224,17 @@ WEEKDAY_THURSDAY: Weekday
 WEEKDAY_FRIDAY: Weekday
 WEEKDAY_SATURDAY: Weekday
 WEEKDAY_SUNDAY: Weekday
+DELIVERY_CHANNEL_UNSPECIFIED: DeliveryChannel
+DELIVERY_CHANNEL_EMAIL: DeliveryChannel
+DELIVERY_CHANNEL_SLACK: DeliveryChannel
+DELIVERY_CHANNEL_FEISHU: DeliveryChannel
+DELIVERY_CHANNEL_DINGTALK: DeliveryChannel
+DELIVERY_CHANNEL_WECOM: DeliveryChannel
+DELIVERY_CHANNEL_WEBHOOK: DeliveryChannel
+DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
+DELIVERY_STATUS_PENDING: DeliveryStatus
+DELIVERY_STATUS_SENT: DeliveryStatus
+DELIVERY_STATUS_FAILED: DeliveryStatus
 
 class Message(_message.Message):
     __slots__ = ("external_id", "author_role", "created_at", "body", "public", "author_id")
@@ -216,7 +253,7 @@ class Message(_message.Message):
     def __init__(self, external_id: _Optional[str] = ..., author_role: _Optional[_Union[AuthorRole, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., body: _Optional[str] = ..., public: _Optional[bool] = ..., author_id: _Optional[str] = ...) -> None: ...
 
 class Ticket(_message.Message):
-    __slots__ = ("tenant_id", "external_id", "created_at", "updated_at", "channel", "subject", "description", "messages", "status", "solved_at", "reopen_count", "customer_id", "customer_since", "attributes", "tags", "csat", "language", "first_solved_at")
+    __slots__ = ("tenant_id", "external_id", "created_at", "updated_at", "channel", "subject", "description", "messages", "status", "solved_at", "reopen_count", "customer_id", "customer_since", "attributes", "tags", "csat", "language", "first_solved_at", "reported")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -242,6 +279,7 @@ class Ticket(_message.Message):
     CSAT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     FIRST_SOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     external_id: str
     created_at: _timestamp_pb2.Timestamp
@@ -260,7 +298,16 @@ class Ticket(_message.Message):
     csat: int
     language: str
     first_solved_at: _timestamp_pb2.Timestamp
-    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channel: _Optional[str] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., status: _Optional[_Union[TicketStatus, str]] = ..., solved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., customer_id: _Optional[str] = ..., customer_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., tags: _Optional[_Iterable[str]] = ..., csat: _Optional[int] = ..., language: _Optional[str] = ..., first_solved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    reported: ReportedFacts
+    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channel: _Optional[str] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., status: _Optional[_Union[TicketStatus, str]] = ..., solved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., customer_id: _Optional[str] = ..., customer_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., tags: _Optional[_Iterable[str]] = ..., csat: _Optional[int] = ..., language: _Optional[str] = ..., first_solved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reported: _Optional[_Union[ReportedFacts, _Mapping]] = ...) -> None: ...
+
+class ReportedFacts(_message.Message):
+    __slots__ = ("public_agent_replies", "first_response_seconds")
+    PUBLIC_AGENT_REPLIES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_RESPONSE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    public_agent_replies: int
+    first_response_seconds: float
+    def __init__(self, public_agent_replies: _Optional[int] = ..., first_response_seconds: _Optional[float] = ...) -> None: ...
 
 class IngestTicketRequest(_message.Message):
     __slots__ = ("ticket",)
@@ -269,7 +316,7 @@ class IngestTicketRequest(_message.Message):
     def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ...) -> None: ...
 
 class TicketAnalysis(_message.Message):
-    __slots__ = ("first_response_seconds", "resolution_seconds", "full_resolution_seconds", "public_agent_replies", "solved", "reopened", "ever_solved", "fcr", "fcr_no_followup")
+    __slots__ = ("first_response_seconds", "resolution_seconds", "full_resolution_seconds", "public_agent_replies", "solved", "reopened", "ever_solved", "fcr", "fcr_no_followup", "first_response_source", "public_agent_replies_source")
     FIRST_RESPONSE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     FULL_RESOLUTION_SECONDS_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +326,8 @@ class TicketAnalysis(_message.Message):
     EVER_SOLVED_FIELD_NUMBER: _ClassVar[int]
     FCR_FIELD_NUMBER: _ClassVar[int]
     FCR_NO_FOLLOWUP_FIELD_NUMBER: _ClassVar[int]
+    FIRST_RESPONSE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_AGENT_REPLIES_SOURCE_FIELD_NUMBER: _ClassVar[int]
     first_response_seconds: float
     resolution_seconds: float
     full_resolution_seconds: float
@@ -288,7 +337,9 @@ class TicketAnalysis(_message.Message):
     ever_solved: bool
     fcr: bool
     fcr_no_followup: bool
-    def __init__(self, first_response_seconds: _Optional[float] = ..., resolution_seconds: _Optional[float] = ..., full_resolution_seconds: _Optional[float] = ..., public_agent_replies: _Optional[int] = ..., solved: _Optional[bool] = ..., reopened: _Optional[bool] = ..., ever_solved: _Optional[bool] = ..., fcr: _Optional[bool] = ..., fcr_no_followup: _Optional[bool] = ...) -> None: ...
+    first_response_source: FactSource
+    public_agent_replies_source: FactSource
+    def __init__(self, first_response_seconds: _Optional[float] = ..., resolution_seconds: _Optional[float] = ..., full_resolution_seconds: _Optional[float] = ..., public_agent_replies: _Optional[int] = ..., solved: _Optional[bool] = ..., reopened: _Optional[bool] = ..., ever_solved: _Optional[bool] = ..., fcr: _Optional[bool] = ..., fcr_no_followup: _Optional[bool] = ..., first_response_source: _Optional[_Union[FactSource, str]] = ..., public_agent_replies_source: _Optional[_Union[FactSource, str]] = ...) -> None: ...
 
 class IssueRef(_message.Message):
     __slots__ = ("issue_id", "label", "confidence", "model_version", "assigned_at", "sub_issue_id", "sub_issue_label")
@@ -1362,3 +1413,137 @@ class UpdateTenantSettingsRequest(_message.Message):
     settings: TenantSettings
     update_mask: _field_mask_pb2.FieldMask
     def __init__(self, settings: _Optional[_Union[TenantSettings, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class ListTenantsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class TenantSummary(_message.Message):
+    __slots__ = ("tenant_id", "ticket_count", "first_ticket_at", "last_ticket_at")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    TICKET_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TICKET_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_TICKET_AT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    ticket_count: int
+    first_ticket_at: _timestamp_pb2.Timestamp
+    last_ticket_at: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., ticket_count: _Optional[int] = ..., first_ticket_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_ticket_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListTenantsResponse(_message.Message):
+    __slots__ = ("tenants", "next_page_token")
+    TENANTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tenants: _containers.RepeatedCompositeFieldContainer[TenantSummary]
+    next_page_token: str
+    def __init__(self, tenants: _Optional[_Iterable[_Union[TenantSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DigestSchedule(_message.Message):
+    __slots__ = ("tenant_id", "schedule_id", "weekday", "local_time", "time_zone", "channel", "recipients", "webhook_url", "secret", "paused", "next_run_at", "updated_at", "has_secret")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    WEEKDAY_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_URL_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RUN_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    HAS_SECRET_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    schedule_id: str
+    weekday: Weekday
+    local_time: str
+    time_zone: str
+    channel: DeliveryChannel
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    webhook_url: str
+    secret: str
+    paused: bool
+    next_run_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    has_secret: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., schedule_id: _Optional[str] = ..., weekday: _Optional[_Union[Weekday, str]] = ..., local_time: _Optional[str] = ..., time_zone: _Optional[str] = ..., channel: _Optional[_Union[DeliveryChannel, str]] = ..., recipients: _Optional[_Iterable[str]] = ..., webhook_url: _Optional[str] = ..., secret: _Optional[str] = ..., paused: _Optional[bool] = ..., next_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_secret: _Optional[bool] = ...) -> None: ...
+
+class PutDigestScheduleRequest(_message.Message):
+    __slots__ = ("schedule",)
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    schedule: DigestSchedule
+    def __init__(self, schedule: _Optional[_Union[DigestSchedule, _Mapping]] = ...) -> None: ...
+
+class ListDigestSchedulesRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class ListDigestSchedulesResponse(_message.Message):
+    __slots__ = ("schedules",)
+    SCHEDULES_FIELD_NUMBER: _ClassVar[int]
+    schedules: _containers.RepeatedCompositeFieldContainer[DigestSchedule]
+    def __init__(self, schedules: _Optional[_Iterable[_Union[DigestSchedule, _Mapping]]] = ...) -> None: ...
+
+class DeleteDigestScheduleRequest(_message.Message):
+    __slots__ = ("tenant_id", "schedule_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    schedule_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., schedule_id: _Optional[str] = ...) -> None: ...
+
+class DeleteDigestScheduleResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: bool
+    def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
+
+class DigestDelivery(_message.Message):
+    __slots__ = ("tenant_id", "schedule_id", "iso_week", "channel", "status", "attempts", "last_error", "due_at", "sent_at", "next_attempt_at")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    ISO_WEEK_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    schedule_id: str
+    iso_week: str
+    channel: DeliveryChannel
+    status: DeliveryStatus
+    attempts: int
+    last_error: str
+    due_at: _timestamp_pb2.Timestamp
+    sent_at: _timestamp_pb2.Timestamp
+    next_attempt_at: _timestamp_pb2.Timestamp
+    def __init__(self, tenant_id: _Optional[str] = ..., schedule_id: _Optional[str] = ..., iso_week: _Optional[str] = ..., channel: _Optional[_Union[DeliveryChannel, str]] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDigestDeliveriesRequest(_message.Message):
+    __slots__ = ("tenant_id", "schedule_id", "page_size", "page_token")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    schedule_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, tenant_id: _Optional[str] = ..., schedule_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListDigestDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries", "next_page_token")
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[DigestDelivery]
+    next_page_token: str
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[DigestDelivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -110,6 +110,31 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.UpdateTenantSettingsRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.FromString,
                 _registered_method=True)
+        self.ListTenants = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ListTenants',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListTenantsRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListTenantsResponse.FromString,
+                _registered_method=True)
+        self.PutDigestSchedule = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/PutDigestSchedule',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.PutDigestScheduleRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DigestSchedule.FromString,
+                _registered_method=True)
+        self.ListDigestSchedules = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ListDigestSchedules',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestSchedulesRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestSchedulesResponse.FromString,
+                _registered_method=True)
+        self.DeleteDigestSchedule = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/DeleteDigestSchedule',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteDigestScheduleRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteDigestScheduleResponse.FromString,
+                _registered_method=True)
+        self.ListDigestDeliveries = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/ListDigestDeliveries',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesResponse.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
@@ -231,6 +256,41 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListTenants(self, request, context):
+        """Every tenant the service has seen (one with stored tickets or settings).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutDigestSchedule(self, request, context):
+        """Create or replace a schedule that sends the weekly digest by itself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDigestSchedules(self, request, context):
+        """A tenant's digest schedules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDigestSchedule(self, request, context):
+        """Stop and remove a schedule (its delivery log stays).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDigestDeliveries(self, request, context):
+        """The delivery log: every scheduled send, its attempts and its outcome, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -308,6 +368,31 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     servicer.UpdateTenantSettings,
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.UpdateTenantSettingsRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.SerializeToString,
+            ),
+            'ListTenants': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTenants,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListTenantsRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListTenantsResponse.SerializeToString,
+            ),
+            'PutDigestSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutDigestSchedule,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.PutDigestScheduleRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DigestSchedule.SerializeToString,
+            ),
+            'ListDigestSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDigestSchedules,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestSchedulesRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestSchedulesResponse.SerializeToString,
+            ),
+            'DeleteDigestSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDigestSchedule,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteDigestScheduleRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteDigestScheduleResponse.SerializeToString,
+            ),
+            'ListDigestDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDigestDeliveries,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -716,6 +801,141 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/UpdateTenantSettings',
             ticketminer_dot_v1_dot_ticketminer__pb2.UpdateTenantSettingsRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.TenantSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTenants(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ListTenants',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListTenantsRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListTenantsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutDigestSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/PutDigestSchedule',
+            ticketminer_dot_v1_dot_ticketminer__pb2.PutDigestScheduleRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.DigestSchedule.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDigestSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ListDigestSchedules',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestSchedulesRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDigestSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/DeleteDigestSchedule',
+            ticketminer_dot_v1_dot_ticketminer__pb2.DeleteDigestScheduleRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.DeleteDigestScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDigestDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/ListDigestDeliveries',
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
