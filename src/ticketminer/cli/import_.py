@@ -262,7 +262,10 @@ def print_errors(report: BulkIngestReport, out: TextIO) -> None:
             if lines == SHOWN_ERRORS:
                 print(f"  ... {report.rejected} rejected rows in all", file=out)
                 return
-            print(f"  row {err.index + 1}: {violation.field or 'row'}: {violation.description}", file=out)
+            print(
+                f"  row {err.index + 1}: {violation.field or 'row'}: {violation.description}",
+                file=out,
+            )
             lines += 1
 
 
@@ -371,4 +374,3 @@ def _as_json(ticket: Any) -> str:
     msg = pb.Ticket()
     ticket_to_proto(ticket, msg)
     return json_format.MessageToJson(msg, indent=2, ensure_ascii=False)
-

@@ -220,15 +220,8 @@ def read_export(
 ) -> Iterator[ImportItem]:
     """Yield a Ticket or a RowError per data row. The header is checked before the
     first row is yielded, so a wrong file fails once, not once per row."""
-    f = Path(path).open(encoding="utf-8-sig", newline="")
-    try:
-        reader = csv.reader(f)
-        header = _header(reader, layout)
-        plan = plan_columns(header, layout, zone, field_map)
-    except BaseException:
-        f.close()
-        raise
-    return _rows(f, reader, plan, tenant_id)
+    plan = read_plan(path, layout, zone, field_map)
+    return _rows(Path(path), plan, tenant_id)
 
 
 def read_plan(
@@ -251,8 +244,10 @@ def _header(reader: Any, layout: CsvLayout) -> list[str]:
     return header
 
 
-def _rows(f: Any, reader: Any, plan: ColumnPlan, tenant_id: str) -> Iterator[ImportItem]:
-    with f:
+def _rows(path: Path, plan: ColumnPlan, tenant_id: str) -> Iterator[ImportItem]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)  # the header, read and checked by read_plan
         index = 0
         while True:
             try:
@@ -261,8 +256,8 @@ def _rows(f: Any, reader: Any, plan: ColumnPlan, tenant_id: str) -> Iterator[Imp
                 return
             except (csv.Error, UnicodeDecodeError) as exc:
                 # The reader cannot resynchronise after a broken quote or bad bytes.
-                violation = FieldViolation("row", f"cannot be read, and neither can the rest: {exc}")
-                yield RowError(index, "", [violation])
+                problem = f"cannot be read, and neither can the rest: {exc}"
+                yield RowError(index, "", [FieldViolation("row", problem)])
                 return
             if not row:
                 continue
