@@ -2,8 +2,12 @@
 happened to every row.
 
 Formats are rows of one table (`FORMATS`): a reader `read_X(path, tz)` yielding a
-Ticket or a RowError per record. Adding a format is one line there; the readers are
-imported only when used, because the health probe loads this parser every 15 s.
+Ticket or a RowError per record (tickets of tenant "default" get --tenant). Adding a
+format is one line there, e.g.
+`"zendesk-json": Format("ticketminer.importers.zendesk_json:read_zendesk_json", "Zendesk JSON")`;
+the readers are imported only when used, because the health probe loads this parser
+every 15 s. A reader raises ValueError (or importers.vendor_csv.HeaderError) for a
+file it cannot read at all: the command prints that one line and exits 2.
 
 Exit status: 0 when every row was stored, 1 when any row was rejected (the good
 rows are stored all the same), 2 for a usage or file error (nothing is stored).
