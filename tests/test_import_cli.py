@@ -127,3 +127,25 @@ def test_csat_words_map_to_the_scale():
     assert {word: values.csat(word) for word in words} == words
     assert isinstance(values.csat("0"), values.Invalid)
     assert isinstance(values.csat("Meh"), values.Invalid)
+
+
+def test_unreadable_bytes_and_short_rows_are_row_errors(tmp_path, capsys):
+    header = "Id,Created at,Status,Replies\n"
+    path = tmp_path / "broken.csv"
+    path.write_bytes(  # a short row, bad bytes, a cell past csv's size limit
+        (header + "1,2026-03-02 09:00,Solved,1\n2,2026-03-02 09:00\n").encode()
+        + b"3,2026-03-02 09:00,Open,\xff\xfe\n"
+        + b'4,2026-03-02 09:00,Open,"'
+        + b"x" * 200_000
+        + b'"\n'
+    )
+    db = fresh_db(tmp_path, "broken")
+    code, out, err = run_cli(
+        capsys, str(path), "--db", db, "--tz", "UTC", "--format", "zendesk-csv"
+    )
+    assert code == 1, out + err
+    assert "row 2: row: has 2 cells; the header has 4" in out
+    assert "row 3: row: is not valid UTF-8 text" in out
+    assert "row 4: row: cannot be read, and neither can the rest" in out
+    with opened(db) as app:
+        assert app.tickets.get("default", "1").analysis.public_agent_replies == 1

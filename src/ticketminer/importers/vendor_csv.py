@@ -224,13 +224,27 @@ def read_export(
     return _rows(Path(path), plan, tenant_id)
 
 
+def _open(path: Path) -> Any:
+    # Bad bytes stay in the text as lone surrogates, so they cost their own row
+    # (convert_row checks) rather than the rest of the file.
+    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _not_utf8(row: list[str]) -> bool:
+    try:
+        "".join(row).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def read_plan(
     path: str | Path,
     layout: CsvLayout,
     zone: tzinfo | None,
     field_map: Mapping[str, str] | None = None,
 ) -> ColumnPlan:
-    with Path(path).open(encoding="utf-8-sig", newline="") as f:
+    with _open(Path(path)) as f:
         return plan_columns(_header(csv.reader(f), layout), layout, zone, field_map)
 
 
@@ -241,11 +255,13 @@ def _header(reader: Any, layout: CsvLayout) -> list[str]:
         raise HeaderError(f"cannot read the CSV header: {exc}") from None
     if not header:
         raise HeaderError(f"the file is empty: a {layout.name} export starts with a header row")
+    if _not_utf8(header):
+        raise HeaderError("the CSV header is not UTF-8 text: save the export as UTF-8")
     return header
 
 
 def _rows(path: Path, plan: ColumnPlan, tenant_id: str) -> Iterator[ImportItem]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with _open(path) as f:
         reader = csv.reader(f)
         next(reader, None)  # the header, read and checked by read_plan
         index = 0
@@ -254,8 +270,8 @@ def _rows(path: Path, plan: ColumnPlan, tenant_id: str) -> Iterator[ImportItem]:
                 row = next(reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
-                # The reader cannot resynchronise after a broken quote or bad bytes.
+            except csv.Error as exc:
+                # The reader cannot resynchronise after a broken quote.
                 problem = f"cannot be read, and neither can the rest: {exc}"
                 yield RowError(index, "", [FieldViolation("row", problem)])
                 return
@@ -270,6 +286,9 @@ def convert_row(index: int, row: list[str], plan: ColumnPlan, tenant_id: str) ->
     if len(row) != plan.width:
         violation = FieldViolation("row", f"has {len(row)} cells; the header has {plan.width}")
         return RowError(index, _first_cell(row, plan), [violation])
+    if _not_utf8(row):
+        violation = FieldViolation("row", "is not valid UTF-8 text")
+        return RowError(index, "", [violation])
     got: dict[str, Any] = {}
     source: dict[str, str] = {}
     violations: list[FieldViolation] = []
@@ -392,7 +411,7 @@ def parse_field_map(spec: str) -> dict[str, str]:
 def sniff_header(path: str | Path) -> list[str]:
     """The header row, or [] when the file has none that can be read."""
     try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as f:
+        with _open(Path(path)) as f:
             return next(csv.reader(f), None) or []
     except (OSError, csv.Error, UnicodeDecodeError):
         return []
