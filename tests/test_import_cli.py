@@ -149,3 +149,15 @@ def test_unreadable_bytes_and_short_rows_are_row_errors(tmp_path, capsys):
     assert "row 4: row: cannot be read, and neither can the rest" in out
     with opened(db) as app:
         assert app.tickets.get("default", "1").analysis.public_agent_replies == 1
+
+
+def test_field_map_can_supply_the_id_column(tmp_path, capsys):
+    path = tmp_path / "renamed.csv"
+    path.write_text("Number,Created at,Status\nN-1,2026-03-02 09:00,solved\nN-2,,open\n")
+    db = fresh_db(tmp_path, "renamed")
+    argv = (str(path), "--db", db, "--tz", "UTC", "--format", "zendesk-csv")
+    code, out, _ = run_cli(capsys, *argv, "--field-map", "Number=external_id")
+    assert code == 1
+    assert "row 2: Created at: is required" in out
+    with opened(db) as app:
+        assert app.tickets.get("default", "N-1").ticket.status == TicketStatus.SOLVED

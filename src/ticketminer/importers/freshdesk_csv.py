@@ -30,6 +30,8 @@ What the source says, and the choices it drives:
 - Tags are joined with commas. Status: Open, Pending, Resolved (solved), Closed,
   Waiting on Customer (pending), Waiting on Third Party (on hold).
 - solved_at = Resolved time, else Closed time. customer_id = Contact ID, else Email.
+  The export has no reopen count, so reopen_count stays 0 (the reopen rate of a
+  Freshdesk import is unknown, not zero; say so where it is shown).
 - attributes: priority, type, agent, group, product, company. Custom ticket fields
   carry no marker in the header: map them with `--field-map "Label=attributes.key"`.
 """

@@ -115,6 +115,11 @@ class ColumnPlan:
     steps: list[_Step] = field(default_factory=list)
     width: int = 0
 
+    def column_for(self, target: str) -> str:
+        """The header column that fills `target`, for messages about it."""
+        found = next((c for c, t in self.mapped if t == target), None)
+        return found or self.layout.column_for(target)
+
 
 def _text(cell: str) -> str | None:
     return cell.strip() or None
@@ -285,7 +290,7 @@ def convert_row(index: int, row: list[str], plan: ColumnPlan, tenant_id: str) ->
     """One data row as a Ticket, or every problem of the row as a RowError."""
     if len(row) != plan.width:
         violation = FieldViolation("row", f"has {len(row)} cells; the header has {plan.width}")
-        return RowError(index, _first_cell(row, plan), [violation])
+        return RowError(index, _external_id_of(row, plan), [violation])
     if _not_utf8(row):
         violation = FieldViolation("row", "is not valid UTF-8 text")
         return RowError(index, "", [violation])
@@ -307,7 +312,7 @@ def convert_row(index: int, row: list[str], plan: ColumnPlan, tenant_id: str) ->
     return _ticket(index, got, source, violations, plan, tenant_id)
 
 
-def _first_cell(row: list[str], plan: ColumnPlan) -> str:
+def _external_id_of(row: list[str], plan: ColumnPlan) -> str:
     for step in plan.steps:
         if step.slot == "external_id" and step.index < len(row):
             return row[step.index].strip()
@@ -322,12 +327,11 @@ def _ticket(
     plan: ColumnPlan,
     tenant_id: str,
 ) -> ImportItem:
-    layout = plan.layout
     external_id = got.get("external_id", "")
     created: datetime | None = got.get("created_at")
     unreadable = {v.field for v in violations}
     for slot, value in (("external_id", external_id), ("created_at", created)):
-        column = layout.column_for(slot)
+        column = plan.column_for(slot)
         if not value and column not in unreadable:
             violations.append(FieldViolation(column, "is required"))
     first_response = got.get("first_response_seconds")
