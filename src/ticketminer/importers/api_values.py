@@ -118,8 +118,9 @@ def json_records(path: Path, key: str) -> tuple[dict[str, Any], Iterator[Any]]:
     array (the envelope then holds the sideloads), a JSON array, one record object,
     or JSONL with one record per line (streamed; a bad line is a `RowError`).
 
-    The file is JSONL when its first line alone is a whole record; anything else
-    that is not one JSON document raises ValueError naming the file."""
+    The file is JSONL when its first line alone is a whole record (an object with an
+    `id`); anything else that is not one JSON document raises ValueError naming the
+    file."""
     if _first_line_is_record(path, key):
         return {}, _jsonl(path)
     try:
@@ -143,7 +144,7 @@ def _first_line_is_record(path: Path, key: str) -> bool:
                     first = json.loads(raw.decode("utf-8-sig"))
                 except (UnicodeDecodeError, ValueError):
                     return False
-                return isinstance(first, dict) and key not in first
+                return isinstance(first, dict) and key not in first and "id" in first
     return False
 
 
