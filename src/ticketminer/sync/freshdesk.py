@@ -109,11 +109,11 @@ class FreshdeskSource:
         out: list[Any] = []
         page = 1
         while True:
-            found = self._client.get(path, {"per_page": self._page_size, "page": page}).data
+            found = self._client.get(path, {"per_page": PAGE_SIZE, "page": page}).data
             if not isinstance(found, list):
                 raise SyncError(f"{path}: the response is not a JSON array of conversations")
             out.extend(found)
-            if len(found) < self._page_size:
+            if len(found) < PAGE_SIZE:
                 return out
             page += 1
 
