@@ -117,6 +117,32 @@ def test_kill_mid_sync_then_resume_equals_an_uninterrupted_sync(server, tmp_path
     assert final["tickets"] == expected["tickets"]
 
 
+def test_a_second_sync_of_the_same_tenant_waits_its_turn(server, tmp_path) -> None:
+    db = fresh_db(tmp_path)
+    server.hold_request = server.list_requests + 2
+    first = subprocess.Popen(
+        sync_command("zendesk", db, "--once", "--no-threads"),
+        env=child_env(server.env()),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.held.wait(60)
+        second = run_sync("zendesk", db, server.env())
+        assert second.returncode == 1
+        assert "another zendesk sync of tenant 'default' is running" in second.stderr
+        other = run_sync("zendesk", db, server.env(), "--tenant", "other", "--no-threads")
+        assert other.returncode == 0, other.stderr  # other tenants are not held up
+        server.release.set()
+        out, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, err
+    assert "created 5" in out
+
+
 def test_missing_credentials_exit_2_with_the_variables_named(tmp_path) -> None:
     done = run_sync("zendesk", fresh_db(tmp_path), {"ZENDESK_EMAIL": "a@b.test"})
     assert done.returncode == 2
