@@ -157,6 +157,7 @@ class ZendeskServer(VendorServer):
             self.tickets[obj["id"]] = obj
         self.page_size = page_size
         self.comments_page_size = 2
+        self.gone: set[int] = set()  # deleted after the export listed them: comments 404
 
     def env(self) -> dict[str, str]:
         return {
@@ -219,7 +220,7 @@ class ZendeskServer(VendorServer):
         }
 
     def _comments(self, ticket_id: int, query: dict[str, str]) -> Any:
-        if ticket_id not in self.tickets:
+        if ticket_id not in self.tickets or ticket_id in self.gone:
             return None
         comments = self.comments[ticket_id]
         size = min(int(query.get("page[size]", 100)), self.comments_page_size)

@@ -66,6 +66,18 @@ def test_without_threads_metric_sets_give_the_metrics(server, tmp_path) -> None:
     assert t["104"].first_response_seconds == 1200
 
 
+def test_a_ticket_deleted_before_its_comments_are_read_keeps_its_metric_set(
+    server, tmp_path
+) -> None:
+    db = fresh_db(tmp_path)
+    server.gone = {101}
+    done = run_sync("zendesk", db, server.env())
+    assert done.returncode == 0, done.stderr
+    stored = stored_state(db, "default")["tickets"]["101"]
+    assert stored["messages"] == []
+    assert stored["analysis"].first_response_source == FactSource.REPORTED
+
+
 def test_a_second_run_reads_only_the_changed_ticket(server, tmp_path) -> None:
     db = fresh_db(tmp_path)
     assert run_sync("zendesk", db, server.env()).returncode == 0

@@ -81,6 +81,11 @@ def ident(value: Any) -> str:
     return str(value)
 
 
+def tags(value: Any) -> list[str]:
+    """The non-empty strings of a JSON array of tags (anything else holds none)."""
+    return [t for t in value if isinstance(t, str) and t] if isinstance(value, list) else []
+
+
 def attribute_text(value: Any) -> str | None:
     """A custom field's value as an attribute string; None leaves the key out."""
     if value is None or value == "" or value == []:

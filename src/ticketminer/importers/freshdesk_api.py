@@ -38,7 +38,7 @@ separate satisfaction-ratings endpoint and is not read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,7 @@ def freshdesk_ticket(
     if isinstance(source, int) and not isinstance(source, bool):
         msg.channel = SOURCE_BY_CODE.get(source, f"source_{source}")
     _set_status(msg, obj.get("status"), problems)
-    msg.tags.extend(t for t in obj.get("tags") or () if isinstance(t, str) and t)
+    msg.tags.extend(v.tags(obj.get("tags")))
     _set_attributes(msg, obj)
     stats = obj.get("stats")
     if isinstance(stats, dict):
@@ -144,7 +144,11 @@ def _set_attributes(msg: pb.Ticket, obj: dict[str, Any]) -> None:
 
 
 def _set_stats(
-    msg: pb.Ticket, stats: dict[str, Any], created: Any, tz: tzinfo, problems: list[FieldViolation]
+    msg: pb.Ticket,
+    stats: dict[str, Any],
+    created: datetime | None,
+    tz: tzinfo,
+    problems: list[FieldViolation],
 ) -> None:
     solved_field = "resolved_at" if stats.get("resolved_at") else "closed_at"
     v.set_time(msg.solved_at, stats.get(solved_field), tz, f"stats.{solved_field}", problems)

@@ -140,7 +140,7 @@ def zendesk_ticket(
     if isinstance(via, dict) and isinstance(via.get("channel"), str):
         msg.channel = via["channel"]
     _set_status(msg, obj.get("status"), problems)
-    msg.tags.extend(t for t in obj.get("tags") or () if isinstance(t, str) and t)
+    msg.tags.extend(v.tags(obj.get("tags")))
     rating = obj.get("satisfaction_rating")
     score = rating.get("score") if isinstance(rating, dict) else None
     if isinstance(score, str) and score in CSAT_BY_SCORE:

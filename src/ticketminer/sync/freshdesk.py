@@ -18,7 +18,7 @@ from typing import Any
 from ticketminer.importers.api_values import parse_time
 from ticketminer.importers.freshdesk_api import freshdesk_ticket
 from ticketminer.sync.base import MissingCredentials, SyncPage
-from ticketminer.sync.http import JsonClient, SyncError, basic_auth
+from ticketminer.sync.http import NOT_FOUND, JsonClient, SyncError, basic_auth
 
 NAME = "freshdesk"
 TICKETS_PATH = "/api/v2/tickets"
@@ -103,13 +103,18 @@ class FreshdeskSource:
 
     def _thread(self, obj: Any) -> list[Any] | None:
         ticket_id = obj.get("id") if isinstance(obj, dict) else None
-        if ticket_id is None:
-            return None
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            return None  # no usable id: the mapper reports the ticket
         path = CONVERSATIONS_PATH.format(id=ticket_id)
         out: list[Any] = []
         page = 1
         while True:
-            found = self._client.get(path, {"per_page": PAGE_SIZE, "page": page}).data
+            try:
+                found = self._client.get(path, {"per_page": PAGE_SIZE, "page": page}).data
+            except SyncError as exc:
+                if exc.status == NOT_FOUND:  # deleted since the list named it
+                    return None
+                raise
             if not isinstance(found, list):
                 raise SyncError(f"{path}: the response is not a JSON array of conversations")
             out.extend(found)

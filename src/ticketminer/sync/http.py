@@ -23,6 +23,7 @@ from ticketminer import __version__
 
 RETRY_STATUSES = frozenset({429, 503})
 FATAL_STATUSES = frozenset({400, 401, 403, 404})  # a setting is wrong: retrying will not help
+NOT_FOUND = 404
 MAX_RETRIES = 6
 MAX_WAIT_SECONDS = 300.0
 DEFAULT_WAIT_SECONDS = 10.0
@@ -31,11 +32,13 @@ DETAIL_CHARS = 200
 
 
 class SyncError(Exception):
-    """A request failed; the message is one line. `fatal` when retrying cannot help."""
+    """A request failed; the message is one line. `fatal` when retrying cannot help;
+    `status` is the HTTP status when there was one."""
 
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
+    def __init__(self, message: str, *, fatal: bool = False, status: int | None = None) -> None:
         super().__init__(message)
         self.fatal = fatal
+        self.status = status
 
 
 class Stopped(Exception):
@@ -68,14 +71,12 @@ class JsonClient:
         self._stop = stop or threading.Event()
         self._timeout = timeout
         self._max_retries = max_retries
-        self.requests = 0
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Response:
         """GET `path` (or a full URL on this base) with `params`; the parsed JSON body."""
         url = self.url(path, params)
         shown = _shown(url)
         for attempt in range(self._max_retries + 1):
-            self.requests += 1
             request = urllib.request.Request(
                 url,
                 headers={
@@ -97,6 +98,7 @@ class JsonClient:
                 raise SyncError(
                     f"{message}: {detail}" if detail else message,
                     fatal=exc.code in FATAL_STATUSES,
+                    status=exc.code,
                 ) from None
             except (urllib.error.URLError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)

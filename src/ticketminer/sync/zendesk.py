@@ -18,7 +18,7 @@ from typing import Any
 
 from ticketminer.importers.zendesk_api import Sideloads, zendesk_ticket
 from ticketminer.sync.base import MissingCredentials, SyncPage
-from ticketminer.sync.http import JsonClient, SyncError, basic_auth
+from ticketminer.sync.http import NOT_FOUND, JsonClient, SyncError, basic_auth
 
 NAME = "zendesk"
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -83,16 +83,22 @@ class ZendeskSource:
             params = {"per_page": self._page_size, "cursor": after}
 
     def _thread(self, obj: Any, sideloads: Sideloads) -> list[Any] | None:
-        """Every comment of the ticket (None for an object without an id: the mapper
-        reports it). The users sideload adds each author's role."""
+        """Every comment of the ticket; None without a usable id (the mapper reports
+        it) or when the ticket is gone by now (its metric set stands in). The users
+        sideload adds each author's role."""
         ticket_id = obj.get("id") if isinstance(obj, dict) else None
-        if ticket_id is None:
-            return None
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            return None  # no usable id: the mapper reports the ticket
         comments: list[Any] = []
         path: str | None = COMMENTS_PATH.format(id=ticket_id)
         params: dict[str, Any] | None = {"include": "users", "page[size]": COMMENTS_PAGE_SIZE}
         while path:
-            data = self._client.get(path, params).data
+            try:
+                data = self._client.get(path, params).data
+            except SyncError as exc:
+                if exc.status == NOT_FOUND:  # deleted since the export listed it
+                    return None
+                raise
             if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
                 raise SyncError(f"{path}: the response has no 'comments' array")
             comments.extend(data["comments"])
