@@ -52,7 +52,12 @@ def _zendesk() -> list[Ticket]:
         channel="web_form",
         customer_id="9001",
         tags=["shipping"],
-        attributes={"priority": "NORMAL", "type": "INCIDENT", "group_id": "42", "brand_id": "360001"},
+        attributes={
+            "priority": "NORMAL",
+            "type": "INCIDENT",
+            "group_id": "42",
+            "brand_id": "360001",
+        },
     )
     m1, m2 = _msg(C, 0, ASK, "501", "9001"), _msg(A, 30, ANSWER, "502", "7001")
     m3 = _msg(C, 120, AGAIN, "503", "9001")
@@ -142,7 +147,12 @@ def _freshdesk() -> list[Ticket]:
         channel="email",
         customer_id="jane@acme.inc",
         tags=["shipping", "parcel"],
-        attributes={"priority": "Medium", "type": "Incident", "group": "Logistics", "source": "Email"},
+        attributes={
+            "priority": "Medium",
+            "type": "Incident",
+            "group": "Logistics",
+            "source": "Email",
+        },
     )
     m1, m2 = _msg(A, 30, ANSWER), _msg(C, 120, AGAIN)
     return _states(
@@ -151,7 +161,9 @@ def _freshdesk() -> list[Ticket]:
             dict(minute=0, status=OPEN),
             dict(minute=30, status=PENDING, messages=[m1]),
             dict(minute=60, status=SOLVED, messages=[m1], solved_at=at(60)),
-            dict(minute=120, status=OPEN, messages=[m1, m2], reopen_count=1, first_solved_at=at(60)),
+            dict(
+                minute=120, status=OPEN, messages=[m1, m2], reopen_count=1, first_solved_at=at(60)
+            ),
         ],
     )
 
