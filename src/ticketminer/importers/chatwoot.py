@@ -103,7 +103,8 @@ def _attributes(conversation: Mapping[str, Any], field: str) -> dict[str, str]:
     )
     for key, value in custom.items():
         if isinstance(value, str | int | float) and not isinstance(value, bool) and key:
-            out[str(key)] = str(value)
+            name = jv.checked(str(key), f"{field}.custom_attributes")
+            out[name] = jv.text(value, f"{field}.custom_attributes.{name}")
     return out
 
 

@@ -50,12 +50,23 @@ def items(value: Any, field: str) -> list[Any]:
     return value
 
 
+def checked(value: str, field: str) -> str:
+    """`value`, unless it holds a lone surrogate (JSON allows "\\ud800"; UTF-8 and the
+    database do not)."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise invalid(field, "holds an unpaired surrogate (not valid Unicode)") from None
+    return value
+
+
 def text(value: Any, field: str) -> str:
     """A string, or a number written as one (ids); None is empty."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return checked(value, field)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise invalid(field, "must be a string or a number")

@@ -10,12 +10,13 @@ HTTP status of the refusal (details only for 400).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ticketminer.api.errors import MAX_MESSAGE_CHARS, bad_request
@@ -33,16 +34,24 @@ PATH = "/webhooks/{source}/{tenant_id}"
 API_KEY_QUERY = "api_key"
 
 
-def _error(status: int, code: str, message: str, details: list[dict[str, str]] | None = None):
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    """ASCII JSON: text echoed from a body (an id, a field name) may hold a lone
+    surrogate, which UTF-8 cannot encode but a JSON escape can."""
+    return Response(json.dumps(body).encode(), status, media_type="application/json")
+
+
+def _error(
+    status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+) -> Response:
     if len(message) > MAX_MESSAGE_CHARS:
         message = message[: MAX_MESSAGE_CHARS - 1] + "…"
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
-    return JSONResponse(body, status_code=status)
+    return _json(body, status)
 
 
-def error_response(exc: BaseException) -> JSONResponse:
+def error_response(exc: BaseException) -> Response:
     """The one place where a refused or failed delivery becomes an HTTP answer."""
     if isinstance(exc, WebhookError):
         return _error(exc.status, exc.code, exc.message)
@@ -96,7 +105,7 @@ def webhook_routes(app: App, settings: Settings) -> list[Route]:
     receiver = make_receiver(app, settings)
     limit = settings.webhook_max_bytes
 
-    async def receive(request: Request) -> JSONResponse:
+    async def receive(request: Request) -> Response:
         source, tenant_id = request.path_params["source"], request.path_params["tenant_id"]
         try:
             receiver.source(source)  # cheap: 404 before any work
@@ -110,7 +119,7 @@ def webhook_routes(app: App, settings: Settings) -> list[Route]:
         except Exception as exc:
             return error_response(exc)
         outcome = "IGNORED" if accepted.outcome is None else accepted.outcome.name
-        return JSONResponse(
+        return _json(
             {
                 "outcome": outcome,
                 "external_id": accepted.external_id,
