@@ -72,6 +72,9 @@ CASES: dict[str, tuple[dict[str, object], list[str]]] = {
     "embedder_timeout_seconds": ({"30": 30.0, "0.5": 0.5}, ["0", "-1", "soon"]),
     "embedder_threads": ({"1": 1, "4": 4}, ["0", "65", "many"]),
     "embedder_api_key": ({"k": "k"}, []),
+    # Refused secrets are not echoed (test_webhooks_config checks the message).
+    "webhook_secrets": ({"": "", "zendesk=a,zammad=b=": "zendesk=a,zammad=b="}, []),
+    "webhook_max_bytes": ({"1024": 1024, "1048576": 1048576}, ["1023", str(2**26 + 1), "1M"]),
     "metrics_tenant_labels": (
         {
             "true": True,

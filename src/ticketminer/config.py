@@ -63,6 +63,8 @@ class Settings:
         "grpc.health.v1.Health,grpc.reflection.v1alpha.ServerReflection,"
         "grpc.reflection.v1.ServerReflection"
     )
+    webhook_secrets: str = ""
+    webhook_max_bytes: int = 1024 * 1024
 
 
 HELP = {
@@ -103,6 +105,9 @@ HELP = {
     "tls_key_file": "PEM private key of --tls-cert-file",
     "tls_client_ca_file": "PEM CA bundle: require client certificates it signed (mutual TLS)",
     "auth_open_services": "comma-separated gRPC services that need no key with --auth keys",
+    "webhook_secrets": "helpdesk webhook secrets, source=secret,...: a source without one is "
+    "not served (zendesk, zammad, freshdesk, chatwoot, generic; prefer the variable)",
+    "webhook_max_bytes": "largest webhook body accepted (bigger ones get HTTP 413)",
 }
 
 
@@ -216,6 +221,26 @@ def _services(text: str) -> bool:
     return all(_SERVICE.fullmatch(name) for name in names)
 
 
+# Settings whose refused values are not echoed in errors.
+SECRET_SETTINGS = frozenset(("webhook_secrets", "embedder_api_key"))
+WEBHOOK_SOURCES = ("zendesk", "freshdesk", "zammad", "chatwoot", "generic")
+
+
+def parse_webhook_secrets(text: str) -> dict[str, str]:
+    """`zendesk=s1,zammad=s2` as {source: secret}; ValueError for an unknown source, an
+    empty secret or a source given twice. A secret may hold "=" but not ","."""
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        source, sep, secret = part.partition("=")
+        source = source.strip().lower()
+        if not sep or source not in WEBHOOK_SOURCES or not secret.strip() or source in out:
+            raise ValueError(part)
+        out[source] = secret.strip()
+    return out
+
+
 _PORT = (0, 65535)
 RULES: dict[str, Rule] = {
     "host": _text("a host name or IP address", lambda t: t.split() == [t]),
@@ -263,6 +288,11 @@ RULES: dict[str, Rule] = {
     "tls_key_file": _text("a PEM file path, or empty"),
     "tls_client_ca_file": _text("a PEM file path, or empty"),
     "auth_open_services": _text("comma-separated gRPC service names", _services),
+    "webhook_secrets": Rule(
+        lambda t: (parse_webhook_secrets(t), t)[1],
+        "source=secret pairs separated by commas, sources among " + ", ".join(WEBHOOK_SOURCES),
+    ),
+    "webhook_max_bytes": _int(1024, 64 * 1024 * 1024),
 }
 
 
@@ -286,6 +316,8 @@ def parse_setting(name: str, text: str, source: str = "") -> Any:
     try:
         return rule.parse(text)
     except (ValueError, KeyError, OSError) as exc:  # OSError: e.g. a zone that is a folder
+        if name in SECRET_SETTINGS:  # the value would print the secrets it holds
+            raise ConfigError(name, source, "<hidden>", rule.allowed) from None
         raise ConfigError(name, source, text, rule.allowed) from exc
 
 

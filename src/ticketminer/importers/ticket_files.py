@@ -435,3 +435,8 @@ _CELL_SETTERS: dict[str, CellSetter] = {
     "tags": _set_tags,
     "messages": _set_messages,
 }
+
+
+def ticket_from_json(raw: bytes) -> ImportItem:
+    """One `Ticket` in the protobuf JSON mapping (a webhook body), or a `RowError`."""
+    return _jsonl_record(0, raw)
