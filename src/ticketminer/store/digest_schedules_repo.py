@@ -184,11 +184,15 @@ def finish_attempt(
     attempt: int,
     status: DeliveryStatus,
     *,
-    error: str = "",
+    error: str | None = None,
     sent_us: int | None = None,
     next_attempt_us: int | None = None,
 ) -> bool:
-    """Record the outcome of attempt number `attempt` (the caller's claim)."""
+    """Record the outcome of attempt number `attempt` (the caller's claim); `error`
+    None keeps the last failure on record (a send that worked on a retry)."""
+    values: dict = {"status": int(status), "sent_us": sent_us, "next_attempt_us": next_attempt_us}
+    if error is not None:
+        values["last_error"] = error
     done = conn.execute(
         update(digest_deliveries)
         .where(
@@ -196,12 +200,7 @@ def finish_attempt(
             _D.attempts == attempt,
             _D.status == int(DeliveryStatus.PENDING),
         )
-        .values(
-            status=int(status),
-            last_error=error,
-            sent_us=sent_us,
-            next_attempt_us=next_attempt_us,
-        )
+        .values(**values)
     )
     return done.rowcount > 0
 
