@@ -26,11 +26,10 @@ _PATH = "schedule"
 def schedule_from_proto(msg: pb.DigestSchedule) -> DigestSchedule:
     violations: list[FieldViolation] = []
     channel = enum_value(Channel, msg.channel, f"{_PATH}.channel", violations)
-    minute = -1
     try:
         minute = parse_clock(msg.local_time)
-    except ValueError as exc:
-        violations.append(FieldViolation(f"{_PATH}.local_time", str(exc)))
+    except ValueError:
+        minute = -1  # the domain names it, beside every other bad field
     if violations:
         raise InvalidArgument(violations)
     return DigestSchedule(
