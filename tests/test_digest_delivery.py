@@ -325,3 +325,23 @@ def test_runs_keep_local_time_across_daylight_saving() -> None:
     # The digest is of the week before the run's local week.
     assert week_of_run(datetime(2026, 12, 6, 17, 0, tzinfo=UTC), "Asia/Shanghai") == "2026-W49"
     assert week_of_run(datetime(2026, 12, 6, 15, 59, tzinfo=UTC), "Asia/Shanghai") == "2026-W48"
+
+
+def test_ops_can_send_a_schedule_now_from_the_command_line(settings, capsys) -> None:
+    from ticketminer.cli import main
+
+    with Receiver((200, b'{"code":0,"msg":"success"}')) as feishu:
+        app = App.open(settings)
+        try:
+            assert app.deliveries is not None
+            app.deliveries.put(schedule(Channel.FEISHU, feishu.url(), secret="s"))
+        finally:
+            app.close()
+        argv = ["digest", "--db", settings.db_url, "--tenant", TENANT, "--send", "weekly"]
+        assert main(argv) == 0
+        assert "sent after 1 attempt(s)" in capsys.readouterr().err
+        assert main(argv) == 0  # the week was sent: not again
+        assert len(feishu.requests) == 1
+        assert main([*argv[:-1], "nope"]) == 2
+        assert "no digest schedule 'nope'" in capsys.readouterr().err
+    assert feishu.requests[0].json["msg_type"] == "interactive"
