@@ -341,6 +341,7 @@ def test_ops_can_send_a_schedule_now_from_the_command_line(settings, capsys) -> 
         assert main(argv) == 0
         assert "sent after 1 attempt(s)" in capsys.readouterr().err
         assert main(argv) == 0  # the week was sent: not again
+        assert "already sent at" in capsys.readouterr().err
         assert len(feishu.requests) == 1
         assert main([*argv[:-1], "nope"]) == 2
         assert "no digest schedule 'nope'" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,6 +103,7 @@ def _send(args: argparse.Namespace, settings: Settings) -> int:
         print("ticketminer digest: --send reads --db directly, not --server", file=sys.stderr)
         return 2
     app = App.open(settings)
+    started = datetime.now(UTC)
     try:
         assert app.deliveries is not None  # App.open sets it
         row = app.deliveries.send_now(args.tenant or "default", args.send)
@@ -114,9 +116,12 @@ def _send(args: argparse.Namespace, settings: Settings) -> int:
         print("ticketminer digest: another sender is on this tenant; try again", file=sys.stderr)
         return 1
     error = f"; last error: {row.last_error}" if row.last_error else ""
+    earlier = row.sent_at is not None and row.sent_at < started
+    outcome = (
+        f"already sent at {row.sent_at:%Y-%m-%d %H:%M:%S}Z" if earlier else row.status.name.lower()
+    )
     print(
-        f"{row.iso_week} of {args.send!r}: {row.status.name.lower()} after "
-        f"{row.attempts} attempt(s){error}",
+        f"{row.iso_week} of {args.send!r}: {outcome} after {row.attempts} attempt(s){error}",
         file=sys.stderr,
     )
     return 0 if row.sent_at is not None else 1
