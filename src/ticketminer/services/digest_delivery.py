@@ -308,8 +308,10 @@ class DigestDeliveryService:
                 raise FailedPrecondition(f"schedule {schedule_id!r} is paused")
             run_at = last_run(s.weekday, s.local_minute, self._zone(s), now)
             assert s.next_run_at is not None  # unpaused schedules have one
-            if s.next_run_at > now:
-                repo.save_schedule(conn, replace(s, next_run_at=run_at), to_us(now))
+            if s.next_run_at > now:  # pull the run forward (updated_at stays)
+                repo.advance_schedule(
+                    conn, tenant_id, schedule_id, to_us(s.next_run_at), to_us(run_at)
+                )
         self.run_tenant(tenant_id)
         week = week_of_run(run_at, self._zone(s))
         with self._engine.connect() as conn:

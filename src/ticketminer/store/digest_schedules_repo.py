@@ -88,7 +88,7 @@ def due_schedules(conn: Connection, tenant_id: str, now_us: int) -> list[DigestS
 def advance_schedule(
     conn: Connection, tenant_id: str, schedule_id: str, seen_us: int, next_us: int
 ) -> bool:
-    """Move next_run on, if nobody did since we read `seen_us`."""
+    """Set next_run to `next_us`, if nobody moved it since we read `seen_us`."""
     done = conn.execute(
         update(digest_schedules)
         .where(
