@@ -62,7 +62,7 @@ class SmtpRelay:
 
 def build_message(message: DigestMessage, sender: str, recipients: tuple[str, ...]) -> EmailMessage:
     mail = EmailMessage()
-    mail["Subject"] = message.subject
+    mail["Subject"] = " ".join(message.subject.split())  # one line, whatever the tenant id
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)
     mail["Date"] = formatdate(localtime=False)

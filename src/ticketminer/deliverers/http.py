@@ -7,6 +7,7 @@ never quote the URL, which holds the webhook's token.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -56,6 +57,10 @@ def post(url: str, body: bytes, timeout: float, headers: dict[str, str] | None =
         raise DeliveryError(f"could not connect: {exc.reason}", retryable=True) from None
     except OSError as exc:
         raise DeliveryError(f"connection failed: {exc}", retryable=True) from None
+    except http.client.HTTPException as exc:  # e.g. a reply that is not HTTP
+        raise DeliveryError(f"bad HTTP answer: {type(exc).__name__}", retryable=True) from None
+    except ValueError:  # http.client.InvalidURL: validation should have caught it
+        raise DeliveryError("the webhook URL is not valid", retryable=False) from None
 
 
 def post_json(

@@ -242,11 +242,9 @@ class DigestDeliveryService:
         except DeliveryError as exc:
             self._failed(d, attempt, str(exc), exc.retryable, where)
             return False
-        except Exception as exc:  # rendering broke: worth another try later
-            log.exception({"event": "digest_render_failed", **where})
-            self._failed(
-                d, attempt, f"could not render the digest: {type(exc).__name__}", True, where
-            )
+        except Exception as exc:  # e.g. rendering broke (the database?): try again later
+            log.exception({"event": "digest_attempt_broke", **where})
+            self._failed(d, attempt, f"internal error: {type(exc).__name__}", True, where)
             return False
         # Nothing between the send and this mark: it is the one window (module doc).
         with self._engine.begin() as conn:
