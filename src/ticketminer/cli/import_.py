@@ -71,6 +71,23 @@ FORMATS: dict[str, Format] = {
         records="csv",
         layout="ticketminer.importers.freshdesk_csv:LAYOUT",
     ),
+    # Saved API JSON: one page or array of objects, or JSONL; records are not counted.
+    "zendesk-json": Format(
+        "ticketminer.importers.zendesk_api:read_zendesk_json", "Zendesk API JSON", records=""
+    ),
+    "freshdesk-json": Format(
+        "ticketminer.importers.freshdesk_api:read_freshdesk_json",
+        "Freshdesk tickets-and-conversations JSON",
+        records="",
+    ),
+    "zammad-json": Format(
+        "ticketminer.importers.zammad:read_zammad_json", "Zammad tickets JSON", records=""
+    ),
+    "chatwoot-json": Format(
+        "ticketminer.importers.chatwoot:read_chatwoot_json",
+        "Chatwoot conversations JSON",
+        records="",
+    ),
 }
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 

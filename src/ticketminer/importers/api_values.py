@@ -24,8 +24,10 @@ from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 
-def zone(tz: str | None) -> tzinfo:
+def zone(tz: str | tzinfo | None) -> tzinfo:
     """The zone naive timestamps are read in (UTC when None); a bad name is a usage error."""
+    if isinstance(tz, tzinfo):
+        return tz
     if not tz:
         return UTC
     try:

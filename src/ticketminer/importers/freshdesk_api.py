@@ -190,7 +190,7 @@ def _add_conversation(
 # --- saved exports ------------------------------------------------------------------
 
 
-def read_freshdesk_json(path: str | Path, tz: str | None = None) -> Iterator[ImportItem]:
+def read_freshdesk_json(path: str | Path, tz: str | tzinfo | None = None) -> Iterator[ImportItem]:
     """Tickets of a saved "tickets and conversations" file: a JSON array of ticket
     objects (as `GET /api/v2/tickets?include=stats,requester` returns them), an
     object `{"tickets": [...]}`, or JSONL with one ticket object per line. A ticket

@@ -256,7 +256,7 @@ def _add_comment(
 # --- saved exports ------------------------------------------------------------------
 
 
-def read_zendesk_json(path: str | Path, tz: str | None = None) -> Iterator[ImportItem]:
+def read_zendesk_json(path: str | Path, tz: str | tzinfo | None = None) -> Iterator[ImportItem]:
     """Tickets of a saved Zendesk export: one page of the incremental export (or any
     JSON object with a `tickets` array, sideloads included), a JSON array of ticket
     objects, or JSONL with one ticket object per line.
