@@ -347,8 +347,8 @@ def parse_setting(name: str, text: str, source: str = "") -> Any:
     try:
         return rule.parse(text)
     except (ValueError, KeyError, OSError) as exc:  # OSError: e.g. a zone that is a folder
-        if name in SECRET_SETTINGS:  # the value would print the secrets it holds
-            raise ConfigError(name, source, "<hidden>", rule.allowed) from None
+        if name in SECRET_SETTINGS:  # the cause's message could quote the secret
+            raise ConfigError(name, source, text, rule.allowed) from None
         raise ConfigError(name, source, text, rule.allowed) from exc
 
 
