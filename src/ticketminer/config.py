@@ -332,9 +332,7 @@ def settings_from(
     """Flags win over environment variables, which win over the command's `defaults`,
     which win over the dataclass's; ConfigError for a value its setting does not accept."""
     environ = dict(os.environ) if environ is None else environ
-    values = {
-        name: parse_setting(name, text) for name, text in (defaults or {}).items()
-    }
+    values = {name: parse_setting(name, text) for name, text in (defaults or {}).items()}
     for f in fields(Settings):
         flag = getattr(args, f.name, None)
         env = environ.get(env_of(f.name))

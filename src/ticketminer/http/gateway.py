@@ -166,16 +166,20 @@ async def _body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def _until_disconnect(request: Request) -> None:
-    """Returns when the client goes away (the body is read by then)."""
+async def _until_disconnect(request: Request, body_read: asyncio.Event | None) -> None:
+    """Returns when the client goes away, listening only once the body is read."""
+    if body_read is not None:
+        await body_read.wait()
     while (await request.receive())["type"] != "http.disconnect":
         pass
 
 
-async def _answer(request: Request, call: Any) -> tuple[bytes, dict[str, str]]:
+async def _answer(
+    request: Request, call: Any, body_read: asyncio.Event | None = None
+) -> tuple[bytes, dict[str, str]]:
     """The call's answer and echoed headers; the call is cancelled if the client leaves
     first, so the servicer stops the work as for a gRPC client that went away."""
-    watcher = asyncio.ensure_future(_until_disconnect(request))
+    watcher = asyncio.ensure_future(_until_disconnect(request, body_read))
     try:
         answer = await call
     except grpc.aio.AioRpcError as exc:
@@ -245,6 +249,8 @@ class Gateway:
         metadata, timeout = call_metadata(request), call_timeout(request)
         body = await _body(request, self.limit)
         payload = body if media == PROTO else from_json(body, rpc.input).SerializeToString()
+        if len(payload) > self.limit:
+            raise too_large(self.limit)
         stub = self.channel.unary_unary(rpc.path)
         answer, headers = await _answer(request, stub(payload, metadata=metadata, timeout=timeout))
         if media == PROTO:
@@ -259,20 +265,25 @@ class Gateway:
         metadata, timeout = call_metadata(request), call_timeout(request)
         batch = _Batch(rpc.input)
         failure: list[BaseException] = []
+        body_read = asyncio.Event()
 
         async def requests() -> AsyncIterator[bytes]:
             try:
                 async for item in split(request.stream(), self.limit):
                     payload = batch.admit(item)
+                    if payload is not None and len(payload) > self.limit:
+                        raise ItemTooLarge
                     if payload is not None:
                         yield payload
             except (ItemTooLarge, BadStream, ClientDisconnect) as exc:
                 failure.append(exc)
                 call.cancel()  # not a shorter stream: the server must not finish the batch
+            finally:
+                body_read.set()
 
         call = self.channel.stream_unary(rpc.path)(requests(), metadata=metadata, timeout=timeout)
         try:
-            answer, headers = await _answer(request, call)
+            answer, headers = await _answer(request, call, body_read)
         except (ConnectError, asyncio.CancelledError):
             if failure:
                 raise _stream_failure(failure[0], self.limit) from None

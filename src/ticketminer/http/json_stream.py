@@ -124,6 +124,8 @@ class _ArraySplitter:
         elif self.depth > 0:
             pass  # a comma inside the element
         elif char in (b",", b"]"):  # the element ends
+            if match.start() - self.start > self.limit:
+                raise ItemTooLarge
             found.append(bytes(self.buf[self.start : match.start()]))
             self.state = "after_comma" if char == b"," else "closed"
         elif char == b"}":
