@@ -72,8 +72,23 @@ def service_rpcs() -> list[Rpc]:
 def to_json(message: Message) -> bytes:
     """protobuf's canonical JSON mapping (JSON names, enums as names, 64-bit integers
     as strings), compact, as Connect servers write it."""
-    value = json_format.MessageToDict(message)
+    value = _whole_numbers(json_format.MessageToDict(message))
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+_EXACT = 2**53
+
+
+def _whole_numbers(value: Any) -> Any:
+    """1200 rather than Python's 1200.0 for a whole double, as Go's protojson (grpcurl,
+    connect-go) writes it; the same number either way."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 class BadJson(ValueError):

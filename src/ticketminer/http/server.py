@@ -110,7 +110,9 @@ def build_http_app(
 def _bind(host: str, port: int) -> socket.socket:
     """Bound now (like the gRPC port), so port 0 is known and a taken port fails start."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on such sockets, and without it
+    # a response's body waits ~40 ms behind its headers (Nagle and delayed ACKs).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
