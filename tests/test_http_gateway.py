@@ -484,3 +484,44 @@ def test_the_listening_socket_gets_tcp_nodelay_connections() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def _envelopes(body: bytes) -> list[tuple[int, bytes]]:
+    out, pos = [], 0
+    while pos < len(body):
+        size = int.from_bytes(body[pos + 1 : pos + 5], "big")
+        out.append((body[pos], body[pos + 5 : pos + 5 + size]))
+        pos += 5 + size
+    return out
+
+
+def _envelope(message: bytes, flags: int = 0) -> bytes:
+    return bytes([flags]) + len(message).to_bytes(4, "big") + message
+
+
+def test_ingest_tickets_speaks_the_connect_streaming_protocol(served) -> None:
+    """What a stock Connect client sends for a client stream: length-prefixed messages;
+    the answer is 200 with the response message, then an end-stream message."""
+    srv, channel = served
+    good = json.dumps({"ticket": _ticket("C1")}).encode()
+    body = _envelope(good) + _envelope(b'{"ticket": {"csat": "x"}}')
+    answer = rpc(srv.http_port, "IngestTickets", body, content_type="application/connect+json")
+    assert answer.status == 200 and answer.headers["content-type"] == "application/connect+json"
+    (flags, message), (end_flags, end) = _envelopes(answer.body)
+    report = json.loads(message)
+    assert flags == 0 and report["created"] == 1 and report["errors"][0]["index"] == 1
+    assert end_flags == 2 and json.loads(end) == {}
+    stored, error = _grpc_call(channel, "GetTicket", {"tenant_id": "acme", "external_id": "C1"})
+    assert error is None and stored.ticket.external_id == "C1"
+    # Binary messages go to the server as they are.
+    wire = json_format.ParseDict({"ticket": _ticket("C2")}, pb.IngestTicketRequest())
+    binary = _envelope(wire.SerializeToString())
+    answer = rpc(srv.http_port, "IngestTickets", binary, content_type="application/connect+proto")
+    (_, message), (_, end) = _envelopes(answer.body)
+    assert pb.IngestTicketsResponse.FromString(message).created == 1 and json.loads(end) == {}
+    # Errors travel in the end-stream message, with a 200.
+    cut = _envelope(good)[:-3]
+    answer = rpc(srv.http_port, "IngestTickets", cut, content_type="application/connect+json")
+    ((end_flags, end),) = _envelopes(answer.body)
+    assert answer.status == 200 and end_flags == 2
+    assert json.loads(end)["error"]["code"] == "invalid_argument"

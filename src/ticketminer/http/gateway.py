@@ -32,11 +32,24 @@ from ticketminer.http.errors import (
     invalid_argument,
 )
 from ticketminer.http.errors import parse_violation as json_violation
-from ticketminer.http.json_stream import BadStream, ItemTooLarge, array_items, ndjson_items
+from ticketminer.http.json_stream import (
+    END_STREAM,
+    BadStream,
+    ItemTooLarge,
+    array_items,
+    envelope,
+    envelope_items,
+    ndjson_items,
+)
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 PROTO = "application/proto"
 NDJSON = "application/x-ndjson"
+# The Connect protocol's streaming content types: what a stock Connect client sends
+# for a client stream (length-prefixed messages; the answer ends with an end-stream
+# message that carries the error, if any).
+CONNECT_JSON = "application/connect+json"
+CONNECT_PROTO = "application/connect+proto"
 # Request headers passed on as gRPC metadata; the rest stay HTTP's.
 FORWARDED_HEADERS = ("authorization", "x-request-id")
 # Initial metadata passed back as response headers.
@@ -274,18 +287,44 @@ class Gateway:
 
     async def _ingest(self, request: Request, rpc: Rpc) -> Response:
         media = _media_type(request)
+        if media in (CONNECT_JSON, CONNECT_PROTO):
+            return await self._connect_stream(request, rpc, media)
         split = {JSON: array_items, NDJSON: ndjson_items}.get(media)
         if split is None:
-            raise _unsupported(media, (JSON, NDJSON))
+            raise _unsupported(media, (JSON, NDJSON, CONNECT_JSON, CONNECT_PROTO))
+        report, headers = await self._stream(request, rpc, split, _Batch(rpc.input))
+        return Response(to_json(report), headers=headers, media_type=JSON)
+
+    async def _connect_stream(self, request: Request, rpc: Rpc, media: str) -> Response:
+        """A client stream as stock Connect clients send it: the answer is always 200,
+        the response message (if any) then an end-stream message with the error."""
+        as_json = media == CONNECT_JSON
+        headers: dict[str, str] = {}
+        try:
+            # Binary messages go on as they are (the server's parser judges them).
+            batch = _Batch(rpc.input) if as_json else None
+            report, headers = await self._stream(request, rpc, envelope_items, batch)
+            body = envelope(to_json(report) if as_json else report.SerializeToString())
+            end: dict = {}
+        except (ConnectError, BadJson) as exc:
+            error = exc if isinstance(exc, ConnectError) else exc.connect_error()
+            headers, body, end = error.headers, b"", {"error": error.body()}
+        body += envelope(json.dumps(end).encode(), END_STREAM)
+        return Response(body, headers=headers, media_type=media)
+
+    async def _stream(
+        self, request: Request, rpc: Rpc, split: Any, batch: _Batch | None
+    ) -> tuple[Message, dict[str, str]]:
+        """The client-streaming call fed item by item from the body; `batch` turns JSON
+        items into messages (rejecting those that are none) when the items are JSON."""
         metadata, timeout = call_metadata(request), call_timeout(request)
-        batch = _Batch(rpc.input)
         failure: list[BaseException] = []
         body_read = asyncio.Event()
 
         async def requests() -> AsyncIterator[bytes]:
             try:
                 async for item in split(request.stream(), self.limit):
-                    payload = batch.admit(item)
+                    payload = item if batch is None else batch.admit(item)
                     if payload is not None and len(payload) > self.limit:
                         raise ItemTooLarge
                     if payload is not None:
@@ -303,8 +342,8 @@ class Gateway:
             if failure:
                 raise _stream_failure(failure[0], self.limit) from None
             raise
-        report = batch.merged(rpc.output.FromString(answer))
-        return Response(to_json(report), headers=headers, media_type=JSON)
+        report = rpc.output.FromString(answer)
+        return (report if batch is None else batch.merged(report)), headers
 
 
 def _stream_failure(exc: BaseException, limit: int) -> ConnectError:

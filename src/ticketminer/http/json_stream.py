@@ -144,3 +144,33 @@ async def array_items(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator
         for item in splitter.feed(chunk):
             yield item
     splitter.finish()
+
+
+_ENVELOPE_HEAD = 5  # flags (1 byte), then the length (4 bytes, big-endian)
+END_STREAM = 0x02
+_COMPRESSED = 0x01
+
+
+async def envelope_items(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    """Each message of a Connect streaming request body (length-prefixed envelopes)."""
+    pending = bytearray()
+    async for chunk in chunks:
+        pending += chunk
+        while len(pending) >= _ENVELOPE_HEAD:
+            flags, size = pending[0], int.from_bytes(pending[1:_ENVELOPE_HEAD], "big")
+            if size > limit:
+                raise ItemTooLarge
+            if flags & _COMPRESSED:
+                raise BadStream("compressed messages are not supported (Connect-Content-Encoding)")
+            if len(pending) < _ENVELOPE_HEAD + size:
+                break
+            message = bytes(pending[_ENVELOPE_HEAD : _ENVELOPE_HEAD + size])
+            del pending[: _ENVELOPE_HEAD + size]
+            if not flags & END_STREAM:
+                yield message
+    if pending:
+        raise BadStream("the body ends inside a message envelope")
+
+
+def envelope(message: bytes, flags: int = 0) -> bytes:
+    return bytes([flags]) + len(message).to_bytes(4, "big") + message
