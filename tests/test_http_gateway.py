@@ -236,6 +236,8 @@ def test_connect_timeout_header(served) -> None:
     assert fine.status == 200
     bad = rpc(srv.http_port, "GetTicket", sample, headers={"Connect-Timeout-Ms": "soon"})
     assert bad.status == 400 and bad.json()["code"] == "invalid_argument"
+    gone = rpc(srv.http_port, "GetTicket", sample, headers={"Connect-Timeout-Ms": "0"})
+    assert gone.status == 504 and gone.json()["code"] == "deadline_exceeded"
 
 
 def test_writes_over_http_are_stored_as_over_grpc(served) -> None:
@@ -525,3 +527,15 @@ def test_ingest_tickets_speaks_the_connect_streaming_protocol(served) -> None:
     ((end_flags, end),) = _envelopes(answer.body)
     assert answer.status == 200 and end_flags == 2
     assert json.loads(end)["error"]["code"] == "invalid_argument"
+
+
+def test_a_taken_http_port_is_a_clear_error(tmp_path) -> None:
+    from ticketminer.http.server import BindError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Settings(port=0, db_url=fresh_db(tmp_path, "b"), http_port=port)
+        with pytest.raises(BindError, match=f"--http-port 127.0.0.1:{port}"):
+            Server(settings)

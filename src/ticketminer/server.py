@@ -163,7 +163,11 @@ class Server:
             key_check = lambda token: keys.authenticate(token) is not None  # noqa: E731
         extra = [route for make in HTTP_ROUTE_FACTORIES for route in make(self.app, settings)]
         app = build_http_app(target, settings, key_check=key_check, extra_routes=extra)
-        return HttpServer(app, settings)
+        try:
+            return HttpServer(app, settings)
+        except Exception:
+            shutil.rmtree(self._loopback_dir, ignore_errors=True)
+            raise
 
     def start(self) -> Server:
         # Modules, settings and services live as long as the process: out of the
@@ -240,7 +244,11 @@ class Server:
 
 
 def serve(settings: Settings) -> None:
-    server = Server(settings).start()
+    try:
+        server = Server(settings).start()
+    except OSError as exc:  # a port that cannot be had: a message, not a traceback
+        log.error({"event": "bind_failed", "error": str(exc)})
+        raise SystemExit(f"ticketminer: {exc}") from None
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame) -> None:

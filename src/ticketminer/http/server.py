@@ -107,6 +107,10 @@ def build_http_app(
     return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
 
 
+class BindError(OSError):
+    """The HTTP port cannot be had (taken, or not an address of this host)."""
+
+
 def _bind(host: str, port: int) -> socket.socket:
     """Bound now (like the gRPC port), so port 0 is known and a taken port fails start."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
@@ -116,9 +120,9 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise BindError(f"could not bind --http-port {host}:{port}: {exc.strerror}") from exc
     sock.setblocking(False)
     return sock
 
