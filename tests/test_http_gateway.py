@@ -539,3 +539,41 @@ def test_a_taken_http_port_is_a_clear_error(tmp_path) -> None:
         settings = Settings(port=0, db_url=fresh_db(tmp_path, "b"), http_port=port)
         with pytest.raises(BindError, match=f"--http-port 127.0.0.1:{port}"):
             Server(settings)
+
+
+def test_a_client_that_hangs_up_cancels_the_work(tmp_path) -> None:
+    """The gateway cancels the gRPC call when the HTTP client goes away, so the
+    cancellation scope stops the servicer's work as for a gRPC client."""
+    import threading
+    import time
+
+    from ticketminer.domain.cancellation import current_scope
+
+    settings = Settings(port=0, db_url=fresh_db(tmp_path, "d"), grace_seconds=1)
+    srv = _start(settings)
+    started, stopped = threading.Event(), threading.Event()
+
+    def slow_get(tenant_id: str, external_id: str):
+        started.set()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            scope = current_scope()
+            if scope is not None and scope.cancelled:
+                stopped.set()
+                break
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    srv.app.tickets.get = slow_get  # the servicer's call for GetTicket
+    try:
+        with socket.create_connection(("127.0.0.1", srv.http_port)) as conn:
+            body = b'{"tenant_id": "acme", "external_id": "T1"}'
+            head = (
+                "POST /ticketminer.v1.TicketMiner/GetTicket HTTP/1.1\r\nHost: x\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
+            conn.sendall(head.encode() + body)
+            assert started.wait(10)
+        assert stopped.wait(10), "the servicer's work went on after the client left"
+    finally:
+        srv.stop(grace=1)

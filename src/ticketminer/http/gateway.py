@@ -208,10 +208,20 @@ async def _answer(
     """The call's answer and echoed headers; the call is cancelled if the client leaves
     first, so the servicer stops the work as for a gRPC client that went away."""
     watcher = asyncio.ensure_future(_until_disconnect(request, body_read))
+
+    def hang_up(task: asyncio.Future) -> None:
+        if not task.cancelled():
+            call.cancel()
+
+    watcher.add_done_callback(hang_up)
     try:
         answer = await call
     except grpc.aio.AioRpcError as exc:
         raise from_rpc_error(exc, echoed(exc.initial_metadata())) from None
+    except asyncio.CancelledError:
+        if watcher.done() and not watcher.cancelled():  # our cancel: nobody to answer
+            raise ConnectError(grpc.StatusCode.CANCELLED, "the client went away") from None
+        raise
     finally:
         watcher.cancel()
     return answer, echoed(await call.initial_metadata())
