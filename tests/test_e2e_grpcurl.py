@@ -91,6 +91,7 @@ def test_describe_shows_every_rpc(server):
     assert "ticketminer.v1.TicketMiner is a service:" in out
     rpcs = re.findall(r"^\s*rpc (\w+) \(", out, re.M)
     assert sorted(rpcs) == [
+        "DeleteDigestSchedule",
         "GetAnomaly",
         "GetCustomerInsights",
         "GetIssue",
@@ -101,8 +102,12 @@ def test_describe_shows_every_rpc(server):
         "IngestTicket",
         "IngestTickets",
         "ListAnomalies",
+        "ListDigestDeliveries",
+        "ListDigestSchedules",
         "ListIssues",
+        "ListTenants",
         "ListTickets",
+        "PutDigestSchedule",
         "ReclusterIssues",
         "ScanAnomalies",
         "UpdateTenantSettings",
@@ -135,6 +140,8 @@ def test_ingest_created_then_unchanged_then_updated(server):
             "fcr": True,
             "fcr_no_followup": True,
             "ever_solved": True,
+            "first_response_source": "FACT_SOURCE_THREAD",
+            "public_agent_replies_source": "FACT_SOURCE_THREAD",
         },
     }
 

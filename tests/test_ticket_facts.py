@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builders import agent, bot, customer, ticket
 
-from ticketminer.domain.model import TicketStatus
+from ticketminer.domain.model import FactSource, ReportedFacts, TicketStatus
 from ticketminer.metrics.ticket_facts import analyse
 
 SOLVED = TicketStatus.SOLVED
@@ -64,7 +64,33 @@ def test_reopened_and_open_again_still_counts_its_first_solve():
     assert a.full_resolution_seconds is None
 
 
-def test_solved_without_any_agent_reply_is_fcr():
-    # Zendesk counts zero-touch solves as one-touch; so do we (at most one reply).
+def test_solved_without_any_agent_reply_is_not_fcr():
+    # Nobody resolved it on contact: an export without comments would otherwise read
+    # as ~100 % FCR. Zendesk's one-touch means exactly one reply.
     t = ticket("a", 0, customer(0), status=SOLVED, solved=5)
-    assert analyse(t).fcr is True
+    a = analyse(t)
+    assert (a.fcr, a.fcr_no_followup, a.public_agent_replies) == (False, False, 0)
+    assert a.public_agent_replies_source == FactSource.UNSPECIFIED
+
+
+def test_reported_facts_stand_in_for_a_missing_thread():
+    t = ticket("a", 0, status=SOLVED, solved=5)
+    t.reported = ReportedFacts(public_agent_replies=1, first_response_seconds=90.0)
+    a = analyse(t)
+    assert (a.fcr, a.public_agent_replies, a.first_response_seconds) == (True, 1, 90.0)
+    assert a.first_response_source == a.public_agent_replies_source == FactSource.REPORTED
+    t.reported = ReportedFacts(public_agent_replies=3)
+    a = analyse(t)
+    assert (a.fcr, a.first_response_seconds, a.first_response_source) == (
+        False,
+        None,
+        FactSource.UNSPECIFIED,
+    )
+
+
+def test_the_thread_wins_over_reported_facts():
+    t = ticket("a", 0, customer(0), agent(60), status=SOLVED, solved=5)
+    t.reported = ReportedFacts(public_agent_replies=4, first_response_seconds=9999.0)
+    a = analyse(t)
+    assert (a.public_agent_replies, a.first_response_seconds, a.fcr) == (1, 3600.0, True)
+    assert a.first_response_source == a.public_agent_replies_source == FactSource.THREAD

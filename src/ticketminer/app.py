@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ticketminer.config import Settings
+from ticketminer.deliverers import Outbox, SmtpRelay
 from ticketminer.domain.limits import RESPONSE_SHARE
 from ticketminer.domain.tenure import parse_edges
 from ticketminer.domain.validation import Limits
@@ -15,6 +16,11 @@ from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.anomaly_scheduler import AnomalyScheduler
 from ticketminer.services.api_keys import ApiKeyService
 from ticketminer.services.digest import DigestService
+from ticketminer.services.digest_delivery import (
+    DigestDeliveryLoop,
+    DigestDeliveryService,
+    RetryPolicy,
+)
 from ticketminer.services.embedding_queue import EmbeddingQueue
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
@@ -44,6 +50,8 @@ class App:
     embedder: Embedder | None = None
     # Embeds stored tickets off the ingest path (None with --embedder off).
     embeddings: EmbeddingQueue | None = None
+    # Scheduled digests (set by open(); None only for an App built by hand).
+    deliveries: DigestDeliveryService | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -132,6 +140,7 @@ class App:
             ApiKeyService(engine),
             embedder,
             queue,
+            deliveries_of(settings, engine, digest, tenants),
         )
 
     def scheduler(self) -> ReclusterScheduler:
@@ -149,10 +158,37 @@ class App:
             self.anomalies, self.facts.known_tenants, self.settings.anomaly_scan_seconds
         )
 
+    def delivery_loop(self) -> DigestDeliveryLoop | None:
+        """The background digest sender (the server starts it; the CLI does not)."""
+        if self.deliveries is None:
+            return None
+        return DigestDeliveryLoop(self.deliveries, self.settings.digest_delivery_seconds)
+
     def close(self) -> None:
         self.digest.close()
         self.tickets.close()
         self.engine.dispose()
+
+
+def deliveries_of(
+    settings: Settings, engine: Engine, digest: DigestService, tenants: TenantSettingsService
+) -> DigestDeliveryService:
+    """Scheduled delivery over the server's SMTP relay and send timeout."""
+    from ticketminer.api.digest_delivery_convert import digest_json
+
+    smtp = SmtpRelay.parse(settings.smtp_url) if settings.smtp_url else None
+    return DigestDeliveryService(
+        engine,
+        digest,
+        Outbox(smtp, settings.smtp_from, settings.delivery_timeout_seconds),
+        digest_json,
+        settings=tenants.get,
+        policy=RetryPolicy(
+            settings.digest_retry_seconds,
+            settings.digest_retry_factor,
+            settings.digest_max_attempts,
+        ),
+    )
 
 
 def embedder_of(settings: Settings) -> Embedder | None:

@@ -61,10 +61,19 @@ class Settings:
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_client_ca_file: str = ""
+    digest_delivery_seconds: float = 30.0
+    digest_retry_seconds: float = 60.0
+    digest_retry_factor: float = 5.0
+    digest_max_attempts: int = 5
+    delivery_timeout_seconds: float = 30.0
+    smtp_url: str = ""
+    smtp_from: str = "ticketminer@localhost"
     auth_open_services: str = (
         "grpc.health.v1.Health,grpc.reflection.v1alpha.ServerReflection,"
         "grpc.reflection.v1.ServerReflection"
     )
+    webhook_secrets: str = ""
+    webhook_max_bytes: int = 1024 * 1024
 
 
 HELP = {
@@ -107,7 +116,20 @@ HELP = {
     "tls_key_file": "PEM private key of --tls-cert-file",
     "tls_client_ca_file": "PEM CA bundle: require client certificates it signed (mutual TLS)",
     "auth_open_services": "comma-separated gRPC services that need no key with --auth keys",
+    "webhook_secrets": "helpdesk webhook secrets, source=secret,...: a source without one is "
+    "not served (zendesk, zammad, freshdesk, chatwoot, generic; prefer the variable)",
+    "webhook_max_bytes": "largest webhook body accepted (bigger ones get HTTP 413)",
+    "digest_delivery_seconds": "seconds between checks for scheduled digests to send (0: off)",
+    "digest_retry_seconds": "wait before retrying a failed digest send (then times the factor)",
+    "digest_retry_factor": "each further retry of a digest send waits this many times longer",
+    "digest_max_attempts": "a digest send that failed this many times is given up (FAILED)",
+    "delivery_timeout_seconds": "timeout of one digest send (SMTP or webhook)",
+    "smtp_url": "relay for e-mailed digests: smtp://user:pass@host:587 (STARTTLS) or "
+    "smtps://user:pass@host:465; prefer the environment variable",
+    "smtp_from": "From address of e-mailed digests",
 }
+# Settings whose values are credentials: an error names them but never shows them.
+SECRET_SETTINGS = frozenset(("smtp_url", "webhook_secrets", "embedder_api_key"))
 
 
 def flag_of(name: str) -> str:
@@ -131,7 +153,8 @@ class ConfigError(ValueError):
     def __str__(self) -> str:
         named = f"{flag_of(self.setting)} / {env_of(self.setting)}"
         source = f" (from {self.source})" if self.source else ""
-        return f"invalid setting {named} = {self.value!r}{source}: expected {self.allowed}"
+        value = "<hidden>" if self.setting in SECRET_SETTINGS else repr(self.value)
+        return f"invalid setting {named} = {value}{source}: expected {self.allowed}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +230,14 @@ def _zone(text: str) -> str:
     return text
 
 
+def _smtp_url(text: str) -> str:
+    if text.strip():
+        from ticketminer.deliverers.email import SmtpRelay
+
+        SmtpRelay.parse(text)
+    return text.strip()
+
+
 def _edges(text: str) -> str:
     parse_edges(text)
     return text
@@ -218,6 +249,24 @@ _SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 def _services(text: str) -> bool:
     names = [s.strip() for s in text.split(",") if s.strip()]
     return all(_SERVICE.fullmatch(name) for name in names)
+
+
+WEBHOOK_SOURCES = ("zendesk", "freshdesk", "zammad", "chatwoot", "generic")
+
+
+def parse_webhook_secrets(text: str) -> dict[str, str]:
+    """`zendesk=s1,zammad=s2` as {source: secret}; ValueError for an unknown source, an
+    empty secret or a source given twice. A secret may hold "=" but not ","."""
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        source, sep, secret = part.partition("=")
+        source = source.strip().lower()
+        if not sep or source not in WEBHOOK_SOURCES or not secret.strip() or source in out:
+            raise ValueError(part)
+        out[source] = secret.strip()
+    return out
 
 
 _PORT = (0, 65535)
@@ -268,6 +317,18 @@ RULES: dict[str, Rule] = {
     "tls_key_file": _text("a PEM file path, or empty"),
     "tls_client_ca_file": _text("a PEM file path, or empty"),
     "auth_open_services": _text("comma-separated gRPC service names", _services),
+    "webhook_secrets": Rule(
+        lambda t: (parse_webhook_secrets(t), t)[1],
+        "source=secret pairs separated by commas, sources among " + ", ".join(WEBHOOK_SOURCES),
+    ),
+    "webhook_max_bytes": _int(1024, 64 * 1024 * 1024),
+    "digest_delivery_seconds": _float(0, "a number of seconds"),
+    "digest_retry_seconds": _float(1, "a number of seconds"),
+    "digest_retry_factor": _float(1, "a factor"),
+    "digest_max_attempts": _int(1, 100),
+    "delivery_timeout_seconds": _float(0.1, "a number of seconds"),
+    "smtp_url": Rule(_smtp_url, "empty, or smtp://[user:pass@]host[:port] or smtps://..."),
+    "smtp_from": _text("an e-mail address", lambda t: "@" in t and t.split() == [t]),
 }
 
 
@@ -296,6 +357,8 @@ def parse_setting(name: str, text: str, source: str = "") -> Any:
     try:
         return rule.parse(text)
     except (ValueError, KeyError, OSError) as exc:  # OSError: e.g. a zone that is a folder
+        if name in SECRET_SETTINGS:  # the cause's message could quote the secret
+            raise ConfigError(name, source, text, rule.allowed) from None
         raise ConfigError(name, source, text, rule.allowed) from exc
 
 

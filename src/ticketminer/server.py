@@ -83,6 +83,7 @@ def servicer_of(app: App) -> TicketMinerServicer:
         app.lifecycle,
         app.tenants,
         RequestLimits(app.settings.max_id_bytes, app.settings.max_list_items),
+        deliveries=app.deliveries,
     )
 
 
@@ -124,6 +125,7 @@ class Server:
         servicer = servicer_of(self.app)
         self._scheduler = self.app.scheduler()
         self._scans = self.app.anomaly_scheduler()
+        self._deliveries = self.app.delivery_loop()
         embeddings = self.app.embeddings
         self._embedding = EmbeddingLoop(embeddings) if embeddings is not None else None
         self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))
@@ -197,6 +199,8 @@ class Server:
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._scheduler.start()
         self._scans.start()
+        if self._deliveries is not None:
+            self._deliveries.start()
         if self._embedding is not None:
             self._embedding.start()
         return self
@@ -223,6 +227,8 @@ class Server:
         self.health.enter_graceful_shutdown()
         self._scheduler.stop()
         self._scans.stop()
+        if self._deliveries is not None:
+            self._deliveries.stop()
         if self._embedding is not None:
             self._embedding.stop()
         grace = self.settings.grace_seconds if grace is None else grace

@@ -20,16 +20,25 @@ from ticketminer.services.api_keys import ApiKeyService
 
 # The methods that change stored data; every other method only reads.
 WRITE_METHODS = frozenset(
-    ("IngestTicket", "IngestTickets", "ReclusterIssues", "ScanAnomalies", "UpdateTenantSettings")
+    (
+        "IngestTicket",
+        "IngestTickets",
+        "ReclusterIssues",
+        "ScanAnomalies",
+        "UpdateTenantSettings",
+        "PutDigestSchedule",
+        "DeleteDigestSchedule",
+    )
 )
 MISSING = "missing API key: send the metadata 'authorization: Bearer <key>'"
 INVALID = "invalid or revoked API key"
 
 
 def request_tenant(request: Any) -> str | None:
-    """The tenant a request names (its ticket's, its settings', or its own), if any."""
+    """The tenant a request names (its ticket's, its settings', its schedule's, or its
+    own), if any."""
     fields = getattr(getattr(request, "DESCRIPTOR", None), "fields_by_name", {})
-    for holder in ("ticket", "settings"):
+    for holder in ("ticket", "settings", "schedule"):
         if holder in fields:
             return getattr(request, holder).tenant_id or DEFAULT_TENANT
     if "tenant_id" in fields:

@@ -25,6 +25,12 @@ from ticketminer.api.convert import (
 )
 from ticketminer.api.deserialize import MalformedRequest, RefusedRequest
 from ticketminer.api.digest_convert import digest_args, rendered_to_proto
+from ticketminer.api.digest_delivery_convert import (
+    deliveries_to_proto,
+    schedule_from_proto,
+    schedule_to_proto,
+    schedules_to_proto,
+)
 from ticketminer.api.errors import field_prefix
 from ticketminer.api.issues_convert import (
     detail_to_proto,
@@ -37,11 +43,12 @@ from ticketminer.api.lifecycle_convert import insights_args, insights_to_proto
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
 from ticketminer.api.request_limits import DEFAULT_LIMITS, RequestLimits, oversized_fields
 from ticketminer.api.tenant_settings_convert import settings_to_proto, update_from_proto
-from ticketminer.domain.errors import FieldViolation, InvalidArgument
+from ticketminer.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.model import Ticket
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.digest import DigestService
+from ticketminer.services.digest_delivery import DigestDeliveryService
 from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
@@ -82,7 +89,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         lifecycle: LifecycleService,
         tenants: TenantSettingsService,
         bounds: RequestLimits = DEFAULT_LIMITS,
+        deliveries: DigestDeliveryService | None = None,
     ) -> None:
+        self._deliveries = deliveries
         self._bounds = bounds
         self._tenants = tenants
         self._lifecycle = lifecycle
@@ -235,3 +244,31 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         changed, paths = update_from_proto(self._well_formed(request))
         saved = self._tenants.update(changed, paths)
         return settings_to_proto(saved, self._tenants.tenure(saved.tenant_id))
+
+    def _delivery(self) -> DigestDeliveryService:
+        if self._deliveries is None:
+            raise FailedPrecondition("digest delivery is not set up on this server")
+        return self._deliveries
+
+    def PutDigestSchedule(self, request, context: grpc.ServicerContext):
+        schedule = schedule_from_proto(self._well_formed(request).schedule)
+        return schedule_to_proto(self._delivery().put(schedule))
+
+    def ListDigestSchedules(self, request, context: grpc.ServicerContext):
+        tenant = tenant_of(self._well_formed(request).tenant_id)
+        return schedules_to_proto(self._delivery().list(tenant))
+
+    def DeleteDigestSchedule(self, request, context: grpc.ServicerContext):
+        request = self._well_formed(request)
+        deleted = self._delivery().delete(tenant_of(request.tenant_id), request.schedule_id)
+        return pb.DeleteDigestScheduleResponse(deleted=deleted)
+
+    def ListDigestDeliveries(self, request, context: grpc.ServicerContext):
+        request = self._well_formed(request)
+        page = self._delivery().deliveries(
+            tenant_of(request.tenant_id),
+            request.schedule_id,
+            request.page_size,
+            request.page_token,
+        )
+        return deliveries_to_proto(page)

@@ -1,4 +1,4 @@
-"""Command line: serve, import, synth, demo, digest, embed, health, keys and migrate.
+"""Command line: serve, import, sync, synth, demo, digest, embed, health, keys and migrate.
 
 Each command's flags and handler live in a module of this package (cli/<command>.py;
 `import` in cli/import_.py); only `serve` is wired here. The modules import what they
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ticketminer import logs
-from ticketminer.cli import demo, digest, embed, health, import_, keys, migrate, synth
+from ticketminer.cli import demo, digest, embed, health, import_, keys, migrate, sync, synth
 from ticketminer.config import (
     SERVE_DEFAULTS,
     ConfigError,
@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(serve, defaults=SERVE_DEFAULTS)
     imp = sub.add_parser("import", help="load tickets from a file into the database")
     import_.add_arguments(imp)
+    sync.add_arguments(
+        sub.add_parser("sync", help="pull changed tickets from Zendesk or Freshdesk's API")
+    )
     demo.add_arguments(
         sub.add_parser("demo", help="load a synthetic history and print its anomalies")
     )
@@ -81,4 +84,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return keys.run_keys(args, settings)
     if args.command == "migrate":
         return migrate.run_migrate(args, settings)
+    if args.command == "sync":
+        return sync.run_sync(args, settings)
     return import_.run_import(args, settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 # Names of services.digest.DigestFormat, and of the wire enum after DIGEST_FORMAT_ (gRPC
 # and the stubs load only when a digest is asked for: see cli/__init__.py).
 FORMATS = {"md": "MARKDOWN", "html": "HTML", "json": "DATA"}
+_SETTINGS = ("db_url", "log_level", "digest_ticket_url")
+_SETTINGS += ("smtp_url", "smtp_from", "delivery_timeout_seconds")  # for --send
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--server", default="", help="host:port of a running server (default: read --db directly)"
     )
-    add_settings(parser, only=("db_url", "log_level", "digest_ticket_url"))
+    parser.add_argument(
+        "--send",
+        default="",
+        metavar="SCHEDULE_ID",
+        help="instead of writing: send the schedule's latest due week now, unless that week "
+        "was already sent (a failure is left for the server to retry)",
+    )
+    add_settings(parser, only=_SETTINGS)
 
 
 def _local(args: argparse.Namespace, settings: Settings) -> pb.GetWeeklyDigestResponse:
@@ -84,8 +94,44 @@ def _text(response: pb.GetWeeklyDigestResponse, fmt: str) -> str:
     )
 
 
+def _send(args: argparse.Namespace, settings: Settings) -> int:
+    """Ops: run one schedule now, through the same claim as the server's loop."""
+    from ticketminer.app import App
+    from ticketminer.domain.errors import FailedPrecondition, NotFound
+
+    if args.server:
+        print("ticketminer digest: --send reads --db directly, not --server", file=sys.stderr)
+        return 2
+    app = App.open(settings)
+    started = datetime.now(UTC)
+    try:
+        assert app.deliveries is not None  # App.open sets it
+        row = app.deliveries.send_now(args.tenant or "default", args.send)
+    except (NotFound, FailedPrecondition) as exc:
+        print(f"ticketminer digest: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+    if row is None:
+        print("ticketminer digest: another sender is on this tenant; try again", file=sys.stderr)
+        return 1
+    error = f"; last error: {row.last_error}" if row.last_error else ""
+    earlier = row.sent_at is not None and row.sent_at < started
+    outcome = (
+        f"already sent at {row.sent_at:%Y-%m-%d %H:%M:%S}Z" if earlier else row.status.name.lower()
+    )
+    print(
+        f"{row.iso_week} of {args.send!r}: {outcome} after {row.attempts} attempt(s){error}",
+        file=sys.stderr,
+    )
+    return 0 if row.sent_at is not None else 1
+
+
 def run_digest(args: argparse.Namespace, settings: Settings) -> int:
     import grpc
+
+    if args.send:
+        return _send(args, settings)
 
     try:
         response = _remote(args) if args.server else _local(args, settings)

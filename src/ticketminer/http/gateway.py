@@ -2,8 +2,9 @@
 with the request message as JSON (or binary protobuf), forwarded over a loopback gRPC
 channel so every interceptor (auth, access log, cancellation, limits) applies as is.
 
-IngestTickets, the client stream, takes a JSON array or NDJSON of IngestTicketRequest,
-streamed item by item into the gRPC call.
+IngestTickets, the client stream, takes a JSON array or NDJSON of IngestTicketRequest
+(or the Connect streaming envelopes that stock Connect clients send), streamed item by
+item into the gRPC call.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ CSV: one ticket per row; columns are `Ticket` field names plus
 `attributes.<key>` (an empty cell means the key is absent), `tags` (separated by
 `|`) and `messages` (a JSON array of `Message` in the protobuf JSON mapping).
 Timestamps are RFC 3339 with a UTC offset; `status` takes `TICKET_STATUS_SOLVED`,
-`solved` or the enum number. Empty cells leave a field unset.
+`solved`, `Solved`, `on-hold`, the vendors' words (importers.values.status) or the
+enum number, in CSV and JSONL alike. Empty cells leave a field unset.
 
 Field paths in violations use proto field names (`messages[0].created_at`), the
 same names the service uses in its own violations.
@@ -33,8 +34,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from ticketminer.api.convert import datetime_to_timestamp, ticket_from_proto
 from ticketminer.domain.errors import FieldViolation
-from ticketminer.domain.model import TicketStatus
 from ticketminer.domain.timeutil import to_us
+from ticketminer.importers import values
 from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -120,6 +121,9 @@ def _jsonl_record(index: int, raw: bytes) -> ImportItem:
         return RowError(index, "", [FieldViolation("line", f"is not valid JSON: {exc}")])
     if not isinstance(obj, dict):
         return RowError(index, "", [FieldViolation("line", "is not a JSON object")])
+    problem = _normalise_status(obj)
+    if problem is not None:
+        return RowError(index, _guess_external_id(obj), [problem])
     msg = _fast_ticket(obj)
     if msg is None:  # unusual shape: let json_format parse it and explain problems
         msg = pb.Ticket()
@@ -128,6 +132,26 @@ def _jsonl_record(index: int, raw: bytes) -> ImportItem:
         except json_format.ParseError as exc:
             return RowError(index, _guess_external_id(obj), [parse_error_violation(str(exc))])
     return _from_wire(index, msg)
+
+
+def _normalise_status(obj: dict[str, Any]) -> FieldViolation | None:
+    """Status words the CSV reader accepts ("solved", "Solved") become the enum name,
+    so a JSONL and a CSV file of the same tickets read the same."""
+    value = obj.get("status")
+    if not isinstance(value, str) or value in _STATUS_NAMES:
+        return None
+    found = values.status(value)
+    if type(found) is values.Invalid:
+        return FieldViolation("status", found.reason)
+    if found is None:
+        del obj["status"]
+    else:
+        obj["status"] = _STATUS_NAME_OF[int(found)]
+    return None
+
+
+_STATUS_NAMES = frozenset(pb.TicketStatus.keys())
+_STATUS_NAME_OF = {number: name for name, number in pb.TicketStatus.items()}
 
 
 # json_format.ParseDict costs ~0.4 ms a ticket; the common shape is built directly.
@@ -357,16 +381,11 @@ def _set_time(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
 
 
 def _set_status(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
-    name = re.sub(r"[\s-]+", "_", cell.strip()).upper()
-    try:
-        if name.isdigit():
-            msg.status = int(name)  # ticket_from_proto reports unknown numbers
-        else:
-            full = name if name.startswith(STATUS_PREFIX) else STATUS_PREFIX + name
-            msg.status = pb.TicketStatus.Value(full)
-    except ValueError:
-        names = ", ".join(status.name for status in TicketStatus)
-        return FieldViolation(column, f"unknown status {cell!r}: use one of {names}")
+    found = values.status(cell)
+    if type(found) is values.Invalid:
+        return FieldViolation(column, found.reason)
+    if found is not None:
+        msg.status = int(found)
     return None
 
 
@@ -416,3 +435,8 @@ _CELL_SETTERS: dict[str, CellSetter] = {
     "tags": _set_tags,
     "messages": _set_messages,
 }
+
+
+def ticket_from_json(raw: bytes) -> ImportItem:
+    """One `Ticket` in the protobuf JSON mapping (a webhook body), or a `RowError`."""
+    return _jsonl_record(0, raw)

@@ -16,13 +16,15 @@ _TIMES = (
 _FCR = {
     FcrVariant.ONE_TOUCH: (
         "one_touch",
-        "Share of solved or closed tickets with at most one public agent reply and a "
-        "reopen_count of 0. Denominator: tickets whose status is SOLVED or CLOSED.",
+        "Share of solved or closed tickets with exactly one public agent reply and a "
+        "reopen_count of 0 (a ticket solved with no reply is not FCR). Replies come from "
+        "the thread, or from the export's reply count when the ticket has no agent "
+        "messages. Denominator: tickets whose status is SOLVED or CLOSED.",
     ),
     FcrVariant.NO_CUSTOMER_FOLLOWUP: (
         "no_customer_followup",
-        "Share of solved or closed tickets where the customer wrote no message after the "
-        "first public agent reply, and with a reopen_count of 0. Denominator: tickets "
+        "Share of solved or closed tickets with a public agent reply after which the "
+        "customer wrote no message, and with a reopen_count of 0. Denominator: tickets "
         "whose status is SOLVED or CLOSED.",
     ),
 }

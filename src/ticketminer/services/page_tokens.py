@@ -13,7 +13,12 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def filter_fingerprint(tenant_id: str, flt: TicketFilter) -> str:
-    blob = repr((tenant_id, flt)).encode()
+    return query_fingerprint(tenant_id, flt)
+
+
+def query_fingerprint(*query: object) -> str:
+    """A short hash of what a listing was asked, to bind its page tokens to it."""
+    blob = repr(query).encode()
     return hashlib.blake2b(blob, digest_size=8).hexdigest()
 
 

@@ -31,6 +31,8 @@ _SUMMARY_COLUMNS = (
     tickets.c.reopened,
     tickets.c.fcr,
     tickets.c.fcr_no_followup,
+    tickets.c.first_response_source,
+    tickets.c.replies_source,
 )
 _IN_CHUNK = 500
 

@@ -1,0 +1,137 @@
+"""Freshdesk automation-rule webhooks.
+
+Freshdesk has no fixed webhook payload: an automation rule's "Trigger webhook"
+action sends the JSON body the admin writes, with placeholders such as
+`{{ticket.id}}`, `{{ticket.status}}` and `{{ticket.latest_public_comment}}`, and the
+custom headers the admin adds (https://support.freshdesk.com/support/solutions/articles/132589-using-webhooks-in-automation-rules).
+This source reads the body below (the README gives the rule setup); one rule per
+kind of change, each naming its `event`:
+
+    {"event": "ticket_created | ticket_updated | agent_reply | customer_reply | private_note",
+     "ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.subject}}",
+                "description": "{{ticket.description_text}}", "status": "{{ticket.status}}",
+                "priority": "{{ticket.priority}}", "source": "{{ticket.source}}",
+                "type": "{{ticket.ticket_type}}", "requester": "{{ticket.requester.email}}",
+                "group": "{{ticket.group.name}}", "tags": "{{ticket.tags}}",
+                "created_at": "...", "updated_at": "..."},
+     "comment": {"body": "{{ticket.latest_public_comment}}", "created_at": "..."}}
+
+Status is a name (Open, Pending, Resolved, Closed, Waiting on Customer, Waiting on
+Third Party) or Freshdesk's number (2-7). Times are RFC 3339 or unix seconds; a
+missing `updated_at` (or comment time) is the moment the delivery arrived.
+
+Authentication: a shared secret in the X-Webhook-Token custom header (or `?token=`),
+compared in constant time. Deliveries are not signed, so a repeated delivery is not
+refused; it leaves the same state (UNCHANGED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ticketminer.domain.model import AuthorRole, Message, TicketStatus
+from ticketminer.domain.ticket_events import TicketEvent
+from ticketminer.importers import json_values as jv
+from ticketminer.webhooks.base import Update
+from ticketminer.webhooks.signatures import check_token
+
+NAME = "freshdesk"
+STATUS_BY_NAME: dict[str, TicketStatus] = {
+    "open": TicketStatus.OPEN,
+    "pending": TicketStatus.PENDING,
+    "resolved": TicketStatus.SOLVED,
+    "closed": TicketStatus.CLOSED,
+    "waiting on customer": TicketStatus.PENDING,
+    "waiting on third party": TicketStatus.ON_HOLD,
+    "2": TicketStatus.OPEN,
+    "3": TicketStatus.PENDING,
+    "4": TicketStatus.SOLVED,
+    "5": TicketStatus.CLOSED,
+    "6": TicketStatus.PENDING,
+    "7": TicketStatus.ON_HOLD,
+}
+# (author role, public) of the comment each event carries; other events carry none.
+COMMENT_BY_EVENT: dict[str, tuple[AuthorRole, bool]] = {
+    "agent_reply": (AuthorRole.AGENT, True),
+    "customer_reply": (AuthorRole.CUSTOMER, True),
+    "private_note": (AuthorRole.AGENT, False),
+}
+EVENTS = frozenset(("ticket_created", "ticket_updated", *COMMENT_BY_EVENT))
+ATTRIBUTE_KEYS = ("priority", "type", "group", "source")
+
+
+def _status(value: Any) -> TicketStatus:
+    name = jv.text(value, "ticket.status").strip().lower()
+    if not name:
+        return TicketStatus.UNSPECIFIED
+    status = STATUS_BY_NAME.get(name)
+    if status is None:
+        raise jv.invalid("ticket.status", f"unknown Freshdesk status {name[:40]!r}")
+    return status
+
+
+def _tags(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # {{ticket.tags}} renders as "a, b"
+        return tuple(t.strip() for t in value.split(",") if t.strip())
+    return tuple(
+        jv.text(t, f"ticket.tags[{i}]") for i, t in enumerate(jv.items(value, "ticket.tags"))
+    )
+
+
+def ticket_event(payload: Mapping[str, Any], now: datetime) -> TicketEvent:
+    event = jv.text(payload.get("event"), "event").strip().lower()
+    if event not in EVENTS:
+        raise jv.invalid("event", f"must be one of {', '.join(sorted(EVENTS))}")
+    ticket = jv.obj(payload.get("ticket"), "ticket")
+    occurred = jv.moment(ticket.get("updated_at"), "ticket.updated_at") or now
+    messages: tuple[Message, ...] = ()
+    if event in COMMENT_BY_EVENT:
+        role, public = COMMENT_BY_EVENT[event]
+        comment = jv.obj(payload.get("comment"), "comment")
+        body = jv.html_text(jv.text(comment.get("body"), "comment.body"))
+        at = jv.moment(comment.get("created_at"), "comment.created_at") or occurred
+        messages = (Message(role, at, body, public, jv.text(comment.get("id"), "comment.id")),)
+    description = ticket.get("description")
+    return TicketEvent(
+        external_id=jv.ident(ticket.get("id"), "ticket.id"),
+        occurred_at=occurred,
+        created_at=jv.moment(ticket.get("created_at"), "ticket.created_at"),
+        status=_status(ticket.get("status")),
+        messages=messages,
+        subject=jv.text(ticket["subject"], "ticket.subject") if "subject" in ticket else None,
+        description=(
+            None
+            if description is None
+            else jv.html_text(jv.text(description, "ticket.description"))
+        ),
+        customer_id=jv.text(ticket.get("requester"), "ticket.requester") or None,
+        channel=jv.text(ticket.get("source"), "ticket.source").lower() or None,
+        tags=_tags(ticket.get("tags")),
+        attributes={
+            key: value
+            for key in ATTRIBUTE_KEYS
+            if (value := jv.text(ticket.get(key), f"ticket.{key}"))
+        },
+    )
+
+
+class FreshdeskSource:
+    name = NAME
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        body: bytes,
+        secret: str,
+        now: datetime,
+    ) -> str | None:
+        check_token(headers, query, secret)
+        return None
+
+    def update(self, body: bytes, now: datetime) -> Update | None:
+        return ticket_event(jv.obj(jv.load_json(body), "body"), now)
