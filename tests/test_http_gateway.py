@@ -577,3 +577,16 @@ def test_a_client_that_hangs_up_cancels_the_work(tmp_path) -> None:
         assert stopped.wait(10), "the servicer's work went on after the client left"
     finally:
         srv.stop(grace=1)
+
+
+def test_the_webhook_routes_are_mounted_beside_the_gateway(tmp_path) -> None:
+    """server.HTTP_ROUTE_FACTORIES puts the helpdesk webhooks on the same HTTP port."""
+    settings = Settings(port=0, db_url=fresh_db(tmp_path, "w"), grace_seconds=1)
+    srv = _start(settings, webhook_secrets="generic=s3cret")
+    try:
+        disabled = request(srv.http_port, "/webhooks/zendesk/acme", b"{}")
+        assert disabled.status == 404 and "not enabled" in disabled.json()["message"]
+        unsigned = request(srv.http_port, "/webhooks/generic/acme", b"{}")
+        assert unsigned.status == 401 and unsigned.json()["code"] == "unauthenticated"
+    finally:
+        srv.stop(grace=1)

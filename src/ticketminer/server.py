@@ -29,13 +29,14 @@ from ticketminer.config import Settings
 from ticketminer.observability import Telemetry, TenantGauges
 from ticketminer.services.embedding_queue import EmbeddingLoop
 from ticketminer.text.sentiment import default_scorer
+from ticketminer.webhooks.routes import webhook_routes
 
 log = logging.getLogger("ticketminer.server")
 
 # Routes the HTTP server serves beside the gateway: each factory takes the app and the
 # settings and returns Starlette routes (e.g. the webhook receivers).
 HttpRouteFactory = Callable[[App, Settings], Sequence[Any]]
-HTTP_ROUTE_FACTORIES: list[HttpRouteFactory] = []
+HTTP_ROUTE_FACTORIES: list[HttpRouteFactory] = [webhook_routes]
 
 
 def _auth(settings: Settings, app: App) -> list[grpc.ServerInterceptor]:
