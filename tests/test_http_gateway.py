@@ -590,3 +590,35 @@ def test_the_webhook_routes_are_mounted_beside_the_gateway(tmp_path) -> None:
         assert unsigned.status == 401 and unsigned.json()["code"] == "unauthenticated"
     finally:
         srv.stop(grace=1)
+
+
+def test_buf_curl_a_stock_connect_client_calls_unary_and_client_streaming_rpcs(served) -> None:
+    """`buf curl --protocol connect` (binary protobuf, Connect's streaming envelopes for
+    IngestTickets). Skipped without buf: `npm install @bufbuild/buf`, then put its bin
+    folder on PATH or point TICKETMINER_TEST_BUF at the binary."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    buf = os.environ.get("TICKETMINER_TEST_BUF") or shutil.which("buf")
+    if not buf:
+        pytest.skip("buf is not installed")
+    srv, _ = served
+    protos = str(Path(__file__).resolve().parents[1] / "protos")
+    base = f"http://127.0.0.1:{srv.http_port}/{SERVICE.full_name}/"
+
+    def buf_curl(method: str, data: str) -> subprocess.CompletedProcess[str]:
+        argv = [buf, "curl", "--protocol", "connect", "--schema", protos, "--data", data]
+        return subprocess.run([*argv, base + method], capture_output=True, text=True, timeout=60)
+
+    got = buf_curl("GetTicket", '{"tenant_id": "acme", "external_id": "T1"}')
+    assert got.returncode == 0 and json.loads(got.stdout)["ticket"]["externalId"] == "T1"
+    batch = buf_curl("IngestTickets", json.dumps({"ticket": _ticket("BUF1")}) + '{"ticket": {}}')
+    report = json.loads(batch.stdout)
+    assert batch.returncode == 0 and report["created"] == 1 and report["rejected"] == 1
+    bad = buf_curl("IngestTicket", '{"ticket": {"csat": 9}}')
+    error = json.loads(bad.stderr)
+    assert bad.returncode != 0 and error["code"] == "invalid_argument"
+    fields = [v["field"] for v in error["details"][0]["debug"]["fieldViolations"]]
+    assert "ticket.csat" in fields
