@@ -73,13 +73,18 @@ def test_strangers_are_unauthenticated(secured) -> None:
 def test_scopes_and_tenants(secured) -> None:
     _, stub, _, tokens = secured
     read, write, admin = (_bearer(tokens[k]) for k in ("shop_read", "shop_write", "admin"))
-    assert stub.GetMetrics(pb.GetMetricsRequest(tenant_id="shop"), metadata=read, timeout=10)
+    # The read key passes the gate; "shop" has no tickets yet, so it is unknown.
+    code, details = _code(
+        lambda: stub.GetMetrics(pb.GetMetricsRequest(tenant_id="shop"), metadata=read, timeout=10)
+    )
+    assert code == grpc.StatusCode.NOT_FOUND and "'shop'" in details
     code, details = _code(lambda: stub.IngestTicket(_ingest("shop"), metadata=read, timeout=10))
     assert (
         code == grpc.StatusCode.PERMISSION_DENIED and "is read-only; IngestTicket writes" in details
     )
     reply = stub.IngestTicket(_ingest("shop"), metadata=write, timeout=10)
     assert reply.outcome == pb.INGEST_OUTCOME_CREATED
+    assert stub.GetMetrics(pb.GetMetricsRequest(tenant_id="shop"), metadata=read, timeout=10)
     for call in (
         lambda: stub.IngestTicket(_ingest("rival"), metadata=write, timeout=10),
         lambda: stub.GetMetrics(pb.GetMetricsRequest(tenant_id="rival"), metadata=read, timeout=10),
@@ -112,6 +117,7 @@ def test_scopes_and_tenants(secured) -> None:
 
 def test_revoked_keys_stop_working_and_secrets_are_hashed(secured) -> None:
     srv, stub, _, tokens = secured
+    stub.IngestTicket(_ingest("shop"), metadata=_bearer(tokens["shop_write"]), timeout=10)
     request = pb.GetMetricsRequest(tenant_id="shop")
     assert stub.GetMetrics(request, metadata=_bearer(tokens["shop_read"]), timeout=10)
     key_id = tokens["shop_read"].split("_")[1]

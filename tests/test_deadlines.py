@@ -25,6 +25,7 @@ from ticketminer.domain.cancellation import (
     shielded,
 )
 from ticketminer.domain.errors import Cancelled
+from ticketminer.domain.tenant_settings import TenantSettings
 from ticketminer.server import Server
 from ticketminer.store.engine import make_engine
 from ticketminer.v1 import ticketminer_pb2 as pb
@@ -227,6 +228,7 @@ def slow_server(settings):
             ended.set()
 
     app.metrics.get_metrics = get_metrics  # type: ignore[method-assign]
+    app.tenants.update(TenantSettings("default"))  # a known tenant: its reads run
     srv = Server(_settings(settings), app).start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:

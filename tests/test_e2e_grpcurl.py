@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 SVC = "ticketminer.v1.TicketMiner"
 INVALID_ARGUMENT_EXIT = 64 + 3  # grpcurl exits 64 + the status code
+NOT_FOUND_EXIT = 64 + 5
 
 # 2026-03-02 is a Monday; every duration below is computed by hand from these times.
 TICKET = {
@@ -355,8 +356,11 @@ def test_bad_request_reports_every_field_violation(server):
         "ticket.csat",
     }
 
-    # Nothing was stored.
-    assert call(server, "GetMetrics", {"tenant_id": "acme"})["overall"].get("volume") is None
+    # Nothing was stored: acme is still a tenant never seen.
+    assert call(server, "ListTenants", {}) == {}
+    code, err = call_error(server, "GetMetrics", {"tenant_id": "acme"})
+    assert code == NOT_FOUND_EXIT
+    assert "  Code: NotFound\n" in err and "ListTenants" in err
 
 
 def test_nul_in_subject_is_invalid_argument_naming_the_field(server):

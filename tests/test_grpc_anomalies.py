@@ -34,7 +34,19 @@ def _error(call, request) -> grpc.RpcError:
     return info.value
 
 
+def _configure(stub, tenant_id: str) -> None:
+    """Known by its settings, without a ticket."""
+    settings = pb.TenantSettings(tenant_id=tenant_id)
+    stub.UpdateTenantSettings(pb.UpdateTenantSettingsRequest(settings=settings), timeout=10)
+
+
 def test_empty_tenant_scans_and_lists_nothing(stub) -> None:
+    for call, request in (
+        (stub.ScanAnomalies, pb.ScanAnomaliesRequest(tenant_id="nobody")),
+        (stub.ListAnomalies, pb.ListAnomaliesRequest(tenant_id="nobody")),
+    ):
+        assert _error(call, request).code() == grpc.StatusCode.NOT_FOUND  # never seen
+    _configure(stub, "nobody")
     scan = stub.ScanAnomalies(pb.ScanAnomaliesRequest(tenant_id="nobody"), timeout=30)
     assert (scan.opened, scan.updated, scan.resolved) == (0, 0, 0)
     listing = stub.ListAnomalies(pb.ListAnomaliesRequest(tenant_id="nobody"), timeout=30)
@@ -63,6 +75,7 @@ def test_metrics_carry_trends(stub) -> None:
 
 
 def test_bad_requests_name_every_field(stub) -> None:
+    _configure(stub, "default")
     bad = pb.ListAnomaliesRequest(
         page_size=501, issue_ids=["x"], kinds=[99], statuses=[42], min_severity=7
     )

@@ -37,6 +37,13 @@ def ingest(stub, ticket: pb.Ticket) -> pb.IngestTicketResponse:
     return stub.IngestTicket(pb.IngestTicketRequest(ticket=ticket), timeout=10)
 
 
+def configure(stub, tenant_id: str = "default") -> None:
+    """Make the tenant known without a ticket: reads of a tenant never seen are
+    NOT_FOUND before their arguments are looked at."""
+    settings = pb.TenantSettings(tenant_id=tenant_id)
+    stub.UpdateTenantSettings(pb.UpdateTenantSettingsRequest(settings=settings), timeout=10)
+
+
 def rejected(stub, ticket: pb.Ticket) -> dict[str, str]:
     with pytest.raises(grpc.RpcError) as info:
         ingest(stub, ticket)
@@ -163,6 +170,7 @@ def test_stream_item_with_bad_utf8_is_rejected_alone(channel, stub):
 
 
 def test_get_ticket_not_found_and_missing_id(stub):
+    configure(stub)
     with pytest.raises(grpc.RpcError) as info:
         stub.GetTicket(pb.GetTicketRequest(external_id="nope"), timeout=10)
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
@@ -194,6 +202,7 @@ def test_list_tickets_pages_through_everything_once(stub):
 
 
 def test_list_tickets_rejects_bad_paging(stub):
+    configure(stub)
     with pytest.raises(grpc.RpcError) as info:
         stub.ListTickets(pb.ListTicketsRequest(page_size=5000), timeout=10)
     assert "page_size" in violations(info.value)
@@ -230,6 +239,7 @@ def test_get_metrics_over_grpc(stub):
 
 
 def test_get_metrics_reports_every_bad_field(stub):
+    configure(stub)
     request = pb.GetMetricsRequest(
         group_by="colour", time_zone="Mars/Olympus", granularity=7, fcr_variant=9
     )
@@ -248,6 +258,7 @@ def test_get_metrics_reports_every_bad_field(stub):
 
 
 def test_too_many_buckets_is_invalid_argument(stub):
+    configure(stub)
     request = pb.GetMetricsRequest(granularity=pb.GRANULARITY_HOUR)
     request.filter.start_time.CopyFrom(ts(0))
     request.filter.end_time.CopyFrom(ts(60 * 24 * 365 * 5))
@@ -337,6 +348,7 @@ def test_message_size_limit_is_enforced(settings):
 
 
 def test_issue_rpcs_report_bad_ids_missing_issues_and_empty_tenants(stub):
+    configure(stub)
     with pytest.raises(grpc.RpcError) as bad:
         stub.GetIssue(pb.GetIssueRequest(issue_id="abc"), timeout=10)
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -344,6 +356,10 @@ def test_issue_rpcs_report_bad_ids_missing_issues_and_empty_tenants(stub):
     with pytest.raises(grpc.RpcError) as missing:
         stub.GetIssue(pb.GetIssueRequest(issue_id="7"), timeout=10)
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as unknown:
+        stub.ReclusterIssues(pb.ReclusterIssuesRequest(tenant_id="nobody"), timeout=10)
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    configure(stub, "nobody")  # known, but without tickets
     with pytest.raises(grpc.RpcError) as empty:
         stub.ReclusterIssues(pb.ReclusterIssuesRequest(tenant_id="nobody"), timeout=10)
     assert empty.value.code() == grpc.StatusCode.FAILED_PRECONDITION

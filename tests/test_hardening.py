@@ -191,8 +191,12 @@ def test_read_with_a_4_mib_tenant_id_is_invalid_and_leaves_nothing(stub, server)
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert "tenant_id" in violations(err)
     for i in range(200):
-        stub.GetMetrics(pb.GetMetricsRequest(tenant_id=f"made-up-{i}"), timeout=10)
+        request = pb.GetMetricsRequest(tenant_id=f"made-up-{i}")
+        assert _code(lambda r=request: stub.GetMetrics(r, timeout=10))[0] == (
+            grpc.StatusCode.NOT_FOUND
+        )
     assert server.app.facts._tables == {}
+    assert server.app.directory._known == set()
 
 
 @pytest.mark.parametrize(
@@ -437,13 +441,15 @@ def test_jobs_for_made_up_tenants_leave_no_lock_files(stub, server):
     stub.ScanAnomalies(pb.ScanAnomaliesRequest(), timeout=60)  # a real tenant's lock
     before = lock_files()
     for i in range(30):
-        stub.ScanAnomalies(pb.ScanAnomaliesRequest(tenant_id=f"ghost-{i}"), timeout=10)
-        code, _ = _code(
+        for call in (
+            lambda i=i: stub.ScanAnomalies(
+                pb.ScanAnomaliesRequest(tenant_id=f"ghost-{i}"), timeout=10
+            ),
             lambda i=i: stub.ReclusterIssues(
                 pb.ReclusterIssuesRequest(tenant_id=f"ghost-{i}"), timeout=10
-            )
-        )
-        assert code == grpc.StatusCode.FAILED_PRECONDITION
+            ),
+        ):
+            assert _code(call)[0] == grpc.StatusCode.NOT_FOUND
     assert lock_files() == before
     if not url.startswith("postgres"):
         assert before  # the real tenant's scan did take a file lock

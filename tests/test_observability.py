@@ -98,6 +98,7 @@ def test_metrics_endpoint_counts_rpcs_codes_latency_and_ingest(served) -> None:
 def test_request_id_is_echoed_and_logged(served, caplog) -> None:
     _, stub = served
     caplog.set_level(logging.INFO, logger="ticketminer.rpc")
+    stub.IngestTicket(_request("seed"), timeout=10)  # reads need a tenant that exists
     request = pb.GetMetricsRequest()
     _, call = stub.GetMetrics.with_call(request, metadata=(("x-request-id", "abc-123"),))
     assert dict(call.initial_metadata())["x-request-id"] == "abc-123"

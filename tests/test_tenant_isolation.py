@@ -1,7 +1,8 @@
 """Tenants see only their own data, on every RPC.
 
-Reads: a tenant with no tickets asks every read RPC about the default history's
-tenant (its ticket ids, issue ids, anomaly ids, weeks) and gets nothing back.
+Reads: a tenant with no tickets (known by its settings: one never seen is NOT_FOUND)
+asks every read RPC about the default history's tenant (its ticket ids, issue ids,
+anomaly ids, weeks) and gets nothing back.
 Writes: the same external id in two tenants is two tickets, and a write in one
 tenant (upsert, settings, re-cluster, scan) changes nothing in the other.
 """
@@ -15,10 +16,13 @@ import grpc
 import pytest
 from builders import ticket
 from conftest import history_settings
+from sqlalchemy import delete
 
 from ticketminer.api.convert import ticket_to_proto
 from ticketminer.digest.weeks import IsoWeek
+from ticketminer.domain.tenant_settings import TenantSettings
 from ticketminer.server import Server
+from ticketminer.store.schema import tenant_settings
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
@@ -30,10 +34,14 @@ def history_stub(default_history):
     db, result = default_history
     settings = replace(history_settings(db), port=0, anomaly_scan_seconds=0)
     srv = Server(settings).start()
+    # The shared history is read-only for tests: the intruder's settings row goes again.
+    srv.app.tenants.update(TenantSettings(INTRUDER))
     try:
         with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
             yield pb_grpc.TicketMinerStub(channel), result
     finally:
+        with srv.app.engine.begin() as conn:
+            conn.execute(delete(tenant_settings).where(tenant_settings.c.tenant_id == INTRUDER))
         srv.stop(grace=1)
 
 
@@ -59,6 +67,7 @@ def test_every_read_rpc_shows_another_tenant_nothing(history_stub) -> None:
         request_type = getattr(pb, f"{method}Request")
         return getattr(stub, method)(request_type(tenant_id=INTRUDER, **fields), timeout=60)
 
+    _not_found(lambda: stub.ListTickets(pb.ListTicketsRequest(tenant_id="never-seen")))
     _not_found(lambda: intruder("GetTicket", external_id=owner_ticket))
     _not_found(lambda: intruder("GetIssue", issue_id=issue_id))
     _not_found(lambda: intruder("GetAnomaly", anomaly_id=anomaly_id))
@@ -116,9 +125,9 @@ def test_writes_in_one_tenant_leave_the_other_alone(settings) -> None:
             b = stub.GetTenantSettings(pb.GetTenantSettingsRequest(tenant_id="b"))
             assert list(b.tenure_edges_days) == [] and "first_30_days" in b.tenure_buckets
 
-            with pytest.raises(grpc.RpcError) as err:  # nobody's tickets to cluster
+            with pytest.raises(grpc.RpcError) as err:  # a tenant never seen
                 stub.ReclusterIssues(pb.ReclusterIssuesRequest(tenant_id="empty"), timeout=30)
-            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert err.value.code() == grpc.StatusCode.NOT_FOUND
             stub.ScanAnomalies(pb.ScanAnomaliesRequest(tenant_id="b"), timeout=30)
             assert subject("a") == "a again"
             for tenant in ("a", "c"):

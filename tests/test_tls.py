@@ -38,19 +38,20 @@ def pki(tmp_path_factory):
     }
 
 
-def _metrics(address: str, credentials: grpc.ChannelCredentials | None) -> pb.GetMetricsResponse:
+def _tenants(address: str, credentials: grpc.ChannelCredentials | None) -> pb.ListTenantsResponse:
     channel = (
         grpc.secure_channel(address, credentials)
         if credentials is not None
         else grpc.insecure_channel(address)
     )
     with channel:
-        return pb_grpc.TicketMinerStub(channel).GetMetrics(pb.GetMetricsRequest(), timeout=5)
+        # ListTenants names no tenant, so it answers on an empty database.
+        return pb_grpc.TicketMinerStub(channel).ListTenants(pb.ListTenantsRequest(), timeout=5)
 
 
 def _refused(address: str, credentials: grpc.ChannelCredentials | None) -> None:
     with pytest.raises(grpc.RpcError) as err:
-        _metrics(address, credentials)
+        _tenants(address, credentials)
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
@@ -70,7 +71,7 @@ def test_tls_serves_only_clients_that_trust_its_ca(settings, pki) -> None:
     try:
         assert srv.tls
         trusting = grpc.ssl_channel_credentials(root_certificates=pki["ca"].cert)
-        assert _metrics(address, trusting).overall.volume == 0
+        assert list(_tenants(address, trusting).tenants) == []
         _refused(address, None)  # plaintext
         _refused(address, grpc.ssl_channel_credentials(root_certificates=pki["rogue"].cert))
     finally:
@@ -84,7 +85,7 @@ def test_mutual_tls_needs_a_client_certificate_from_the_client_ca(settings, pki)
     try:
         client, intruder = pki["client"], pki["intruder"]
         signed = grpc.ssl_channel_credentials(root, client.key, client.cert)
-        assert _metrics(address, signed).overall.volume == 0
+        assert list(_tenants(address, signed).tenants) == []
         _refused(address, grpc.ssl_channel_credentials(root))  # no client certificate
         _refused(address, grpc.ssl_channel_credentials(root, intruder.key, intruder.cert))
     finally:

@@ -29,6 +29,7 @@ from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster_policy import ReclusterPolicy, ReclusterScheduler
+from ticketminer.services.tenant_directory import TenantDirectory
 from ticketminer.services.tenant_settings import TenantSettingsService
 from ticketminer.services.tickets import TicketService
 from ticketminer.store.engine import init_schema, make_engine
@@ -47,6 +48,8 @@ class App:
     lifecycle: LifecycleService
     tenants: TenantSettingsService
     api_keys: ApiKeyService
+    # Which tenants exist, for NOT_FOUND on reads of unknown ones, and ListTenants.
+    directory: TenantDirectory
     embedder: Embedder | None = None
     # Embeds stored tickets off the ingest path (None with --embedder off).
     embeddings: EmbeddingQueue | None = None
@@ -138,6 +141,7 @@ class App:
             lifecycle,
             tenants,
             ApiKeyService(engine),
+            TenantDirectory(engine),
             embedder,
             queue,
             deliveries_of(settings, engine, digest, tenants),

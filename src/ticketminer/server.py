@@ -83,6 +83,7 @@ def servicer_of(app: App) -> TicketMinerServicer:
         app.digest,
         app.lifecycle,
         app.tenants,
+        app.directory,
         RequestLimits(app.settings.max_id_bytes, app.settings.max_list_items),
         deliveries=app.deliveries,
     )

@@ -8,6 +8,7 @@ so load balancers and grpcurl's `list` keep working.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import grpc
@@ -32,6 +33,23 @@ WRITE_METHODS = frozenset(
 )
 MISSING = "missing API key: send the metadata 'authorization: Bearer <key>'"
 INVALID = "invalid or revoked API key"
+
+# The key of the call being served (it follows the call's worker thread), so a handler
+# answering for many tenants (ListTenants) shows only the key's own.
+_calling_key: ContextVar[ApiKey | None] = ContextVar("ticketminer_api_key", default=None)
+
+
+def calling_key() -> ApiKey | None:
+    """The API key of the current call; None when keys are off (`--auth off`)."""
+    return _calling_key.get()
+
+
+def _as(key: ApiKey, behavior: Callable[..., Any], request: Any, context: Any) -> Any:
+    token = _calling_key.set(key)
+    try:
+        return behavior(request, context)
+    finally:
+        _calling_key.reset(token)
 
 
 def request_tenant(request: Any) -> str | None:
@@ -104,7 +122,7 @@ class _Gate:
         def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
             key = self._key(context)
             self._check_tenant(key, request, context)
-            return behavior(request, context)
+            return _as(key, behavior, request, context)
 
         return wrapper
 
@@ -124,6 +142,6 @@ class _Gate:
                         external_id = getattr(getattr(request, "ticket", None), "external_id", "")
                         yield RefusedRequest(external_id[:256], f"permission denied: {refusal}")
 
-            return behavior(checked(), context)
+            return _as(key, behavior, checked(), context)
 
         return wrapper

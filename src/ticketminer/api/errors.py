@@ -74,7 +74,14 @@ def status_of(exc: BaseException) -> grpc.Status:
     if isinstance(exc, InvalidArgument):
         return _rich_status(code_pb2.INVALID_ARGUMENT, str(exc), bad_request(exc.violations))
     if isinstance(exc, NotFound):
-        return _rich_status(code_pb2.NOT_FOUND, str(exc))
+        if not exc.resource_type:
+            return _rich_status(code_pb2.NOT_FOUND, str(exc))
+        info = error_details_pb2.ResourceInfo(
+            resource_type=exc.resource_type,
+            resource_name=exc.resource_name[:_MAX_FIELD_CHARS],
+            description=str(exc)[:_MAX_FIELD_CHARS],
+        )
+        return _rich_status(code_pb2.NOT_FOUND, str(exc), info)
     if isinstance(exc, FailedPrecondition):
         return _rich_status(code_pb2.FAILED_PRECONDITION, str(exc))
     if isinstance(exc, Unavailable):

@@ -14,6 +14,7 @@ from ticketminer.api.anomalies_convert import (
     scan_report_to_proto,
 )
 from ticketminer.api.anomalies_convert import detail_to_proto as anomaly_detail_to_proto
+from ticketminer.api.auth import calling_key
 from ticketminer.api.convert import (
     filter_from_proto,
     ingest_result_to_proto,
@@ -42,7 +43,9 @@ from ticketminer.api.issues_convert import (
 from ticketminer.api.lifecycle_convert import insights_args, insights_to_proto
 from ticketminer.api.metrics_convert import metrics_query_from_proto, metrics_report_to_proto
 from ticketminer.api.request_limits import DEFAULT_LIMITS, RequestLimits, oversized_fields
+from ticketminer.api.tenant_reads import tenant_read
 from ticketminer.api.tenant_settings_convert import settings_to_proto, update_from_proto
+from ticketminer.api.tenants_convert import tenant_page_to_proto
 from ticketminer.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from ticketminer.domain.ingest import BulkIngestReport, BulkItem, RejectedItem
 from ticketminer.domain.model import Ticket
@@ -52,6 +55,7 @@ from ticketminer.services.digest_delivery import DigestDeliveryService
 from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
+from ticketminer.services.tenant_directory import TenantDirectory
 from ticketminer.services.tenant_settings import TenantSettingsService
 from ticketminer.services.tickets import TicketService
 from ticketminer.v1 import ticketminer_pb2 as pb
@@ -88,11 +92,13 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         digest: DigestService,
         lifecycle: LifecycleService,
         tenants: TenantSettingsService,
+        directory: TenantDirectory,
         bounds: RequestLimits = DEFAULT_LIMITS,
         deliveries: DigestDeliveryService | None = None,
     ) -> None:
         self._deliveries = deliveries
         self._bounds = bounds
+        self._directory = directory
         self._tenants = tenants
         self._lifecycle = lifecycle
         self._digest = digest
@@ -102,13 +108,16 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         self._anomalies = anomalies
 
     def _well_formed(self, request):
-        """The request, once it decoded and every field outside a ticket is within its
-        limit."""
+        """The request, once it decoded, every field outside a ticket is within its
+        limit, and the tenant it reads (if it reads one) exists."""
         if isinstance(request, MalformedRequest):
             raise InvalidArgument(request.violations)
         oversized = oversized_fields(request, self._bounds)
         if oversized:
             raise InvalidArgument(oversized)
+        tenant = tenant_read(request)
+        if tenant is not None:
+            self._directory.require(tenant)
         return request
 
     def _decode(self, msg: pb.Ticket) -> tuple[Ticket, list[FieldViolation]]:
@@ -272,3 +281,11 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             request.page_token,
         )
         return deliveries_to_proto(page)
+
+    def ListTenants(self, request, context: grpc.ServicerContext):
+        request = self._well_formed(request)
+        key = calling_key()
+        page = self._directory.page(
+            request.page_size, request.page_token, None if key is None else key.tenants
+        )
+        return tenant_page_to_proto(page)

@@ -29,7 +29,26 @@ class InvalidArgument(TicketminerError):
 
 
 class NotFound(TicketminerError):
-    pass
+    """`resource_type` and `resource_name`, when set, travel as a google.rpc.ResourceInfo."""
+
+    def __init__(self, message: str, resource_type: str = "", resource_name: str = "") -> None:
+        self.resource_type = resource_type
+        self.resource_name = resource_name
+        super().__init__(message)
+
+
+class UnknownTenant(NotFound):
+    """A read named a tenant with no stored tickets and no settings: most often a typo,
+    which would otherwise answer zeros."""
+
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(
+            f"tenant {tenant_id[:64]!r} has no tickets and no settings; "
+            "ListTenants names the known tenants",
+            resource_type="ticketminer.v1.Tenant",
+            resource_name=tenant_id,
+        )
+        self.tenant_id = tenant_id
 
 
 class FailedPrecondition(TicketminerError):

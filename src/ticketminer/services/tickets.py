@@ -23,7 +23,12 @@ from ticketminer.metrics.selection import select
 from ticketminer.metrics.tenure import tenure_column
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
-from ticketminer.services.page_tokens import decode_token, encode_token, filter_fingerprint
+from ticketminer.services.page_tokens import (
+    decode_token,
+    encode_token,
+    filter_fingerprint,
+    page_size_of,
+)
 from ticketminer.services.ticket_writes import PreparedTicket, store_tickets
 from ticketminer.store.assignments_repo import assignment_history, current_assignments
 from ticketminer.store.group_commit import GroupCommitter
@@ -230,11 +235,7 @@ class TicketService:
     ) -> TicketPage:
         """Newest first (created_at, then pk, descending); keyset-paginated, so pages
         stay consistent while new tickets arrive."""
-        if not 0 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidArgument(
-                [FieldViolation("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")]
-            )
-        page_size = page_size or DEFAULT_PAGE_SIZE
+        page_size = page_size_of(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         fingerprint = filter_fingerprint(tenant_id, flt)
         buckets = self._tenure(tenant_id)
         buckets.check(flt.tenure_buckets, "filter.tenure_buckets")

@@ -16,13 +16,12 @@ not refused; it leaves the same state (UNCHANGED).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from ticketminer.importers import json_values as jv
 from ticketminer.importers.chatwoot import conversation_event, message_of
 from ticketminer.webhooks.base import Update
-from ticketminer.webhooks.signatures import check_token
+from ticketminer.webhooks.signatures import TokenVerified
 
 NAME = "chatwoot"
 CONVERSATION_EVENTS = frozenset(
@@ -37,19 +36,8 @@ CONVERSATION_EVENTS = frozenset(
 MESSAGE_EVENTS = frozenset(("message_created", "message_updated"))
 
 
-class ChatwootSource:
+class ChatwootSource(TokenVerified):
     name = NAME
-
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        query: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-    ) -> str | None:
-        check_token(headers, query, secret)
-        return None
 
     def update(self, body: bytes, now: datetime) -> Update | None:
         payload = jv.obj(jv.load_json(body), "body")

@@ -35,7 +35,7 @@ from ticketminer.domain.model import AuthorRole, Message, TicketStatus
 from ticketminer.domain.ticket_events import TicketEvent
 from ticketminer.importers import json_values as jv
 from ticketminer.webhooks.base import Update
-from ticketminer.webhooks.signatures import check_token
+from ticketminer.webhooks.signatures import TokenVerified
 
 NAME = "freshdesk"
 STATUS_BY_NAME: dict[str, TicketStatus] = {
@@ -119,19 +119,8 @@ def ticket_event(payload: Mapping[str, Any], now: datetime) -> TicketEvent:
     )
 
 
-class FreshdeskSource:
+class FreshdeskSource(TokenVerified):
     name = NAME
-
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        query: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-    ) -> str | None:
-        check_token(headers, query, secret)
-        return None
 
     def update(self, body: bytes, now: datetime) -> Update | None:
         return ticket_event(jv.obj(jv.load_json(body), "body"), now)

@@ -9,31 +9,19 @@ compared in constant time. A repeated delivery leaves the same state (UNCHANGED)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
 from ticketminer.importers.records import RowError
 from ticketminer.importers.ticket_files import ticket_from_json
 from ticketminer.webhooks.base import Update
-from ticketminer.webhooks.signatures import check_token
+from ticketminer.webhooks.signatures import TokenVerified
 
 NAME = "generic"
 
 
-class GenericSource:
+class GenericSource(TokenVerified):
     name = NAME
-
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        query: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-    ) -> str | None:
-        check_token(headers, query, secret)
-        return None
 
     def update(self, body: bytes, now: datetime) -> Update | None:
         item = ticket_from_json(body)

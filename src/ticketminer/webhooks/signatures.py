@@ -66,3 +66,20 @@ def check_fresh(signed_at: datetime, now: datetime) -> None:
             f"signature timestamp is more than {int(MAX_SKEW.total_seconds() // 60)} "
             "minutes from the server's clock (a replay, or a clock out of sync)"
         )
+
+
+class TokenVerified:
+    """`WebhookSource.verify` for the sources that prove themselves with the shared
+    secret as a token (Freshdesk, Chatwoot, generic): no per-delivery signature, so
+    no replay key."""
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        body: bytes,
+        secret: str,
+        now: datetime,
+    ) -> str | None:
+        check_token(headers, query, secret)
+        return None
