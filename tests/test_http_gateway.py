@@ -455,7 +455,7 @@ def test_tls_and_mutual_tls(tmp_path, pki) -> None:
     srv = _start(settings)
     trusting = ssl.create_default_context(cafile=str(pki["ca"].cert_file))
     try:
-        answer = rpc(srv.http_port, "ListTickets", {"tenant_id": "acme"}, tls=trusting)
+        answer = rpc(srv.http_port, "ListTenants", {}, tls=trusting)
         assert answer.status == 200 and answer.json() == {}
         with pytest.raises(ssl.SSLError):
             rpc(srv.http_port, "ListTickets", {}, tls=ssl.create_default_context())
@@ -471,7 +471,7 @@ def test_tls_and_mutual_tls(tmp_path, pki) -> None:
             rpc(srv.http_port, "ListTickets", {}, tls=trusting)  # no client certificate
         signed = ssl.create_default_context(cafile=str(pki["ca"].cert_file))
         signed.load_cert_chain(str(pki["client"].cert_file), str(pki["client"].key_file))
-        assert rpc(srv.http_port, "ListTickets", {"tenant_id": "acme"}, tls=signed).status == 200
+        assert rpc(srv.http_port, "ListTenants", {}, tls=signed).status == 200
     finally:
         srv.stop(grace=1)
 
@@ -564,6 +564,8 @@ def test_a_client_that_hangs_up_cancels_the_work(tmp_path) -> None:
             time.sleep(0.01)
         raise AssertionError("not cancelled")
 
+    known = rpc(srv.http_port, "IngestTicket", {"ticket": _ticket("T1")})  # a known tenant
+    assert known.status == 200
     srv.app.tickets.get = slow_get  # the servicer's call for GetTicket
     try:
         with socket.create_connection(("127.0.0.1", srv.http_port)) as conn:
