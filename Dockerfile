@@ -10,6 +10,8 @@
 #                                 (the schema is migrated at start, one replica at a time)
 #   TICKETMINER_HOST, _PORT       gRPC listen address (0.0.0.0:50051 here)
 #   TICKETMINER_METRICS_PORT      Prometheus /metrics (9464 here; -1 turns it off)
+#   TICKETMINER_HTTP_PORT         HTTP/JSON gateway: every RPC as Connect-protocol JSON,
+#                                 /openapi.json, /healthz (8080 here; -1 turns it off)
 #   TICKETMINER_AUTH              off (default) or keys: every call needs an API key
 #                                 (`ticketminer keys create ...` against the same database)
 #   TICKETMINER_AUTH_OPEN_SERVICES  services reachable without a key (health, reflection)
@@ -62,9 +64,10 @@ ENV TICKETMINER_HOST=0.0.0.0 \
     TICKETMINER_PORT=50051 \
     TICKETMINER_DB_URL=sqlite:////var/lib/ticketminer/ticketminer.db \
     TICKETMINER_METRICS_PORT=9464 \
+    TICKETMINER_HTTP_PORT=8080 \
     PYTHONUNBUFFERED=1
-# gRPC, and Prometheus /metrics
-EXPOSE 50051 9464
+# gRPC, Prometheus /metrics, and HTTP/JSON
+EXPOSE 50051 9464 8080
 # The server reports SERVING once the database is open and migrated (the start
 # period covers that); NOT_SERVING while it drains after SIGTERM.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 \

@@ -76,6 +76,7 @@ class ServerProcess:
         base.update(env or {})
         self.env = base
         self.port: int | None = None
+        self.http_port: int | None = None  # the HTTP/JSON gateway's (--http-port -1: None)
         self.proc: subprocess.Popen[str] | None = None
         self._lines: list[str] = []
         self._cond = threading.Condition()
@@ -101,6 +102,9 @@ class ServerProcess:
             str(self.grace_seconds),
             "--log-level",
             "INFO",
+            # A free port, not serve's 8080 (extra_args may say -1 to turn it off).
+            "--http-port",
+            "0",
             *self.extra_args,
         ]
 
@@ -123,6 +127,8 @@ class ServerProcess:
         try:
             serving = self.wait_for_event("serving", timeout=self.start_timeout)
             self.port = int(serving["port"])
+            http_port = serving.get("http_port")
+            self.http_port = int(http_port) if http_port is not None else None
             self._wait_ready(deadline=time.monotonic() + self.start_timeout)
         except BaseException:
             self._force_kill()

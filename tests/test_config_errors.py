@@ -16,6 +16,7 @@ from ticketminer.config import (
     ENV_PREFIX,
     RULES,
     SECRET_SETTINGS,
+    SERVE_DEFAULTS,
     ConfigError,
     Settings,
     add_arguments,
@@ -57,6 +58,7 @@ CASES: dict[str, tuple[dict[str, object], list[str]]] = {
     ),
     "tenure_edges_days": ({"30,90": "30,90", "7": "7"}, ["30,abc", "90,30", "0,30", "-5", ""]),
     "metrics_port": ({"-1": -1, "0": 0, "9464": 9464}, ["-2", "65536", "off"]),
+    "http_port": ({"-1": -1, "0": 0, "8080": 8080}, ["-2", "65536", "on"]),
     "auth": ({"off": "off", "KEYS": "keys"}, ["bogus", "on", ""]),
     "tls_cert_file": ({"": "", "/x.pem": "/x.pem"}, []),
     "tls_key_file": ({"": "", "/x.key": "/x.key"}, []),
@@ -214,3 +216,23 @@ def test_the_real_cli_exits_2_naming_the_setting(tmp_path, args, env, named) -> 
     (line,) = [s for s in done.stderr.splitlines() if s.startswith("ticketminer:")]
     assert line.startswith("ticketminer: invalid setting ") and named in line, done.stderr
     assert not (tmp_path / "t.db").exists()  # refused before anything was opened
+
+
+def test_serve_defaults_to_the_http_port_8080_that_flags_and_variables_override() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, defaults=SERVE_DEFAULTS)
+    assert "default 8080" in parser.format_help()
+    assert Settings().http_port == -1  # off where code builds settings (tests, tools)
+    assert settings_from(parser.parse_args([]), {}, SERVE_DEFAULTS).http_port == 8080
+    env = {"TICKETMINER_HTTP_PORT": "-1"}
+    assert settings_from(parser.parse_args([]), env, SERVE_DEFAULTS).http_port == -1
+    flagged = parser.parse_args(["--http-port", "9090"])
+    assert settings_from(flagged, env, SERVE_DEFAULTS).http_port == 9090
+
+
+def test_the_http_port_may_not_be_another_port() -> None:
+    for taken in ({"port": 9000}, {"metrics_port": 9000}):
+        with pytest.raises(ConfigError) as err:
+            check_serve(Settings(**{"port": 50051, **taken, "http_port": 9000}))
+        assert err.value.setting == "http_port"
+    check_serve(Settings(port=0, http_port=0))  # two free ports, not the same one

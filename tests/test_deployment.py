@@ -79,10 +79,11 @@ def test_each_replica_has_its_own_published_ports(compose) -> None:
         targets = {port.rsplit(":", 1)[1]: port.rsplit(":", 1)[0] for port in service["ports"]}
         assert env["TICKETMINER_PORT"] in targets, f"{name}: gRPC port not published"
         assert env["TICKETMINER_METRICS_PORT"] in targets, f"{name}: /metrics not published"
+        assert env["TICKETMINER_HTTP_PORT"] in targets, f"{name}: HTTP/JSON not published"
         assert env["TICKETMINER_HOST"] == "0.0.0.0"  # reachable from outside the container
         published += targets.values()
-    assert len(published) == len(set(published)) == 4
-    assert {"50051", "50052"} <= set(published)
+    assert len(published) == len(set(published)) == 6
+    assert {"50051", "50052", "8080", "8081"} <= set(published)
 
 
 def test_replicas_wait_for_a_healthy_database_and_restart(compose) -> None:
@@ -129,6 +130,9 @@ def test_set_variables_parse_as_settings(compose) -> None:
     assert {k for k in image if k.startswith(ENV_PREFIX)} <= SETTINGS
     defaults = settings_from(argparse.Namespace(), image)
     assert defaults.host == "0.0.0.0" and defaults.metrics_port >= 0
+    assert defaults.http_port > 0
+    exposed = re.search(r"^EXPOSE (.*)$", DOCKERFILE.read_text(), flags=re.M)
+    assert exposed and str(defaults.http_port) in exposed[1].split()
     assert make_url(defaults.db_url).drivername == "sqlite"  # single node unless told
     for name, service in replicas(compose).items():
         env = {k: interpolate(str(v)) for k, v in service["environment"].items()}

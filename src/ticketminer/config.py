@@ -12,7 +12,7 @@ import argparse
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -49,6 +49,8 @@ class Settings:
     digest_ticket_url: str = ""
     tenure_edges_days: str = "30,90"
     metrics_port: int = -1
+    # Off for the library and tests; `ticketminer serve` turns it on (SERVE_DEFAULTS).
+    http_port: int = -1
     embedder: str = "use"
     embedder_model: str = ""
     embedder_timeout_seconds: float = 30.0
@@ -100,6 +102,8 @@ HELP = {
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
     "tenure_edges_days": "edges of the customer-tenure buckets in days since customer_since",
     "metrics_port": "port of the Prometheus /metrics endpoint on --host (-1: off, 0: any free)",
+    "http_port": "port of the HTTP/JSON gateway (Connect protocol, /openapi.json) on --host "
+    "(-1: off, 0: any free)",
     "embedder": "semantic vectors for issue discovery: use (in process), e5, off, or an "
     "OpenAI-compatible URL such as http://127.0.0.1:8080/v1",
     "embedder_model": "model name sent to a remote embedder (--embedder URL)",
@@ -295,6 +299,7 @@ RULES: dict[str, Rule] = {
     ),
     "tenure_edges_days": Rule(_edges, "increasing positive whole days, e.g. 30,90"),
     "metrics_port": _int(-1, _PORT[1]),
+    "http_port": _int(-1, _PORT[1]),
     "metrics_tenant_labels": _bool(),
     "embedder": _text(
         "use, e5, off, or an http(s) URL of an OpenAI-compatible embeddings server",
@@ -327,6 +332,11 @@ RULES: dict[str, Rule] = {
 }
 
 
+# What `ticketminer serve` uses where neither a flag nor a variable says otherwise (a
+# Settings() built in code, as tests do, keeps the dataclass default).
+SERVE_DEFAULTS: dict[str, str] = {"http_port": "8080"}
+
+
 def rule_of(name: str, default: object) -> Rule:
     """The setting's rule; a setting without one is parsed by the type of its default."""
     if name in RULES:
@@ -352,29 +362,40 @@ def parse_setting(name: str, text: str, source: str = "") -> Any:
         raise ConfigError(name, source, text, rule.allowed) from exc
 
 
-def add_arguments(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
-    """One flag per setting; each defaults to its environment variable. Flags stay
-    text here: settings_from parses them with the same rules as the variables."""
+def add_arguments(
+    parser: argparse.ArgumentParser,
+    only: tuple[str, ...] | None = None,
+    defaults: Mapping[str, str] | None = None,
+) -> None:
+    """One flag per setting; each defaults to its environment variable, then to
+    `defaults` (the command's own, e.g. SERVE_DEFAULTS). Flags stay text here:
+    settings_from parses them with the same rules as the variables."""
+    defaults = defaults or {}
     for f in fields(Settings):
         if only is not None and f.name not in only:
             continue
         env = env_of(f.name)
+        default = parse_setting(f.name, defaults[f.name]) if f.name in defaults else f.default
         # A true/false setting may be given as a bare flag: --metrics-tenant-labels.
         bare = {"nargs": "?", "const": "true"} if isinstance(f.default, bool) else {}
         parser.add_argument(
             flag_of(f.name),
             dest=f.name,
             default=None,
-            help=f"{HELP[f.name]} (env {env}, default {f.default!r})",
+            help=f"{HELP[f.name]} (env {env}, default {default!r})",
             **bare,
         )
 
 
-def settings_from(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
-    """Flags win over environment variables, which win over defaults; ConfigError
-    for a value its setting does not accept."""
+def settings_from(
+    args: argparse.Namespace,
+    environ: dict[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
+) -> Settings:
+    """Flags win over environment variables, which win over the command's `defaults`,
+    which win over the dataclass's; ConfigError for a value its setting does not accept."""
     environ = dict(os.environ) if environ is None else environ
-    values = {}
+    values = {name: parse_setting(name, text) for name, text in (defaults or {}).items()}
     for f in fields(Settings):
         flag = getattr(args, f.name, None)
         env = environ.get(env_of(f.name))
@@ -415,4 +436,12 @@ def check_serve(settings: Settings) -> None:
     if settings.port and settings.metrics_port == settings.port:
         raise ConfigError(
             "metrics_port", "", settings.metrics_port, f"a port other than --port {settings.port}"
+        )
+    taken = {settings.port: "--port", settings.metrics_port: "--metrics-port"}
+    if settings.http_port > 0 and settings.http_port in taken:
+        raise ConfigError(
+            "http_port",
+            "",
+            settings.http_port,
+            f"a port other than {taken[settings.http_port]} {settings.http_port}",
         )

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import shutil
 import signal
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,8 +29,14 @@ from ticketminer.config import Settings
 from ticketminer.observability import Telemetry, TenantGauges
 from ticketminer.services.embedding_queue import EmbeddingLoop
 from ticketminer.text.sentiment import default_scorer
+from ticketminer.webhooks.routes import webhook_routes
 
 log = logging.getLogger("ticketminer.server")
+
+# Routes the HTTP server serves beside the gateway: each factory takes the app and the
+# settings and returns Starlette routes (e.g. the webhook receivers).
+HttpRouteFactory = Callable[[App, Settings], Sequence[Any]]
+HTTP_ROUTE_FACTORIES: list[HttpRouteFactory] = [webhook_routes]
 
 
 def _auth(settings: Settings, app: App) -> list[grpc.ServerInterceptor]:
@@ -39,6 +48,9 @@ def _auth(settings: Settings, app: App) -> list[grpc.ServerInterceptor]:
         s.strip() for s in settings.auth_open_services.split(",") if s.strip()
     )
     return [AuthInterceptor(app.api_keys, open_services)]
+
+
+_REFLECTION = {"grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"}
 
 
 def _read(path: str) -> bytes:
@@ -132,6 +144,34 @@ class Server:
             self.port = self._grpc.add_secure_port(address, credentials)
         if self.port == 0:
             raise RuntimeError(f"could not bind {settings.host}:{settings.port}")
+        self.http_port: int | None = None  # bound once started, when enabled
+        self._loopback_dir: str | None = None
+        self._http = self._http_server() if settings.http_port >= 0 else None
+
+    def _http_server(self) -> Any:
+        """The HTTP/JSON gateway, forwarding to this gRPC server over a Unix socket in a
+        private (0700) directory: plaintext that only this user can reach, whatever
+        --host and TLS say, so the gateway needs no client certificate of its own."""
+        from ticketminer.http.server import HttpServer, build_http_app
+
+        self._loopback_dir = tempfile.mkdtemp(prefix="ticketminer-")
+        target = f"unix:{self._loopback_dir}/grpc.sock"
+        if not self._grpc.add_insecure_port(target):
+            raise RuntimeError(f"could not bind {target}")
+        settings = self.settings
+        key_check = None
+        open_services = {s.strip() for s in settings.auth_open_services.split(",")}
+        if settings.auth == "keys" and not open_services & _REFLECTION:
+            # /openapi.json is as open as reflection is.
+            keys = self.app.api_keys
+            key_check = lambda token: keys.authenticate(token) is not None  # noqa: E731
+        extra = [route for make in HTTP_ROUTE_FACTORIES for route in make(self.app, settings)]
+        app = build_http_app(target, settings, key_check=key_check, extra_routes=extra)
+        try:
+            return HttpServer(app, settings)
+        except Exception:
+            shutil.rmtree(self._loopback_dir, ignore_errors=True)
+            raise
 
     def start(self) -> Server:
         # Modules, settings and services live as long as the process: out of the
@@ -145,6 +185,8 @@ class Server:
             self._metrics_http, self.metrics_port = self.telemetry.serve(
                 self.settings.host, self.settings.metrics_port
             )
+        if self._http is not None:
+            self.http_port = self._http.start().port
         log.info(
             {
                 "event": "serving",
@@ -152,6 +194,7 @@ class Server:
                 "port": self.port,
                 "tls": self.tls,
                 "metrics_port": self.metrics_port,
+                "http_port": self.http_port,
             }
         )
         # Metrics tables load in the background; queries meanwhile wait for them.
@@ -191,7 +234,14 @@ class Server:
         if self._embedding is not None:
             self._embedding.stop()
         grace = self.settings.grace_seconds if grace is None else grace
+        if self._http is not None:
+            # First, while the gRPC server still answers the calls it forwards.
+            started = time.monotonic()
+            self._http.stop(grace)
+            grace = max(0.0, grace - (time.monotonic() - started))
         self._grpc.stop(grace).wait()
+        if self._loopback_dir is not None:
+            shutil.rmtree(self._loopback_dir, ignore_errors=True)
         if self._metrics_http is not None:
             self._metrics_http.shutdown()
         self.app.close()
@@ -202,7 +252,11 @@ class Server:
 
 
 def serve(settings: Settings) -> None:
-    server = Server(settings).start()
+    try:
+        server = Server(settings).start()
+    except OSError as exc:  # a port that cannot be had: a message, not a traceback
+        log.error({"event": "bind_failed", "error": str(exc)})
+        raise SystemExit(f"ticketminer: {exc}") from None
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame) -> None:

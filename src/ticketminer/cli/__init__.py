@@ -14,14 +14,20 @@ from collections.abc import Sequence
 
 from ticketminer import logs
 from ticketminer.cli import demo, digest, embed, health, import_, keys, migrate, sync, synth
-from ticketminer.config import ConfigError, add_arguments, check_serve, settings_from
+from ticketminer.config import (
+    SERVE_DEFAULTS,
+    ConfigError,
+    add_arguments,
+    check_serve,
+    settings_from,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ticketminer", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the gRPC server")
-    add_arguments(serve)
+    serve = sub.add_parser("serve", help="run the gRPC server and its HTTP/JSON gateway")
+    add_arguments(serve, defaults=SERVE_DEFAULTS)
     imp = sub.add_parser("import", help="load tickets from a file into the database")
     import_.add_arguments(imp)
     sync.add_arguments(
@@ -55,14 +61,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.configure("WARNING")
         return demo.run_demo(args)
     try:
-        settings = settings_from(args)
-        if args.command == "serve":
+        serving = args.command == "serve"
+        settings = settings_from(args, defaults=SERVE_DEFAULTS if serving else None)
+        if serving:
             check_serve(settings)
     except ConfigError as exc:  # a message naming the setting, not a traceback
         print(f"ticketminer: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
-    if args.command == "serve":
+    if serving:
         from ticketminer.server import serve
 
         serve(settings)
