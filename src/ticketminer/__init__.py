@@ -1,8 +1,9 @@
 """ticketminer: a self-hosted support-ticket mining service with a gRPC API."""
 
-from ticketminer.numerics import pin_simd_level, quiet_idle_blas_threads
+from ticketminer.numerics import pin_before_numpy
 
-pin_simd_level()  # before anything imports numpy: see numerics.py
-quiet_idle_blas_threads()
+# Numpy's SIMD level is pinned when numpy first loads (see numerics.py), not here:
+# importing only the generated stubs leaves the environment alone.
+pin_before_numpy()
 
 __version__ = "0.1.0"
