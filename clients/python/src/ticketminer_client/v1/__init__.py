@@ -1,0 +1,1 @@
+"""Generated stubs (clients/python/generate_stubs.py); do not edit."""
