@@ -9,7 +9,7 @@ PROTO_SRC := protos/ticketminer/v1/ticketminer.proto
 GEN_DIR := src/ticketminer/v1
 PYTEST_ARGS ?=
 
-.PHONY: install browser run test test-postgres postgres test-reliability proto proto-check lint bench bench-env bench-quality bench-anomaly demo clean
+.PHONY: install browser run test test-postgres postgres test-reliability proto proto-check client client-proto client-check lint bench bench-env bench-quality bench-anomaly demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,23 @@ proto-check: $(STAMP)
 	diff -r -x __init__.py -x __pycache__ .proto-check/ticketminer/v1 $(GEN_DIR) \
 		|| (echo "generated stubs drifted from $(PROTO_SRC): run 'make proto'" && exit 1)
 	rm -rf .proto-check
+
+CLIENT_DIR := clients/python
+## Regenerate the light client's stubs (ticketminer_client.v1) from the same .proto.
+client-proto: $(STAMP)
+	$(PY) $(CLIENT_DIR)/generate_stubs.py
+
+## Fail if the client's stubs drifted from the .proto; lint the client.
+client-check: $(STAMP)
+	$(PY) $(CLIENT_DIR)/generate_stubs.py --check
+	$(BIN)/ruff check $(CLIENT_DIR)
+	$(BIN)/ruff format --check $(CLIENT_DIR)
+
+## The ticketminer-client wheel in dist/ (built offline; needs only grpcio,
+## protobuf and grpcio-status to install).
+client: client-check
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation --no-index -w dist $(CLIENT_DIR)
+	rm -rf $(CLIENT_DIR)/build $(CLIENT_DIR)/src/*.egg-info
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
