@@ -38,6 +38,7 @@ run: $(STAMP)
 proto: $(STAMP)
 	$(PY) -m grpc_tools.protoc -Iprotos --python_out=src --pyi_out=src \
 		--grpc_python_out=src $(PROTO_SRC)
+	$(PY) $(CLIENT_DIR)/generate_stubs.py
 
 ## Fail if the checked-in stubs differ from freshly generated ones.
 proto-check: $(STAMP)
@@ -66,8 +67,8 @@ client: client-check
 	rm -rf $(CLIENT_DIR)/build $(CLIENT_DIR)/src/*.egg-info
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench $(CLIENT_DIR)
+	$(BIN)/ruff format --check src tests bench $(CLIENT_DIR)
 
 test: $(STAMP) browser proto-check lint
 	$(BIN)/pytest $(PYTEST_ARGS)
