@@ -2,8 +2,8 @@
 receiving interleaved message events for one ticket at the same time keep every
 message: the read-apply-write of an event holds a per-ticket lock that spans
 replicas (`services.ticket_locks`), and an event that lands after a newer one still
-adds its message. A replica that keeps a ticket past the wait gets the delivery a 503
-(the helpdesk retries it), with nothing stored.
+adds its message. While another replica keeps a ticket past the wait, a delivery for
+it is answered 503 (the helpdesk retries it) and stores nothing.
 
 Runs on SQLite (two engines on one file) and, under `make test-postgres`, on
 PostgreSQL (advisory locks)."""
