@@ -61,6 +61,21 @@ def test_attributes_merge_and_the_stored_ticket_is_untouched() -> None:
     assert t.attributes == {"carrier": "SF"}
 
 
+def test_a_late_event_adds_its_message_and_changes_nothing_else() -> None:
+    t = apply_event(None, _event(0, S.OPEN, _msg(0, external_id="m0")), "shop")
+    t = apply_event(
+        t, _event(60, S.SOLVED, _msg(60, AuthorRole.AGENT, "m2"), subject="new"), "shop"
+    )
+    edited = Message(AuthorRole.CUSTOMER, at(0), "first version", True, "m0")
+    late = apply_event(
+        t, _event(30, S.OPEN, _msg(30, external_id="m1"), edited, subject="old"), "shop"
+    )
+    assert [m.external_id for m in late.messages] == ["m0", "m1", "m2"]
+    assert late.messages[0] == t.messages[0]  # the stored copy of a message wins
+    assert (late.status, late.subject, late.updated_at) == (S.SOLVED, "new", at(60))
+    assert late.solved_at == t.solved_at
+
+
 _statuses = st.sampled_from(list(S))
 _events = st.builds(
     lambda minute, status, with_message, ident: _event(

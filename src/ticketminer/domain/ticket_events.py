@@ -4,7 +4,9 @@ the ticket's current state.
 Helpdesk webhooks send changes ("status is now solved", "a comment was added"),
 while ingest takes full states. `apply_event` bridges the two, so a webhook goes
 through the same upsert as IngestTicket and gets the same outcomes. It is pure and
-idempotent: applying one event twice gives the state applying it once gave.
+idempotent: applying one event twice gives the state applying it once gave. An
+event older than the stored state only adds its messages, so deliveries that arrive
+out of order (concurrent, or retried) lose no message.
 """
 
 from __future__ import annotations
@@ -90,6 +92,11 @@ def _with_status(ticket: Ticket, event: TicketEvent) -> Ticket:
 
 def apply_event(stored: Ticket | None, event: TicketEvent, tenant_id: str) -> Ticket:
     """The ticket's state after `event`; `stored` is not modified."""
+    if stored is not None and stored.updated_at and event.occurred_at < stored.updated_at:
+        # A late event (delivered after a newer one, or retried): its fields are out of
+        # date, but a message it adds still belongs to the thread. The stored copy of a
+        # message wins, being the newer.
+        return replace(stored, messages=merge_messages(event.messages, stored.messages))
     if stored is None:
         # Without a stated creation time, a ticket starts at its earliest known moment.
         earliest = min([event.occurred_at, *(m.created_at for m in event.messages)])

@@ -20,7 +20,7 @@ from ticketminer.domain.ticket_events import TicketEvent, apply_event
 from ticketminer.domain.timeutil import utc_now
 from ticketminer.domain.validation import tenant_violations
 from ticketminer.services.api_keys import ApiKeyService
-from ticketminer.services.tenant_locks import TenantLocks
+from ticketminer.services.ticket_locks import TicketLocks
 from ticketminer.services.tickets import TicketService
 from ticketminer.webhooks.base import SignatureRejected, WebhookSource
 from ticketminer.webhooks.receipts import Receipts
@@ -60,6 +60,7 @@ class WebhookReceiver:
         secrets: Mapping[str, str],
         sources: Mapping[str, WebhookSource],
         max_id_bytes: int,
+        locks: TicketLocks,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._tickets = tickets
@@ -69,8 +70,9 @@ class WebhookReceiver:
         self._sources = dict(sources)
         self._max_id_bytes = max_id_bytes
         self._clock = clock
-        # Read, apply and write one ticket at a time, so two events on it never lose one.
-        self._locks = TenantLocks()
+        # Read, apply and write one ticket at a time, in this replica and across all
+        # replicas on the database, so two events on it never lose one.
+        self._locks = locks
 
     def source(self, name: str) -> tuple[WebhookSource, str]:
         """The source and its secret; 404 for one unknown or not configured."""
@@ -147,7 +149,13 @@ class WebhookReceiver:
                 )
             result = self._tickets.ingest(replace(update, tenant_id=tenant_id))
             return Accepted(tenant_id, update.external_id, result.outcome)
-        with self._locks(f"{tenant_id}\x00{update.external_id}"):
+        with self._locks.hold(tenant_id, update.external_id) as got:
+            if not got:
+                raise WebhookError(
+                    503,
+                    "unavailable",
+                    "another replica is still writing this ticket; retry the delivery",
+                )
             try:
                 stored = self._tickets.get(tenant_id, update.external_id)
             except NotFound:

@@ -23,6 +23,8 @@ from ticketminer.api.errors import MAX_MESSAGE_CHARS, bad_request
 from ticketminer.app import App
 from ticketminer.config import Settings, parse_webhook_secrets
 from ticketminer.domain.errors import InvalidArgument, NotFound, Unavailable
+from ticketminer.services.ticket_locks import TicketLocks
+from ticketminer.store.job_locks import JobLocks
 from ticketminer.store.outages import database_unavailable
 from ticketminer.webhooks import SOURCES
 from ticketminer.webhooks.receipts import Receipts
@@ -97,6 +99,7 @@ def make_receiver(app: App, settings: Settings) -> WebhookReceiver:
         parse_webhook_secrets(settings.webhook_secrets),
         SOURCES,
         settings.max_id_bytes,
+        TicketLocks(JobLocks(app.engine)),
     )
 
 
