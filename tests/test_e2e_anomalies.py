@@ -83,7 +83,11 @@ def test_synth_surge_is_found_with_its_root_cause_and_a_quiet_history_is_not(tmp
         detail = call(server, "GetAnomaly", {"tenant_id": "shop", "anomaly_id": best["anomaly_id"]})
         assert len(detail["series"]) > 72
         code, _, err = grpcurl(
-            "-plaintext", "-d", '{"anomaly_id": "x"}', server.address, f"{SVC}/GetAnomaly"
+            "-plaintext",
+            "-d",
+            '{"tenant_id": "shop", "anomaly_id": "x"}',
+            server.address,
+            f"{SVC}/GetAnomaly",
         )
         assert code == 64 + 3 and "anomaly_id" in err
 
