@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import grpc
+import numpy as np
 import pytest
 from builders import agent, customer, ticket
 from grpc_helpers import violations
 
 from ticketminer.domain.model import TicketStatus
+from ticketminer.metrics.tags import TagIndex
 from ticketminer.server import Server
 from ticketminer.v1 import ticketminer_pb2 as pb
 from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
@@ -158,3 +160,21 @@ def test_a_bad_tag_is_invalid_argument(stub) -> None:
     with pytest.raises(grpc.RpcError) as err:
         stub.GetMetrics(pb.GetMetricsRequest(group_by="tags"), timeout=10)
     assert "tag" in violations(err.value)["group_by"]
+
+
+def test_tag_index_follows_the_tickets_when_rows_move() -> None:
+    """A catch-up can insert a ticket between others (a late commit of an older pk):
+    carried tags stay on their tickets, and replaced tickets lose their old tags."""
+    old_pk = np.array([1, 3, 5], dtype=np.int64)
+    old = TagIndex.build(old_pk, old_pk, [["a"], ["b", "a"], []])
+    new_pk = np.array([1, 2, 3, 5], dtype=np.int64)
+    moved = TagIndex.build(new_pk, np.array([2, 1]), [["c"], []], old, old_pk)
+    pairs = {
+        (int(new_pk[r]), moved.values[c]) for r, c in zip(moved.rows, moved.codes, strict=True)
+    }
+    assert pairs == {(2, "c"), (3, "b"), (3, "a")}
+    assert list(moved.matching(["a"], 4)) == [False, False, True, False]
+    assert list(moved.matching([""], 4)) == [True, False, False, True]
+    positions, codes, names = moved.groups(np.array([0, 2, 3]), 4)
+    members = sorted((int(p), names[c]) for p, c in zip(positions, codes, strict=True))
+    assert members == [(0, ""), (1, "a"), (1, "b"), (2, "")]

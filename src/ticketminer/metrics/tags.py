@@ -81,18 +81,19 @@ class TagIndex:
         """Group membership of the selected `rows` (sorted): (positions into `rows`,
         code into names, names), one entry per (row, tag) pair and one with code 0
         ("") per untagged row. With `only`, just those tags' groups."""
-        selected = np.zeros(n_rows, dtype=bool)
-        selected[rows] = True
-        pair = selected[self.rows]
-        pair_rows, pair_codes = self.rows[pair], self.codes[pair].astype(np.int64) + 1
-        untagged = rows[~self.tagged(n_rows)[rows]]
+        position = np.full(n_rows, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        pair_positions = position[self.rows]
+        pair = pair_positions >= 0
+        pair_positions, pair_codes = pair_positions[pair], self.codes[pair].astype(np.int64) + 1
+        untagged = np.flatnonzero(~self.tagged(n_rows)[rows])
         names = [UNTAGGED, *self.values]
         if only:
             allowed = np.isin(np.arange(len(names)), [names.index(v) for v in only if v in names])
             keep = allowed[pair_codes]
-            pair_rows, pair_codes = pair_rows[keep], pair_codes[keep]
+            pair_positions, pair_codes = pair_positions[keep], pair_codes[keep]
             if UNTAGGED not in only:
                 untagged = untagged[:0]
-        members = np.concatenate([pair_rows, untagged])
+        positions = np.concatenate([pair_positions, untagged])
         codes = np.concatenate([pair_codes, np.zeros(len(untagged), np.int64)])
-        return np.searchsorted(rows, members), codes, names
+        return positions, codes, names
