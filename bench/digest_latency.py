@@ -101,9 +101,9 @@ PROFILE_STEPS = {
         "attribute_counts",
     ),
     "      _movers": ("services/digest.py", "_movers"),
-    "        _volume_moves (a z-score per channel and attribute value)": (
+    "        _volume_tests (a z-score per channel and attribute value)": (
         "services/digest.py",
-        "_volume_moves",
+        "_volume_tests",
     ),
     "      _highlights (incl. ticket_samples SQL)": ("services/digest.py", "_highlights"),
     "  render_markdown": ("digest/markdown.py", "render_markdown"),

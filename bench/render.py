@@ -1389,7 +1389,7 @@ def _digest(r: dict[str, Any]) -> list[str]:
             out += [
                 f"`attribute_counts` for {ac['week']} and the week before returns "
                 f"{ac['rows']:,} (key, value, week) rows, by key: {keys}; each row is fetched "
-                "through SQLAlchemy and gets a z-score in `_volume_moves`.",
+                "through SQLAlchemy and gets a z-score in `_volume_tests`.",
                 "",
             ]
         out += _table(

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from ticketminer.digest.kpis import kpis
+from ticketminer.digest.movers import p_values, q_values
 from ticketminer.domain.anomalies import (
     FIRST_RESPONSE_TIME,
     VOLUME,
@@ -306,89 +307,101 @@ CHANGES = (
 )
 
 
+WEEK_TESTS = 120  # tests behind the sample week's movers: 40 issues x 3 metrics
+
+
 def _mover(dimension, value, label, metric, cur, prev, n, prev_n, score, improved, flt):
     return Mover(dimension, value, label, metric, cur, prev, n, prev_n, score, improved, flt)
 
 
-MOVERS = (
-    _mover(
-        "issue",
-        "3",
-        LOGISTICS,
-        "fcr",
-        0.479,
-        0.611,
-        240,
-        180,
-        4.1,
-        False,
-        replace(WEEK, issue_ids=(3,), cohort=Cohort.SOLVED),
-    ),
-    _mover(
-        "channel",
-        "email",
-        "email",
-        "first_response_p50",
-        3900.0,
-        1800.0,
-        402,
-        377,
-        3.6,
-        False,
-        replace(WEEK, channels=("email",), cohort=Cohort.RESPONDED),
-    ),
-    _mover(
-        "attributes.region",
-        "华南",
-        "华南",
-        "csat",
-        3.62,
-        4.18,
-        88,
-        91,
-        2.9,
-        False,
-        replace(WEEK, attributes=(("region", "华南"),), cohort=Cohort.RATED),
-    ),
-    _mover(
-        "issue",
-        "7",
-        REFUND,
-        "first_response_p50",
-        2700.0,
-        5400.0,
-        197,
-        180,
-        3.3,
-        True,
-        replace(WEEK, issue_ids=(7,), cohort=Cohort.RESPONDED),
-    ),
-    _mover(
-        "channel",
-        "chat",
-        "chat",
-        "fcr",
-        0.781,
-        0.702,
-        512,
-        488,
-        2.7,
-        True,
-        replace(WEEK, channels=("chat",), cohort=Cohort.SOLVED),
-    ),
-    _mover(
-        "attributes.carrier",
-        "SF",
-        "SF",
-        "volume",
-        402.0,
-        180.0,
-        402,
-        180,
-        6.2,
-        None,
-        replace(WEEK, attributes=(("carrier", "SF"),)),
-    ),
+def _tested(movers: tuple[Mover, ...]) -> tuple[Mover, ...]:
+    """The movers with the p and q they get among WEEK_TESTS tests, the others null."""
+    scores = [m.score for m in movers] + [0.0] * (WEEK_TESTS - len(movers))
+    p, q = p_values(scores), q_values(scores)
+    return tuple(replace(m, p_value=float(p[k]), q_value=float(q[k])) for k, m in enumerate(movers))
+
+
+MOVERS = _tested(
+    (
+        _mover(
+            "issue",
+            "3",
+            LOGISTICS,
+            "fcr",
+            0.479,
+            0.611,
+            240,
+            180,
+            4.1,
+            False,
+            replace(WEEK, issue_ids=(3,), cohort=Cohort.SOLVED),
+        ),
+        _mover(
+            "channel",
+            "email",
+            "email",
+            "first_response_p50",
+            3900.0,
+            1800.0,
+            402,
+            377,
+            3.6,
+            False,
+            replace(WEEK, channels=("email",), cohort=Cohort.RESPONDED),
+        ),
+        _mover(
+            "attributes.region",
+            "华南",
+            "华南",
+            "csat",
+            3.62,
+            4.18,
+            88,
+            91,
+            3.9,
+            False,
+            replace(WEEK, attributes=(("region", "华南"),), cohort=Cohort.RATED),
+        ),
+        _mover(
+            "issue",
+            "7",
+            REFUND,
+            "first_response_p50",
+            2700.0,
+            5400.0,
+            197,
+            180,
+            3.3,
+            True,
+            replace(WEEK, issue_ids=(7,), cohort=Cohort.RESPONDED),
+        ),
+        _mover(
+            "channel",
+            "chat",
+            "chat",
+            "fcr",
+            0.781,
+            0.702,
+            512,
+            488,
+            3.8,
+            True,
+            replace(WEEK, channels=("chat",), cohort=Cohort.SOLVED),
+        ),
+        _mover(
+            "attributes.carrier",
+            "SF",
+            "SF",
+            "volume",
+            402.0,
+            180.0,
+            402,
+            180,
+            6.2,
+            None,
+            replace(WEEK, attributes=(("carrier", "SF"),)),
+        ),
+    )
 )
 
 HIGHLIGHTS = (

@@ -297,6 +297,7 @@ def filter_from_proto(msg: pb.TicketFilter, path: str = "filter") -> TicketFilte
         fcr_variant=variant,
         anomaly_id=anomaly_id,
         tenure_buckets=tuple(dict.fromkeys(msg.tenure_buckets)),
+        tags=tuple(dict.fromkeys(msg.tags)),
     )
 
 
@@ -313,12 +314,13 @@ def filter_to_proto(flt: TicketFilter, out: pb.TicketFilter) -> None:
     if flt.anomaly_id is not None:
         out.anomaly_id = str(flt.anomaly_id)
     out.tenure_buckets.extend(flt.tenure_buckets)
+    out.tags.extend(flt.tags)
 
 
 def group_by_from_proto(value: str) -> GroupBy:
     if value in ("", "none"):
         return GroupBy("none")
-    if value in ("channel", "status", "issue", "tenure"):
+    if value in ("channel", "status", "issue", "tenure", "tag"):
         return GroupBy(value)
     prefix = "attributes."
     if value.startswith(prefix) and len(value) > len(prefix):
@@ -327,7 +329,7 @@ def group_by_from_proto(value: str) -> GroupBy:
         [
             FieldViolation(
                 "group_by",
-                f"unknown grouping {value!r}: use channel, status, issue, tenure or "
+                f"unknown grouping {value!r}: use channel, status, issue, tenure, tag or "
                 "attributes.<key>",
             )
         ]

@@ -91,6 +91,8 @@ def digest_to_proto(d: WeeklyDigest, out: pb.WeeklyDigest) -> None:
             n=m.n,
             previous_n=m.previous_n,
             score=m.score,
+            p_value=m.p_value if m.p_value is not None else 1.0,
+            q_value=m.q_value if m.q_value is not None else 1.0,
         )
         _optional(p, "value_now", m.current)
         _optional(p, "value_before", m.previous)

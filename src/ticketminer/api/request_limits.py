@@ -29,7 +29,7 @@ class RequestLimits:
     max_token_bytes: int = limits.MAX_TOKEN_BYTES
 
     def string_limit(self, name: str) -> int:
-        if name.endswith(("_id", "_ids")) or name in ("channels", "tenure_buckets"):
+        if name.endswith(("_id", "_ids")) or name in ("channels", "tenure_buckets", "tags"):
             return self.max_id_bytes
         if name.endswith("_token"):
             return self.max_token_bytes

@@ -53,6 +53,8 @@ def filter_dict(flt: TicketFilter) -> dict[str, Any]:
         out["anomaly_id"] = str(flt.anomaly_id)
     if flt.tenure_buckets:
         out["tenure_buckets"] = list(flt.tenure_buckets)
+    if flt.tags:
+        out["tags"] = list(flt.tags)
     return out
 
 

@@ -324,6 +324,13 @@ def observed_vs_expected(anomaly: Anomaly) -> str:
     )
 
 
+def q_value(q: float | None) -> str:
+    """A mover's Benjamini-Hochberg q, as a reader checks it against 0.05."""
+    if q is None:
+        return DASH
+    return "<0.001" if q < 0.001 else f"{q:.3f}"
+
+
 def mover_subject(mover: Mover) -> str:
     if mover.dimension == "issue":
         return clean(mover.label or mover.value)

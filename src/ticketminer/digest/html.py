@@ -354,6 +354,7 @@ def _mover_row(m: Mover) -> list[str]:
         f'<span class="tone-{tone}">{_e(fmt.arrow(m.current, m.previous))} '
         f"{_e(fmt.delta(m.current, m.previous, unit))}</span>",
         _e(fmt.count(m.n)),
+        _e(fmt.q_value(m.q_value)),
     ]
 
 
@@ -367,6 +368,7 @@ def _movers(d: WeeklyDigest) -> str:
         (d.previous_iso_week, True),
         ("Change", True),
         ("n", True),
+        ("q", True),
     ]
     groups = "".join(
         f"<div><h3>{_e(title)}</h3>{_table(header, [_mover_row(m) for m in movers], 'fixed')}</div>"

@@ -196,12 +196,13 @@ def _movers(d: WeeklyDigest) -> list[str]:
                 fmt.value(m.previous, fmt.metric_unit(m.metric)),
                 fmt.delta(m.current, m.previous, fmt.metric_unit(m.metric)),
                 fmt.count(m.n),
+                fmt.q_value(m.q_value),
             ]
             for m in movers
         ]
         lines += [f"**{title}**", ""]
-        header = ["Where", "Metric", d.iso_week, d.previous_iso_week, "Change", "n"]
-        lines += table(header, rows, "llrrrr")
+        header = ["Where", "Metric", d.iso_week, d.previous_iso_week, "Change", "n", "q"]
+        lines += table(header, rows, "llrrrrr")
     return lines
 
 

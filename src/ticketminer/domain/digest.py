@@ -136,6 +136,10 @@ class Mover:
     score: float  # |z|-like strength used to rank; larger moved more surely
     improved: bool | None  # None for volume
     drill_down: TicketFilter
+    # Two-sided p of the test behind `score`, and its Benjamini-Hochberg q over every
+    # test of the week (see digest.movers); None on a mover not yet tested together.
+    p_value: float | None = None
+    q_value: float | None = None
 
     @property
     def delta(self) -> float | None:

@@ -55,13 +55,16 @@ class TicketFilter:
     # Tenure bucket names at the ticket's creation; "" selects tickets without
     # customer_since.
     tenure_buckets: tuple[str, ...] = ()
+    # Ticket tags: ANY of them matches (OR, like every tuple here); "" selects
+    # untagged tickets.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class GroupBy:
-    """A grouping key: 'channel', 'status', 'issue', 'tenure' or an attribute."""
+    """A grouping key: 'channel', 'status', 'issue', 'tenure', 'tag' or an attribute."""
 
-    kind: str  # "none" | "channel" | "status" | "issue" | "tenure" | "attribute"
+    kind: str  # "none" | "channel" | "status" | "issue" | "tenure" | "tag" | "attribute"
     attribute: str = ""
 
     @property

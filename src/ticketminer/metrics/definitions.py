@@ -44,7 +44,10 @@ def definitions(
             "volume",
             "created_in_window",
             "Tickets whose created_at falls in [start_time, end_time) and that match the "
-            "filter; every other metric is computed over these tickets.",
+            "filter (a tags filter matches a ticket with ANY of the listed tags); every "
+            "other metric is computed over these tickets. Grouped by tag, a ticket counts "
+            "once in the group of each of its tags, so group volumes can add up to more "
+            'than the total; untagged tickets form the group "".',
         ),
         MetricDefinition("fcr", fcr_name, fcr_text),
         MetricDefinition(

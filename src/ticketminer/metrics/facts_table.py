@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ticketminer.domain import limits
+from ticketminer.metrics.tags import TagIndex
 from ticketminer.store.facts_repo import FactRows
 from ticketminer.store.schema import METRIC_FACTS
 
@@ -61,6 +62,8 @@ class FactsTable:
     customer_id: Categorical
     attributes: OrderedDict[str, Categorical] = field(default_factory=OrderedDict)
     max_attribute_columns: int = DEFAULT_MAX_ATTRIBUTE_COLUMNS
+    # Loaded on the first tag filter or grouping, then kept caught up (see `merged`).
+    tags: TagIndex | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __len__(self) -> int:
@@ -89,8 +92,8 @@ class FactsTable:
 
     def merged(self, rows: FactRows) -> FactsTable:
         """A new table with `rows` inserted or replacing the rows of the same pk.
-        Attribute columns are carried over for unchanged rows only; the caller
-        reloads the changed ones (see `with_attribute`)."""
+        Attribute columns and tags are carried over for unchanged rows only; the
+        caller reloads the changed ones (see `with_attribute` and `with_tags`)."""
         if len(rows) == 0:
             return self
         pos = np.searchsorted(self.pk, rows.pk)
@@ -117,6 +120,8 @@ class FactsTable:
         table = FactsTable(pk, numeric, channel, customer, attrs, self.max_attribute_columns)
         if len(pk) > 1 and not bool(np.all(pk[1:] > pk[:-1])):
             table = table._take(np.argsort(pk, kind="stable"))
+        if self.tags is not None:
+            table.tags = TagIndex.build(table.pk, rows.pk, [[]] * len(rows), self.tags, self.pk)
         return table
 
     def _take(self, order: np.ndarray) -> FactsTable:
@@ -162,6 +167,24 @@ class FactsTable:
         self.with_attribute(key, pks, values)
         with self._lock:
             return self.attributes.get(key) or self._column(key, pks, values)
+
+    def tag_index(self, load: Callable[[], tuple[np.ndarray, list[list[str]]]]) -> TagIndex:
+        """Every ticket's tags, loaded on first use."""
+        with self._lock:
+            if self.tags is not None:
+                return self.tags
+        pks, tags = load()
+        index = TagIndex.build(self.pk, pks, tags)
+        with self._lock:
+            if self.tags is None:
+                self.tags = index
+            return self.tags
+
+    def with_tags(self, pks: np.ndarray, tags: Sequence[Sequence[str]]) -> None:
+        """Set the tags of tickets `pks` (an empty list: untagged), if tags are loaded."""
+        with self._lock:
+            if self.tags is not None:
+                self.tags = TagIndex.build(self.pk, pks, tags, self.tags)
 
     def _column(self, key: str, pks: np.ndarray, values: Sequence[str]) -> Categorical:
         """The column, built afresh (it was evicted by another thread meanwhile)."""

@@ -9,12 +9,15 @@ import numpy as np
 from ticketminer.domain.filters import Cohort, FcrVariant, TicketFilter
 from ticketminer.domain.timeutil import to_us
 from ticketminer.metrics.facts_table import MISSING, Categorical, FactsTable
+from ticketminer.metrics.tags import TagIndex
 
 AttributeColumn = Callable[[str], Categorical]
 # Issue id per facts row; loaded only when a filter or grouping needs it.
 IssueColumn = Callable[[], np.ndarray]
 # Tenure bucket per facts row, computed only when a filter or grouping needs it.
 TenureColumn = Callable[[], Categorical]
+# Tickets' tags, loaded only when a filter or grouping needs them.
+TagColumn = Callable[[], TagIndex]
 
 
 def _in_values(cat: Categorical, wanted: tuple[str, ...]) -> np.ndarray:
@@ -56,6 +59,7 @@ def select(
     attribute: AttributeColumn,
     issues: IssueColumn | None = None,
     tenure: TenureColumn | None = None,
+    tags: TagColumn | None = None,
 ) -> np.ndarray:
     """Boolean mask of the rows that match every condition of `flt`."""
     mask = np.ones(len(facts), dtype=bool)
@@ -88,6 +92,10 @@ def select(
         if "" in flt.tenure_buckets:
             wanted |= column.codes == MISSING
         mask &= wanted
+    if flt.tags:
+        if tags is None:
+            raise ValueError("a tag filter needs the tickets' tags")
+        mask &= tags().matching(flt.tags, len(facts))
     cohort = cohort_mask(facts, flt.cohort, flt.fcr_variant)
     if cohort is not None:
         mask &= cohort

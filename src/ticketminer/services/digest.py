@@ -26,11 +26,11 @@ from ticketminer.digest.kpis import kpis
 from ticketminer.digest.markdown import render_markdown
 from ticketminer.digest.movers import (
     MIN_RATED,
-    MIN_Z,
     count_z,
-    mean_z,
-    proportion_z,
+    enough_counts,
+    issue_tests,
     quantile_shift_z,
+    significant,
 )
 from ticketminer.digest.weeks import IsoWeek
 from ticketminer.domain.anomalies import Anomaly, AnomalyKind, AnomalyQuery, Severity
@@ -69,7 +69,6 @@ from ticketminer.text.snippet import masked_snippet
 TOP_ISSUES = 10
 MAX_ANOMALIES = 20
 MAX_MOVERS = 5  # of each: regressions, improvements, volume
-VOLUME_MIN_Z = 3.0  # many values are compared, so volume needs stronger evidence
 HIGHLIGHT_TICKETS = 3
 MAX_HIGHLIGHTS = 6
 CUSTOMER_ITEMS = 5  # per customer-lifecycle ranking
@@ -538,38 +537,36 @@ def _movers(
     labels: dict[int, str],
     by_attribute: list[tuple[str, str, int, int]],
 ) -> list[Mover]:
-    """Issues whose FCR, first response or CSAT moved surely, then the channels and
-    attribute values whose volume did."""
-    kpi_moves: list[Mover] = []
+    """Issues whose FCR, first response or CSAT moved, and channels and attribute values
+    whose volume did, each listed only when it survives the week's multiple-testing
+    correction (see digest.movers.significant)."""
+    tests = [
+        *_issue_tests(w, facts, column, reports, labels),
+        *_volume_tests(w, reports, by_attribute),
+    ]
+    moved = significant(tests)
+    regressions = [m for m in moved if m.improved is False]
+    improvements = [m for m in moved if m.improved is True]
+    volume = [m for m in moved if m.improved is None]
+    return [*regressions[:MAX_MOVERS], *improvements[:MAX_MOVERS], *volume[:MAX_MOVERS]]
+
+
+def _issue_tests(
+    w: _Week, facts: FactsTable, column: np.ndarray, reports: _Reports, labels: dict[int, str]
+) -> list[Mover]:
+    """One candidate per issue x metric whose test has enough tickets in both weeks."""
+    out: list[Mover] = []
     above, responded = _above_previous_median(w, facts, column, reports)
     for i in reports.issue_order:
         g, p = reports.issues[i], reports.previous_issues.get(i)
         if p is None:
             continue
-        cur, prev = g.metrics, p.metrics
-        label = labels.get(i, "")
-        frt_z = 0.0
-        if prev.first_response_time.n >= MIN_RATED and i < len(responded):
-            frt_z = quantile_shift_z(int(above[i]), int(responded[i]))
-        candidates = (
-            ("fcr", proportion_z(cur.fcr, prev.fcr), cur.fcr.value, prev.fcr.value,
-             cur.fcr.denominator, prev.fcr.denominator, 1),
-            ("first_response_p50", frt_z, cur.first_response_time.p50_seconds,
-             prev.first_response_time.p50_seconds, cur.first_response_time.n,
-             prev.first_response_time.n, -1),
-            ("csat", mean_z(cur.csat, prev.csat), cur.csat.mean, prev.csat.mean, cur.csat.n,
-             prev.csat.n, 1),
-        )  # fmt: skip
-        for metric, z, now, before, n, pn, sign in candidates:
-            if abs(z) >= MIN_Z:
-                kpi_moves.append(
-                    Mover("issue", str(i), label, metric, now, before, n, pn, abs(z),
-                          z * sign > 0, g.drill_down)
-                )  # fmt: skip
-    regressions = sorted((m for m in kpi_moves if not m.improved), key=lambda m: -m.score)
-    improvements = sorted((m for m in kpi_moves if m.improved), key=lambda m: -m.score)
-    volume = _volume_moves(w, reports, by_attribute)
-    return [*regressions[:MAX_MOVERS], *improvements[:MAX_MOVERS], *volume[:MAX_MOVERS]]
+        responses = int(responded[i]) if i < len(responded) else 0
+        shifted = int(above[i]) if i < len(above) else 0
+        out += issue_tests(
+            i, labels.get(i, ""), g.metrics, p.metrics, shifted, responses, g.drill_down
+        )
+    return out
 
 
 def _duration_shifts(w: _Week, facts: FactsTable, previous: MetricSet) -> dict[str, float]:
@@ -610,9 +607,10 @@ def _above_previous_median(
     return above, np.bincount(ids[valid], minlength=size)
 
 
-def _volume_moves(
+def _volume_tests(
     w: _Week, reports: _Reports, by_attribute: list[tuple[str, str, int, int]]
 ) -> list[Mover]:
+    """One candidate per channel and attribute value with enough tickets in all."""
     counts: dict[tuple[str, str], list[int]] = {}
     for g in reports.channels.groups:
         counts.setdefault(("channel", g.value), [0, 0])[1] = g.metrics.volume
@@ -622,15 +620,15 @@ def _volume_moves(
         counts[(f"attributes.{key}", value)] = [before, now]
     out = []
     for (dimension, value), (before, now) in counts.items():
-        z = count_z(now, before)
-        if abs(z) < VOLUME_MIN_Z:
+        if not enough_counts(now, before):
             continue
         flt = w.filter()
         if dimension == "channel":
             flt = replace(flt, channels=(value,))
         else:
             flt = replace(flt, attributes=((dimension.removeprefix("attributes."), value),))
+        z = count_z(now, before)
         out.append(
             Mover(dimension, value, value, "volume", now, before, now, before, abs(z), None, flt)
         )
-    return sorted(out, key=lambda m: (-m.score, m.dimension, m.value))
+    return out

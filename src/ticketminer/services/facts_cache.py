@@ -13,8 +13,14 @@ from ticketminer.metrics.facts_table import (
     Categorical,
     FactsTable,
 )
+from ticketminer.metrics.tags import TagIndex
 from ticketminer.services.tenant_locks import TenantLocks
-from ticketminer.store.facts_repo import load_attribute_values, load_fact_rows, tenants
+from ticketminer.store.facts_repo import (
+    load_attribute_values,
+    load_fact_rows,
+    load_ticket_tags,
+    tenants,
+)
 
 
 class FactsCache:
@@ -42,6 +48,8 @@ class FactsCache:
                     for key in list(table.attributes):
                         pks, values = load_attribute_values(conn, tenant_id, key, rows.pk)
                         table.with_attribute(key, pks, values)
+                    if table.tags is not None:
+                        table.with_tags(*load_ticket_tags(conn, tenant_id, rows.pk))
             if high_water:
                 self._tables[tenant_id] = (table, high_water)
             return table
@@ -64,3 +72,10 @@ class FactsCache:
                 return load_attribute_values(conn, tenant_id, key)
 
         return table.attribute(key, load)
+
+    def tags(self, tenant_id: str, table: FactsTable) -> TagIndex:
+        def load():
+            with self._engine.connect() as conn:
+                return load_ticket_tags(conn, tenant_id)
+
+        return table.tag_index(load)

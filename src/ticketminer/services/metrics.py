@@ -35,6 +35,7 @@ from ticketminer.metrics.business_hours import business_columns
 from ticketminer.metrics.definitions import definitions, effective_variant
 from ticketminer.metrics.facts_table import Categorical, FactsTable
 from ticketminer.metrics.selection import select
+from ticketminer.metrics.tags import TagIndex
 from ticketminer.metrics.tenure import tenure_column
 from ticketminer.metrics.time_buckets import bucket_starts, label
 from ticketminer.metrics.trends import tenant_volume_7d, volume_trends
@@ -67,13 +68,17 @@ class _Columns:
     attribute: Callable[[str], Categorical]
     issue: Callable[[], np.ndarray]
     tenure: Callable[[], Categorical]
+    tags: Callable[[], TagIndex]
 
 
 @dataclass(frozen=True, slots=True)
 class _Groups:
     values: list[str]
-    of_row: np.ndarray  # group index per selected row; -1 = beyond the group limit
+    of_row: np.ndarray  # group index per member; -1 = beyond the group limit
     total: int  # groups present before the limit
+    # Members as positions into the selected rows, when a row can be in several
+    # groups (tags); None: one member per selected row, in order.
+    positions: np.ndarray | None = None
 
 
 class MetricsService:
@@ -144,9 +149,12 @@ class MetricsService:
         def tenure() -> Categorical:
             return tenure_column(facts, tenure_of_tenant)
 
+        def tags() -> TagIndex:
+            return self._cache.tags(query.tenant_id, facts)
+
         tenure_of_tenant.check(flt.tenure_buckets, "filter.tenure_buckets")
-        columns = _Columns(attribute, issue_column, tenure)
-        rows = np.flatnonzero(select(facts, flt, attribute, issue_column, tenure))
+        columns = _Columns(attribute, issue_column, tenure, tags)
+        rows = np.flatnonzero(select(facts, flt, attribute, issue_column, tenure, tags))
         variant = effective_variant(query.fcr_variant)
         start, end = _window(facts, rows, flt)
         calendar = tenant.business_hours
@@ -155,22 +163,33 @@ class MetricsService:
             None if calendar is None else business_columns(facts, rows, calendar, tenant.zone)
         )
 
-        def aggregate(cells: np.ndarray, n_cells: int) -> list[MetricSet]:
-            return metric_sets(facts, rows, cells, n_cells, variant, business)
+        def aggregate(
+            cells: np.ndarray, n_cells: int, positions: np.ndarray | None = None
+        ) -> list[MetricSet]:
+            if positions is None:
+                return metric_sets(facts, rows, cells, n_cells, variant, business)
+            members = None if business is None else {k: v[positions] for k, v in business.items()}
+            return metric_sets(facts, rows[positions], cells, n_cells, variant, members)
 
         overall = aggregate(np.zeros(len(rows), dtype=np.int64), 1)[0]
         trend_rows = rows
         if flt.start_time is not None and query.with_trends:
             # Trends look back 28 days from the window's end, whatever its start.
             untimed = replace(flt, start_time=None)
-            trend_rows = np.flatnonzero(select(facts, untimed, attribute, issue_column, tenure))
+            trend_rows = np.flatnonzero(
+                select(facts, untimed, attribute, issue_column, tenure, tags)
+            )
 
-        def trends(groups: np.ndarray, n_groups: int) -> list[VolumeTrend]:
+        def trends(
+            groups: np.ndarray, n_groups: int, positions: np.ndarray | None = None
+        ) -> list[VolumeTrend]:
             if end is None or not query.with_trends:
                 return [VolumeTrend()] * n_groups
             end_us = to_us(end)
             tenant_7d = tenant_volume_7d(facts.created_us, end_us)
             created = facts.created_us[trend_rows]
+            if positions is not None:
+                created = created[positions]
             return volume_trends(created, groups, n_groups, end_us, tenant_7d)
 
         buckets, series = None, []
@@ -178,7 +197,7 @@ class MetricsService:
             buckets = _bucketise(facts, rows, start, end, query)
         grouping = None
         if query.group_by.kind != "none":
-            grouping = _group(facts, rows, query.group_by, columns, self._max_groups)
+            grouping = _group(facts, rows, query.group_by, columns, self._max_groups, flt)
         self._check_cells(buckets, grouping)
         if buckets is not None:
             series = _series(buckets, aggregate(buckets.of_row, buckets.n), flt, query)
@@ -188,16 +207,18 @@ class MetricsService:
             labels = self._labels(query.tenant_id) if query.group_by.kind == "issue" else {}
             total_groups = grouping.total
             n_groups = len(grouping.values)
-            sets = aggregate(grouping.of_row, n_groups)
+            sets = aggregate(grouping.of_row, n_groups, grouping.positions)
             group_trends = trends(
-                _regroup(facts, trend_rows, query.group_by, columns, grouping),
-                n_groups,
+                *_regroup(facts, trend_rows, query.group_by, columns, grouping, flt)
             )
             cell_sets = []
             if buckets is not None:
                 kept = grouping.of_row >= 0
-                cells = np.where(kept, grouping.of_row * buckets.n + buckets.of_row, -1)
-                cell_sets = aggregate(cells, n_groups * buckets.n)
+                of_member = buckets.of_row
+                if grouping.positions is not None:
+                    of_member = of_member[grouping.positions]
+                cells = np.where(kept, grouping.of_row * buckets.n + of_member, -1)
+                cell_sets = aggregate(cells, n_groups * buckets.n, grouping.positions)
             for g, value in enumerate(grouping.values):
                 raise_if_cancelled()  # a caller that left stops a large answer here
                 drill = _narrow(flt, query.group_by, value)
@@ -265,19 +286,23 @@ def _series(
     return points
 
 
-def _group(facts, rows, group_by: GroupBy, columns: _Columns, max_groups: int) -> _Groups:
-    codes, names = _group_codes(facts, rows, group_by, columns)
+def _group(
+    facts, rows, group_by: GroupBy, columns: _Columns, max_groups: int, flt: TicketFilter
+) -> _Groups:
+    positions, codes, names = _group_codes(facts, rows, group_by, columns, flt)
     counts = np.bincount(codes, minlength=len(names))
     present = np.flatnonzero(counts)
     ranked = sorted(present, key=lambda c: (-counts[c], names[c]))
     kept = ranked[:max_groups]
     index = np.full(len(names), -1, dtype=np.int64)
     index[kept] = np.arange(len(kept))
-    return _Groups([names[c] for c in kept], index[codes], len(ranked))
+    return _Groups([names[c] for c in kept], index[codes], len(ranked), positions)
 
 
-def _group_codes(facts, rows, group_by: GroupBy, columns: _Columns):
-    """Each row's group as a code into `names`."""
+def _group_codes(facts, rows, group_by: GroupBy, columns: _Columns, flt: TicketFilter):
+    """Each member's group as a code into `names`: (positions into `rows`, or None
+    when each row is one member, codes, names)."""
+    positions = None
     if group_by.kind == "channel":
         codes, names = facts.channel.codes[rows], list(facts.channel.values)
     elif group_by.kind == "status":
@@ -287,21 +312,26 @@ def _group_codes(facts, rows, group_by: GroupBy, columns: _Columns):
         ids = columns.issue()[rows].astype(np.int64)
         top = int(ids.max()) + 1 if len(ids) else 1
         codes, names = ids, ["", *(str(i) for i in range(1, top))]
+    elif group_by.kind == "tag":
+        # Under a tag filter only its tags form groups: a drill-down names one tag,
+        # so a group of another tag could not list exactly its tickets.
+        positions, codes, names = columns.tags().groups(rows, len(facts), flt.tags)
     else:
         column = (
             columns.tenure() if group_by.kind == "tenure" else columns.attribute(group_by.attribute)
         )
         # Shift so MISSING (-1) becomes code 0, shown as the empty value.
         codes, names = column.codes[rows] + 1, ["", *column.values]
-    return codes.astype(np.int64), names
+    return positions, codes.astype(np.int64), names
 
 
-def _regroup(facts, rows, group_by: GroupBy, columns: _Columns, grouping: _Groups):
-    """Rows' indices into an existing grouping (-1: a group it does not hold)."""
-    codes, names = _group_codes(facts, rows, group_by, columns)
+def _regroup(facts, rows, group_by: GroupBy, columns: _Columns, grouping: _Groups, flt):
+    """Members' indices into an existing grouping (-1: a group it does not hold), the
+    number of its groups, and the members' positions into `rows` (see _group_codes)."""
+    positions, codes, names = _group_codes(facts, rows, group_by, columns, flt)
     kept = {value: i for i, value in enumerate(grouping.values)}
     index = np.array([kept.get(name, -1) for name in names], dtype=np.int64)
-    return index[codes] if len(codes) else codes
+    return (index[codes] if len(codes) else codes), len(grouping.values), positions
 
 
 def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:
@@ -313,6 +343,8 @@ def _narrow(flt: TicketFilter, group_by: GroupBy, value: str) -> TicketFilter:
         return replace(flt, issue_ids=(int(value) if value else UNASSIGNED,))
     if group_by.kind == "tenure":
         return replace(flt, tenure_buckets=(value,))
+    if group_by.kind == "tag":
+        return replace(flt, tags=(value,))
     attrs = dict(flt.attributes)
     attrs[group_by.attribute] = value
     return replace(flt, attributes=tuple(sorted(attrs.items())))

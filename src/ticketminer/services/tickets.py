@@ -247,6 +247,7 @@ class TicketService:
             lambda key: self._cache.attribute(tenant_id, facts, key),
             lambda: self._issues.column(tenant_id, facts),
             lambda: tenure_column(facts, buckets),
+            lambda: self._cache.tags(tenant_id, facts),
         )
         rows = np.flatnonzero(mask)
         total = len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -124,17 +125,38 @@ def load_attribute_values(
     base = select(ticket_attributes.c.ticket_pk, ticket_attributes.c.value).where(
         ticket_attributes.c.tenant_id == tenant_id, ticket_attributes.c.key == key
     )
-    if pks is None:
-        rows = conn.execute(base).fetchall()
-    else:
-        rows = []
-        for start in range(0, len(pks), _IN_CHUNK):
-            chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
-            rows.extend(conn.execute(base.where(ticket_attributes.c.ticket_pk.in_(chunk))))
+    rows = _rows_of(conn, base, ticket_attributes.c.ticket_pk, pks)
     if not rows:
         return np.zeros(0, dtype=np.int64), []
     pk_values, values = zip(*rows, strict=True)
     return np.array(pk_values, dtype=np.int64), list(values)
+
+
+def load_ticket_tags(
+    conn: Connection, tenant_id: str, pks: Sequence[int] | None = None
+) -> tuple[np.ndarray, list[list[str]]]:
+    """(ticket pks, tag lists) of the tenant's tagged tickets, all or only `pks`
+    (of those, untagged ones are returned with an empty list, so a caller replacing
+    their tags clears tags that were removed)."""
+    base = select(tickets.c.pk, tickets.c.tags_json).where(tickets.c.tenant_id == tenant_id)
+    if pks is None:
+        base = base.where(tickets.c.tags_json != "[]")
+    rows = _rows_of(conn, base, tickets.c.pk, pks)
+    if not rows:
+        return np.zeros(0, dtype=np.int64), []
+    pk_values, blobs = zip(*rows, strict=True)
+    return np.array(pk_values, dtype=np.int64), [list(json.loads(b)) for b in blobs]
+
+
+def _rows_of(conn: Connection, base, pk_column, pks: Sequence[int] | None) -> list:
+    """The rows of `base`, for every ticket or, a chunk at a time, for `pks`."""
+    if pks is None:
+        return conn.execute(base).fetchall()
+    rows = []
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = [int(p) for p in pks[start : start + _IN_CHUNK]]
+        rows.extend(conn.execute(base.where(pk_column.in_(chunk))))
+    return rows
 
 
 def attribute_counts(
