@@ -450,7 +450,7 @@ class GetTicketResponse(_message.Message):
     def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., analysis: _Optional[_Union[TicketAnalysis, _Mapping]] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issue: _Optional[_Union[IssueRef, _Mapping]] = ..., issue_history: _Optional[_Iterable[_Union[IssueRef, _Mapping]]] = ..., messages_truncated: _Optional[bool] = ...) -> None: ...
 
 class TicketFilter(_message.Message):
-    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids", "anomaly_id", "tenure_buckets")
+    __slots__ = ("start_time", "end_time", "channels", "attributes", "statuses", "customer_id", "cohort", "fcr_variant", "issue_ids", "anomaly_id", "tenure_buckets", "tags")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -469,6 +469,7 @@ class TicketFilter(_message.Message):
     ISSUE_IDS_FIELD_NUMBER: _ClassVar[int]
     ANOMALY_ID_FIELD_NUMBER: _ClassVar[int]
     TENURE_BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     channels: _containers.RepeatedScalarFieldContainer[str]
@@ -480,7 +481,8 @@ class TicketFilter(_message.Message):
     issue_ids: _containers.RepeatedScalarFieldContainer[str]
     anomaly_id: str
     tenure_buckets: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ..., anomaly_id: _Optional[str] = ..., tenure_buckets: _Optional[_Iterable[str]] = ...) -> None: ...
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., statuses: _Optional[_Iterable[_Union[TicketStatus, str]]] = ..., customer_id: _Optional[str] = ..., cohort: _Optional[_Union[Cohort, str]] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., issue_ids: _Optional[_Iterable[str]] = ..., anomaly_id: _Optional[str] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListTicketsRequest(_message.Message):
     __slots__ = ("tenant_id", "filter", "page_size", "page_token", "include_messages")
@@ -1151,7 +1153,7 @@ class IssueChange(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., issue_id: _Optional[str] = ..., label: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tickets: _Optional[int] = ..., related_issue_id: _Optional[str] = ..., related_label: _Optional[str] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
 
 class DigestMover(_message.Message):
-    __slots__ = ("dimension", "value", "label", "metric", "value_now", "value_before", "n", "previous_n", "score", "improved", "drill_down")
+    __slots__ = ("dimension", "value", "label", "metric", "value_now", "value_before", "n", "previous_n", "score", "improved", "drill_down", "p_value", "q_value")
     DIMENSION_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
@@ -1163,6 +1165,8 @@ class DigestMover(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     IMPROVED_FIELD_NUMBER: _ClassVar[int]
     DRILL_DOWN_FIELD_NUMBER: _ClassVar[int]
+    P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    Q_VALUE_FIELD_NUMBER: _ClassVar[int]
     dimension: str
     value: str
     label: str
@@ -1174,7 +1178,9 @@ class DigestMover(_message.Message):
     score: float
     improved: bool
     drill_down: TicketFilter
-    def __init__(self, dimension: _Optional[str] = ..., value: _Optional[str] = ..., label: _Optional[str] = ..., metric: _Optional[str] = ..., value_now: _Optional[float] = ..., value_before: _Optional[float] = ..., n: _Optional[int] = ..., previous_n: _Optional[int] = ..., score: _Optional[float] = ..., improved: _Optional[bool] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ...) -> None: ...
+    p_value: float
+    q_value: float
+    def __init__(self, dimension: _Optional[str] = ..., value: _Optional[str] = ..., label: _Optional[str] = ..., metric: _Optional[str] = ..., value_now: _Optional[float] = ..., value_before: _Optional[float] = ..., n: _Optional[int] = ..., previous_n: _Optional[int] = ..., score: _Optional[float] = ..., improved: _Optional[bool] = ..., drill_down: _Optional[_Union[TicketFilter, _Mapping]] = ..., p_value: _Optional[float] = ..., q_value: _Optional[float] = ...) -> None: ...
 
 class SampleTicket(_message.Message):
     __slots__ = ("external_id", "created_at", "channel", "snippet")
