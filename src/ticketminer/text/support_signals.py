@@ -57,7 +57,7 @@ _EN_WORDS = (
 )
 _EN_PHRASES = (
     r"not (?:working|work|arrived|received|delivered|charging|loading|responding|resolved|fixed)|"
-    r"(?:does|did|do|is|was|are|were|has|have|had|can|could)n'?t "
+    r"(?:does|did|do|is|was|are|were|has|have|had|ca|can|could|wo)n'?t "
     r"(?:work|working|arrive|arrived|receive|received|load|open|connect|charge|log ?in|sign ?in)|"
     r"(?:can ?not|cannot|unable to) (?:log ?in|sign ?in|access|open|pay|connect|use|find|reach)|"
     r"stopped working|never (?:arrived|came|received|got)|still (?:waiting|not|no|broken)|"
