@@ -70,7 +70,10 @@ _EN_COMPLAINT = re.compile(rf"(?<![a-z'])(?:({_EN_PHRASES})|({_EN_WORDS}))(?![a-
 # above, which Python's regex engine tries at every position: the words, and the first words
 # of the phrases.
 _EN_WORD = re.compile(r"[a-z]+")
-_EN_PHRASE_STARTS = "not|t|cant|dont|doesnt|didnt|wont|isnt|cannot|can|unable|stopped|never|still|no|nobody|charged|double"
+_EN_PHRASE_STARTS = (
+    "not|t|cant|dont|doesnt|didnt|wont|isnt|cannot|can|unable|stopped|never|still|no|nobody|"
+    "charged|double"
+)
 _EN_FIRST_WORDS = frozenset(f"{_EN_WORDS}|{_EN_PHRASE_STARTS}".split("|"))
 # Chinese: substrings (no word boundaries); a negator right before cancels ("没坏").
 _ZH_TERMS = (
