@@ -67,8 +67,8 @@ _EN_PHRASES = (
 _EN_NEGATION = re.compile(r"(?:\b(?:not|no|never|without)|n't)\s+(?:\w+\s+)?$")
 _EN_COMPLAINT = re.compile(rf"(?<![a-z'])(?:({_EN_PHRASES})|({_EN_WORDS}))(?![a-z])")
 # A cheap pre-check (one findall and a set intersection) spares most texts the alternation
-# above, which Python's regex engine tries at every position: the words, and the first words
-# of the phrases.
+# above, whose lookbehind Python's regex engine tries at every position: the words, and the
+# first words of the phrases.
 _EN_WORD = re.compile(r"[a-z]+")
 _EN_PHRASE_STARTS = (
     "not|t|cant|dont|doesnt|didnt|wont|isnt|cannot|can|unable|stopped|never|still|no|nobody|"
@@ -103,8 +103,9 @@ def normalized_complaint_signals(folded: str) -> list[str]:
             before = folded[max(0, match.start() - 30) : match.start()]
             if match.group(1) or not _EN_NEGATION.search(before):
                 found.append(match.group(0))
-    if any(term in folded for term in _ZH_TERM_LIST):
-        for match in _ZH_COMPLAINT.finditer(folded):
+    first = _ZH_COMPLAINT.search(folded)  # the regex's literal alternation is quick to rule out
+    if first is not None:
+        for match in _ZH_COMPLAINT.finditer(folded, first.start()):
             start, term = match.start(), match.group(0)
             if term[0] in _ZH_NEGATORS or start == 0 or folded[start - 1] not in _ZH_NEGATORS:
                 found.append(term)
