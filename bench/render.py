@@ -1692,6 +1692,15 @@ def _sentiment(r: dict[str, Any]) -> list[str]:
         *_table(["target", "goal", "measured (support)", "result"], rows),
         f"Mean score by kind in the support set (support scorer): {means}.",
         "",
+        "Reading: the support changes are about tickets, not tweets. Neutral politeness and "
+        "the complaint ceiling move no tweet much, so TweetEval stays at plain VADER's level "
+        "and misses its target: nothing ships that could teach English sentiment better "
+        "(TweetEval has no train split here, and ../shared/data only measures). Chinese "
+        "accuracy drops slightly because a positive review that names a problem (a return, "
+        "a crack) is now capped as a complaint. Praise still needs strong words: "
+        f"{polite['praise_at_praise_line']} of {polite['praise']} hand-written compliments "
+        "reach the praise line, so CSAT 5 remains the main source of praise.",
+        "",
     ]
 
 
