@@ -184,3 +184,20 @@ def test_insights_and_metrics_over_grpc(tmp_path) -> None:
             assert "sentiment" in names
     finally:
         srv.stop(grace=1)
+
+
+def test_a_stale_high_score_with_complaint_tokens_is_not_praise() -> None:
+    """Scores stored before the complaint ceiling stay until the ticket changes: the stored
+    tokens (Chinese words space-separated) still keep such a complaint out of praise."""
+    import numpy as np
+
+    from ticketminer.services.lifecycle import _explicit_praise
+
+    stored = np.array([0.93, 0.95, 0.95, 0.5])
+    tokens = [
+        "item arrived broken <follow_ups> help asap",
+        "收到 杯子 坏 尽快 退款",
+        "love packaging gift box beautiful",
+        "love it",
+    ]
+    assert _explicit_praise(stored, tokens).tolist() == [False, False, True, False]
