@@ -169,6 +169,8 @@ def _sentiment(scores: np.ndarray, cells: np.ndarray, n_cells: int) -> list[dict
     """sentiment_scored, sentiment_mean and negative_share of each cell, over the rows
     with a score (see definitions: rows without one are left out, not counted as 0)."""
     scored = ~np.isnan(scores)
+    if not scored.any():  # no scan yet: spare a million-row answer the bincounts
+        return [{}] * n_cells
     values, where = scores[scored], cells[scored]
     n = np.bincount(where, minlength=n_cells)
     total = np.bincount(where, weights=values, minlength=n_cells)
