@@ -36,3 +36,17 @@ def online_shopping(label: str | None = "0") -> tuple[list[str], list[str]]:
 
 def available() -> bool:
     return (BANKING77 / "test.csv").exists() and SHOPPING_ZIP.exists()
+
+
+TWEETEVAL_SENTIMENT = DATA / "tweeteval_sentiment"
+
+
+def tweeteval_sentiment(split: str = "test") -> tuple[list[str], list[int]]:
+    """(tweets, labels 0 negative / 1 neutral / 2 positive) of TweetEval sentiment `split`
+    ("val" or "test"; there is no train split here)."""
+    folder = TWEETEVAL_SENTIMENT
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
+    labels = (folder / f"{split}_labels.txt").read_text(encoding="utf-8").split()
+    if len(texts) != len(labels):
+        raise ValueError(f"tweeteval {split}: {len(texts)} texts but {len(labels)} labels")
+    return [t.strip() for t in texts], [int(x) for x in labels]

@@ -53,6 +53,7 @@ BENCHES = (
     Bench("digest_latency", 2400),
     # Ingests, re-clusters and scans 12 generated histories (~150k tickets, ~25 min).
     Bench("anomaly_discovered", 2700),
+    Bench("sentiment_eval", 900),
 )
 
 

@@ -43,7 +43,8 @@ NEGATIVE_EN = [
     "My package never arrived and I am very disappointed.",
 ]
 POSITIVE_EN = [
-    "Thank you so much, the issue is resolved and everything works now.",
+    # Thanks alone no longer counts (politeness is neutral, issue 21): the praise must be said.
+    "Thank you so much, the issue is resolved and everything works perfectly now.",
     "Great support, the agent was very helpful!",
 ]
 NEUTRAL = [

@@ -29,6 +29,7 @@ from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
 from ticketminer.services.recluster_policy import ReclusterPolicy, ReclusterScheduler
+from ticketminer.services.sentiment_columns import SentimentColumns
 from ticketminer.services.tenant_directory import TenantDirectory
 from ticketminer.services.tenant_settings import TenantSettingsService
 from ticketminer.services.tickets import TicketService
@@ -84,6 +85,7 @@ class App:
             tenure=tenure,
             settings=tenants.get,
             max_cells=settings.max_series_points,
+            sentiment=SentimentColumns(engine).column,
         )
         embedder = embedder_of(settings)
         queue = EmbeddingQueue(engine, embedder) if embedder is not None else None

@@ -94,6 +94,11 @@ def metric_set_to_proto(value: MetricSet, out: pb.MetricSet) -> None:
     if value.csat.satisfied_share is not None:
         out.csat.satisfied_share = value.csat.satisfied_share
     out.csat.counts.extend(value.csat.counts)
+    out.sentiment_scored = value.sentiment_scored
+    if value.sentiment_mean is not None:
+        out.sentiment_mean = value.sentiment_mean
+    if value.negative_share is not None:
+        out.negative_share = value.negative_share
 
 
 def series_point_to_proto(point: SeriesPoint, out: pb.SeriesPoint) -> None:

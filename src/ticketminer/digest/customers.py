@@ -137,7 +137,7 @@ def customer_sections(c: CustomerInsights) -> list[CustomerSection]:
             c.praise,
             c.praise_tickets,
             c.tickets,
-            "carried praise (CSAT 5 or positive sentiment)",
+            "carried praise (CSAT 5, or strong positive sentiment and no complaint)",
             "Praise",
         ),
         _drivers(

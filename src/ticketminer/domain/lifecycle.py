@@ -10,7 +10,9 @@ from ticketminer.domain.filters import TicketFilter
 from ticketminer.domain.metrics import MetricSet
 
 # What counts as praise and as trouble, per ticket.
-POSITIVE_SENTIMENT = 0.9  # sentiment score at or above this is praise, like a CSAT of 5
+# A sentiment at or above this, with no complaint signal, is praise like a CSAT of 5 (a polite
+# complaint scores at most -0.3: text/support_signals.py).
+POSITIVE_SENTIMENT = 0.9
 PRAISE_CSAT = 5
 LOW_CSAT = (1, 2)  # with a reopen, the marks of a minefield
 # What a ranked issue or word needs: tickets behind it, of them with the outcome, and

@@ -48,6 +48,12 @@ class MetricSet:
     business_first_response_time: DurationStats | None = None
     business_resolution_time: DurationStats | None = None
     business_full_resolution_time: DurationStats | None = None
+    # Sentiment over the tickets with a stored score (sentiment_scored of them); None
+    # when none has one. negative_share: the share scoring below the scorer's
+    # NEGATIVE_THRESHOLD.
+    sentiment_scored: int = 0
+    sentiment_mean: float | None = None
+    negative_share: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from ticketminer.domain.filters import FcrVariant
 from ticketminer.domain.metrics import CsatStats, DurationStats, MetricSet, Ratio
 from ticketminer.metrics.facts_table import DURATIONS, FactsTable
 from ticketminer.metrics.selection import fcr_column
+from ticketminer.text.sentiment import NEGATIVE_THRESHOLD
 
 QUANTILES = (0.5, 0.9)
 # MetricSet field of each duration column counted in business hours.
@@ -102,13 +103,16 @@ def metric_sets(
     n_cells: int,
     variant: FcrVariant,
     business: Mapping[str, np.ndarray] | None = None,
+    sentiment: np.ndarray | None = None,
 ) -> list[MetricSet]:
     """Every metric for each of `n_cells` cells; row rows[i] belongs to cell cells[i]
     (a negative cell leaves the row out). `business` holds the duration columns in
     business seconds, aligned with `rows` (see metrics.business_hours), when the
-    tenant has a calendar."""
+    tenant has a calendar; `sentiment` the stored sentiment scores aligned with `rows`,
+    NaN where a ticket has none."""
     kept = cells >= 0
     rows, cells = rows[kept], cells[kept].astype(np.int64)
+    moods = _sentiment(sentiment[kept], cells, n_cells) if sentiment is not None else None
 
     # One bincount for all flag counts: each row gets a 5-bit code of its flags.
     fcr_values = fcr_column(facts, variant)[rows]
@@ -155,7 +159,28 @@ def metric_sets(
             reopen_rate=Ratio(int(reopened[c]), int(ever_n[c])),
             csat=_csat(csat_counts[c]),
             **({_BUSINESS[name]: stats[c] for name, stats in in_hours.items()}),
+            **(moods[c] if moods is not None else {}),
         )
+        for c in range(n_cells)
+    ]
+
+
+def _sentiment(scores: np.ndarray, cells: np.ndarray, n_cells: int) -> list[dict]:
+    """sentiment_scored, sentiment_mean and negative_share of each cell, over the rows
+    with a score (see definitions: rows without one are left out, not counted as 0)."""
+    scored = ~np.isnan(scores)
+    if not scored.any():  # no scan yet: spare a million-row answer the bincounts
+        return [{}] * n_cells
+    values, where = scores[scored], cells[scored]
+    n = np.bincount(where, minlength=n_cells)
+    total = np.bincount(where, weights=values, minlength=n_cells)
+    negative = np.bincount(where, weights=values < NEGATIVE_THRESHOLD, minlength=n_cells)
+    return [
+        {
+            "sentiment_scored": int(n[c]),
+            "sentiment_mean": float(total[c] / n[c]) if n[c] else None,
+            "negative_share": float(negative[c] / n[c]) if n[c] else None,
+        }
         for c in range(n_cells)
     ]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from ticketminer.domain.business_hours import BusinessCalendar
 from ticketminer.domain.filters import FcrVariant
 from ticketminer.domain.metrics import MetricDefinition
+from ticketminer.text.sentiment import NEGATIVE_THRESHOLD
+from ticketminer.text.support_signals import COMPLAINT_CEILING
 
 _TIMES = (
     "Reported as mean, p50 and p90 (linear interpolation) over the n tickets that have "
@@ -75,6 +77,18 @@ def definitions(
             "csat",
             "mean_1_to_5",
             "Mean of the 1-5 ratings given; satisfied_share is the share of 4 and 5.",
+        ),
+        MetricDefinition(
+            "sentiment",
+            "stored_scores_support_register",
+            "sentiment_mean: mean sentiment (-1 to 1) of what the customer wrote (subject, "
+            "description, first messages), by a Chinese model trained on review sentences "
+            "and VADER for English, with politeness words neutral and any complaint signal "
+            f"capping the score at {COMPLAINT_CEILING}. negative_share: share of the scored "
+            f"tickets below {NEGATIVE_THRESHOLD}. Both count only tickets with a stored "
+            "score (sentiment_scored of them): an anomaly scan scores the tickets of its "
+            "history window; tickets created or changed since the last scan, or older, "
+            "are left out, not counted as neutral. Unset when no ticket has a score.",
         ),
         *_hours(calendar, zone),
     ]

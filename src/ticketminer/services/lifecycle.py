@@ -4,6 +4,10 @@ minefields, for one window.
 The rankings come from OutcomeAssociation over the window's tickets: issues as one
 column each, and the words the ingest pipeline stored for each ticket (both languages
 alike), so a praised packaging detail and 包装 are found the same way.
+
+Praise is a CSAT of 5, or explicit praise: a sentiment at the praise line and no complaint
+signal. A polite complaint ("arrived broken, thank you so much") is never praise, and
+politeness words never rank as praise drivers (issue 21).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from ticketminer.domain.lifecycle import (
 )
 from ticketminer.domain.tenure import TenureBuckets, TenureOf, default_tenure
 from ticketminer.domain.timeutil import to_us
-from ticketminer.issues.stored_tokens import opening_text
+from ticketminer.issues.stored_tokens import all_tokens, opening_text
 from ticketminer.lifecycle.association import OutcomeAssociation, one_hot
 from ticketminer.metrics.aggregate import EMPTY_METRIC_SET, empty_metric_set
 from ticketminer.metrics.facts_table import FactsTable
@@ -44,6 +48,7 @@ from ticketminer.services.metrics import MetricsService
 from ticketminer.store.assignments_repo import tokens_created_between
 from ticketminer.store.issues_repo import external_ids
 from ticketminer.store.sentiment_repo import load_sentiment
+from ticketminer.text.support_signals import POLITENESS_TERMS, has_complaint
 
 MAX_TOP = 50
 EVIDENCE = 5
@@ -106,11 +111,14 @@ class LifecycleService:
                 tenant_id, buckets, facts, rows, issues, issue_items, labels, window, top, evidence
             )
             csat = facts.csat[rows]
-            praised = (csat == PRAISE_CSAT) | (sentiment >= POSITIVE_SENTIMENT)
+            token_texts = [texts.get(p, "") for p in facts.pk[rows].tolist()]
+            praised = (csat == PRAISE_CSAT) | _explicit_praise(sentiment, token_texts)
             trouble = np.isin(csat, LOW_CSAT) | (facts.reopened[rows] & facts.ever_solved[rows])
             drivers = {
-                name: _drivers(outcome, issue_items, words, labels, window, top, evidence)
-                for name, outcome in (("praise", praised), ("trouble", trouble))
+                "praise": _drivers(
+                    praised, issue_items, _without_politeness(words), labels, window, top, evidence
+                ),
+                "trouble": _drivers(trouble, issue_items, words, labels, window, top, evidence),
             }
         return CustomerInsights(
             tenant_id=tenant_id,
@@ -203,6 +211,26 @@ def _word_matrix(texts: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
         (support >= MIN_SUPPORT) & np.array([not w.startswith("<") for w in vocabulary], bool)
     )
     return counts.tocsc()[:, keep].tocsr(), [vocabulary[k] for k in keep]
+
+
+def _explicit_praise(sentiment: np.ndarray, token_texts: list[str]) -> np.ndarray:
+    """Tickets whose sentiment reaches the praise line and whose stored tokens carry no
+    complaint signal: scores stored before the scorer capped complaints (issue 21) rated
+    "arrived broken, thank you so much" as praise, and tokens say it without a rescan."""
+    out = sentiment >= POSITIVE_SENTIMENT
+    for i in np.flatnonzero(out):
+        out[i] = not has_complaint(" ".join(all_tokens(token_texts[i])))
+    return out
+
+
+def _without_politeness(
+    words: tuple[sparse.csr_matrix, list[str]],
+) -> tuple[sparse.csr_matrix, list[str]]:
+    """The word matrix without politeness words ("help", "asap", "谢谢"): every kind of
+    ticket says them, so they never explain praise."""
+    matrix, vocabulary = words
+    keep = [i for i, word in enumerate(vocabulary) if word not in POLITENESS_TERMS]
+    return matrix.tocsc()[:, keep].tocsr(), [vocabulary[i] for i in keep]
 
 
 def _scores_of(rows_pk: np.ndarray, pks: np.ndarray, scores: np.ndarray) -> np.ndarray:

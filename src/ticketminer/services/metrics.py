@@ -92,7 +92,11 @@ class MetricsService:
         resolve_filter: Callable[[str, TicketFilter], TicketFilter] = lambda _t, flt: flt,
         tenure: TenureOf = default_tenure,
         settings: SettingsOf = no_settings,
+        sentiment: Callable[[str, FactsTable], np.ndarray] | None = None,
     ) -> None:
+        """`sentiment` gives the stored sentiment per facts row (NaN: none); without it
+        the sentiment values stay unset."""
+        self._sentiment = sentiment
         self._settings = settings
         self._tenure = tenure
         self._resolve_filter = resolve_filter
@@ -163,13 +167,20 @@ class MetricsService:
             None if calendar is None else business_columns(facts, rows, calendar, tenant.zone)
         )
 
+        scores = None
+        if self._sentiment is not None:
+            scores = self._sentiment(query.tenant_id, facts)[rows]
+
         def aggregate(
             cells: np.ndarray, n_cells: int, positions: np.ndarray | None = None
         ) -> list[MetricSet]:
             if positions is None:
-                return metric_sets(facts, rows, cells, n_cells, variant, business)
+                return metric_sets(facts, rows, cells, n_cells, variant, business, scores)
             members = None if business is None else {k: v[positions] for k, v in business.items()}
-            return metric_sets(facts, rows[positions], cells, n_cells, variant, members)
+            member_scores = None if scores is None else scores[positions]
+            return metric_sets(
+                facts, rows[positions], cells, n_cells, variant, members, member_scores
+            )
 
         overall = aggregate(np.zeros(len(rows), dtype=np.int64), 1)[0]
         trend_rows = rows

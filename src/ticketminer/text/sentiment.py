@@ -5,7 +5,10 @@ Why: a surge in the share of negative tickets of an issue is an anomaly worth ra
 Chinese (Simplified or Traditional) goes to a logistic regression over rjieba tokens with negation
 scope and intensifiers (`sentiment_zh`), English to VADER with some support vocabulary
 (`sentiment_en`). A mixed text gets the average of both, weighted by how many words each script
-has. Placeholders (`<email>`, `<order_no>`...) are removed first, so masking never moves a score.
+has. Politeness words are neutral in both, and a text with a complaint signal ("arrived broken",
+"still waiting", "退款", "没收到") scores at most COMPLAINT_CEILING (`support_signals`): a polite
+complaint is a negative ticket, never praise. Placeholders (`<email>`, `<order_no>`...) are
+removed first, so masking never moves a score.
 Measured by `bench.sentiment_eval`.
 """
 
@@ -21,6 +24,7 @@ from .normalization import HAN_CLASS, normalize
 from .pii import PLACEHOLDERS
 from .sentiment_en import EnglishModel
 from .sentiment_zh import ChineseModel, squash
+from .support_signals import COMPLAINT_CEILING, normalized_complaint_signals
 
 __all__ = ["NEGATIVE_THRESHOLD", "SentimentScorer", "default_scorer"]
 
@@ -40,22 +44,42 @@ class SentimentScorer:
     machine, more under load); use `default_scorer()` to pay that once per process.
     """
 
-    def __init__(self, negative_threshold: float = NEGATIVE_THRESHOLD) -> None:
+    def __init__(
+        self, negative_threshold: float = NEGATIVE_THRESHOLD, support_register: bool = True
+    ) -> None:
+        """`support_register=False` keeps politeness words' learned weights and drops the
+        complaint ceiling: the scorer before issue 21, kept for the evaluation beside it."""
         import rjieba
 
         self.negative_threshold = negative_threshold
+        self.support_register = support_register
         self._cut = rjieba.cut
-        self._zh = ChineseModel.train()
-        self._en = EnglishModel()
+        self._zh = ChineseModel.train(neutral_politeness=support_register)
+        self._en = EnglishModel(neutral_politeness=support_register)
 
     def __repr__(self) -> str:
-        return f"SentimentScorer(negative_threshold={self.negative_threshold})"
+        return (
+            f"SentimentScorer(negative_threshold={self.negative_threshold}, "
+            f"support_register={self.support_register})"
+        )
 
     def score(self, text: str) -> float:
-        """Sentiment in [-1, 1]: < 0 negative, > 0 positive, 0 for empty or neutral text."""
+        """Sentiment in [-1, 1]: < 0 negative, > 0 positive, 0 for empty or neutral text; at most
+        COMPLAINT_CEILING when the text says something is wrong, however politely."""
         if not text:
             return 0.0
         folded = _PLACEHOLDER.sub(" ", normalize(text))
+        polarity = self._polarity(folded)
+        if (
+            self.support_register
+            and polarity > COMPLAINT_CEILING
+            and normalized_complaint_signals(folded)
+        ):
+            return COMPLAINT_CEILING
+        return polarity
+
+    def _polarity(self, folded: str) -> float:
+        """The weighted Chinese and English scores of normalised, placeholder-free text."""
         total = weight = 0.0
         if _HAN_RUN.search(folded):
             log_odds, han_words = self._zh.evidence(self._cut(folded, False))

@@ -4,11 +4,15 @@ VADER handles negation ("not good"), intensifiers ("very bad"), "but" and exclam
 its lexicon comes from social media and scores factual complaints as neutral: "the package never
 arrived", "I was charged twice", "it doesn't work". A few such phrases become one synthetic word
 with a negative valence here, so that VADER's own rules (intensifiers, "but") still apply to them.
+Politeness words ("please", "thanks", "appreciate", "help") are taken out of the lexicon: support
+tickets use them whatever they say (`support_signals`).
 """
 
 from __future__ import annotations
 
 import re
+
+from .support_signals import POLITENESS_EN
 
 __all__ = ["EnglishModel"]
 
@@ -53,12 +57,15 @@ _PHRASE_WORDS = [word for _, word, _ in _PHRASES]
 class EnglishModel:
     """A VADER analyser with the support vocabulary; read-only after construction."""
 
-    def __init__(self) -> None:
+    def __init__(self, neutral_politeness: bool = True) -> None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self._vader = SentimentIntensityAnalyzer()
         self._vader.lexicon.update(_SUPPORT_WORDS)
         self._vader.lexicon.update({word: valence for _, word, valence in _PHRASES})
+        if neutral_politeness:  # "thanks" +1.9, "please" +1.3: the register of every ticket
+            for word in POLITENESS_EN:
+                self._vader.lexicon.pop(word, None)
 
     def score(self, text: str) -> float:
         """VADER's compound score in [-1, 1] of Latin-script text."""

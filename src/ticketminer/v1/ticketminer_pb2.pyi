@@ -571,7 +571,7 @@ class CsatStats(_message.Message):
     def __init__(self, n: _Optional[int] = ..., mean: _Optional[float] = ..., satisfied_share: _Optional[float] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class MetricSet(_message.Message):
-    __slots__ = ("volume", "solved", "fcr", "first_response_time", "resolution_time", "full_resolution_time", "reopen_rate", "csat", "business_first_response_time", "business_resolution_time", "business_full_resolution_time")
+    __slots__ = ("volume", "solved", "fcr", "first_response_time", "resolution_time", "full_resolution_time", "reopen_rate", "csat", "business_first_response_time", "business_resolution_time", "business_full_resolution_time", "sentiment_mean", "negative_share", "sentiment_scored")
     VOLUME_FIELD_NUMBER: _ClassVar[int]
     SOLVED_FIELD_NUMBER: _ClassVar[int]
     FCR_FIELD_NUMBER: _ClassVar[int]
@@ -583,6 +583,9 @@ class MetricSet(_message.Message):
     BUSINESS_FIRST_RESPONSE_TIME_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_RESOLUTION_TIME_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_FULL_RESOLUTION_TIME_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_MEAN_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_SCORED_FIELD_NUMBER: _ClassVar[int]
     volume: int
     solved: int
     fcr: Ratio
@@ -594,7 +597,10 @@ class MetricSet(_message.Message):
     business_first_response_time: DurationStats
     business_resolution_time: DurationStats
     business_full_resolution_time: DurationStats
-    def __init__(self, volume: _Optional[int] = ..., solved: _Optional[int] = ..., fcr: _Optional[_Union[Ratio, _Mapping]] = ..., first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., reopen_rate: _Optional[_Union[Ratio, _Mapping]] = ..., csat: _Optional[_Union[CsatStats, _Mapping]] = ..., business_first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., business_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., business_full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ...) -> None: ...
+    sentiment_mean: float
+    negative_share: float
+    sentiment_scored: int
+    def __init__(self, volume: _Optional[int] = ..., solved: _Optional[int] = ..., fcr: _Optional[_Union[Ratio, _Mapping]] = ..., first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., reopen_rate: _Optional[_Union[Ratio, _Mapping]] = ..., csat: _Optional[_Union[CsatStats, _Mapping]] = ..., business_first_response_time: _Optional[_Union[DurationStats, _Mapping]] = ..., business_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., business_full_resolution_time: _Optional[_Union[DurationStats, _Mapping]] = ..., sentiment_mean: _Optional[float] = ..., negative_share: _Optional[float] = ..., sentiment_scored: _Optional[int] = ...) -> None: ...
 
 class MetricDefinition(_message.Message):
     __slots__ = ("name", "variant", "definition")
