@@ -119,6 +119,14 @@ class FactsTable:
             table = table._take(np.argsort(pk, kind="stable"))
         return table
 
+    def without(self, pks: np.ndarray) -> FactsTable:
+        """A new table without the rows of `pks` (deleted tickets); pks it does not
+        hold are ignored."""
+        gone = np.isin(self.pk, pks)
+        if not gone.any():
+            return self
+        return self._take(np.flatnonzero(~gone))
+
     def _take(self, order: np.ndarray) -> FactsTable:
         return FactsTable(
             self.pk[order],

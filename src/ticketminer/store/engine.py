@@ -23,6 +23,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # FULL: a commit is on disk before we acknowledge the ticket (power-loss safe).
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, so an erased ticket's text leaves the
+    # file (store.secure_erase); it costs little at ingest (README: deletion).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
