@@ -9,18 +9,22 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import grpc
 import pytest
 from builders import agent, customer, msg, ticket
 from databases import on_postgres
+from grpc_helpers import violations
 from sqlalchemy import Engine, String, Text, func, insert, inspect, select, text
 
 from ticketminer.app import App
+from ticketminer.domain.api_keys import Scope
 from ticketminer.domain.erasure import RETENTION_ACTOR, Action, SubjectKind, subject_hash
 from ticketminer.domain.errors import InvalidArgument, NotFound
 from ticketminer.domain.filters import MetricsQuery, TicketFilter
 from ticketminer.domain.model import AuthorRole, TicketStatus
 from ticketminer.domain.tenant_settings import TenantSettings
 from ticketminer.domain.timeutil import to_us, utc_now
+from ticketminer.server import Server
 from ticketminer.services.erasure import ErasureService, RetentionLoop
 from ticketminer.store.audit_repo import entries
 from ticketminer.store.schema import (
@@ -32,6 +36,8 @@ from ticketminer.store.schema import (
     ticket_vectors,
     tickets,
 )
+from ticketminer.v1 import ticketminer_pb2 as pb
+from ticketminer.v1 import ticketminer_pb2_grpc as pb_grpc
 
 TENANT = "shop"
 MARKER = "zqxmarker7731"  # lowercase: tokens are stored lowercased too
@@ -293,3 +299,75 @@ def test_retention_days_are_checked_and_stored(app: App) -> None:
     assert [v.field for v in bad.value.violations] == ["settings.retention_days"]
     app.tenants.update(TenantSettings(TENANT, retention_days=90), ("retention_days",))
     assert app.tenants.get(TENANT).retention_days == 90
+
+
+@pytest.fixture
+def secured(settings):
+    srv = Server(replace(settings, auth="keys", anomaly_scan_seconds=0)).start()
+    keys = srv.app.api_keys
+    admin, admin_token = keys.create([TENANT], Scope.WRITE)
+    tokens = {"read": keys.create([TENANT], Scope.READ)[1], "write": admin_token}
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+            yield srv, pb_grpc.TicketMinerStub(channel), tokens, admin.key_id
+    finally:
+        srv.stop(grace=1)
+
+
+def _as(token: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),)
+
+
+def _error(call) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    return caught.value
+
+
+def test_the_delete_rpcs_over_grpc(secured) -> None:
+    srv, stub, tokens, admin_id = secured
+    _seed(srv.app, mine=2, others=2)
+    write, read = _as(tokens["write"]), _as(tokens["read"])
+
+    bad = [
+        (stub.DeleteTicket, pb.DeleteTicketRequest(tenant_id=TENANT), "external_id"),
+        (stub.DeleteCustomerData, pb.DeleteCustomerDataRequest(tenant_id=TENANT), "customer_id"),
+        (
+            stub.DeleteCustomerData,
+            pb.DeleteCustomerDataRequest(tenant_id=TENANT, customer_id="a\x00b"),
+            "customer_id",
+        ),
+        (
+            stub.DeleteTicket,
+            pb.DeleteTicketRequest(tenant_id=TENANT, external_id="x" * 5000),
+            "external_id",
+        ),
+    ]
+    for method, request, field in bad:
+        err = _error(lambda m=method, r=request: m(r, metadata=write, timeout=10))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err.details()
+        assert field in violations(err), violations(err)
+
+    gone = pb.DeleteTicketRequest(tenant_id=TENANT, external_id="no-such")
+    err = _error(lambda: stub.DeleteTicket(gone, metadata=write, timeout=10))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    mine = pb.DeleteCustomerDataRequest(tenant_id=TENANT, customer_id=CUSTOMER)
+    err = _error(lambda: stub.DeleteCustomerData(mine, metadata=read, timeout=10))
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    assert stub.DeleteCustomerData(mine, metadata=write, timeout=10).deleted == 2
+    assert stub.DeleteCustomerData(mine, metadata=write, timeout=10).deleted == 0
+    one = pb.DeleteTicketRequest(tenant_id=TENANT, external_id="keep-0")
+    assert stub.DeleteTicket(one, metadata=write, timeout=10).deleted == 1
+    listed = stub.ListTickets(pb.ListTicketsRequest(tenant_id=TENANT), metadata=read, timeout=10)
+    assert sorted(t.ticket.external_id for t in listed.tickets) == ["keep-1"]
+    with srv.app.engine.connect() as conn:
+        assert [e.actor for e in entries(conn, TENANT)] == [admin_id, admin_id]
+
+    settings = pb.TenantSettings(tenant_id=TENANT, retention_days=40_000)
+    update = pb.UpdateTenantSettingsRequest(settings=settings)
+    update.update_mask.paths.append("retention_days")
+    err = _error(lambda: stub.UpdateTenantSettings(update, metadata=write, timeout=10))
+    assert "settings.retention_days" in violations(err)
+    update.settings.retention_days = 30
+    assert stub.UpdateTenantSettings(update, metadata=write, timeout=10).retention_days == 30
