@@ -14,11 +14,12 @@ from ticketminer.store.migrations import ensure_head
 from ticketminer.store.schema import TICKET_VERSION, counters
 
 WAL_SWITCH_SECONDS = 30.0
+BUSY_TIMEOUT_MS = 30000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     _ensure_wal(cursor)
     # FULL: a commit is on disk before we acknowledge the ticket (power-loss safe).
     cursor.execute("PRAGMA synchronous=FULL")

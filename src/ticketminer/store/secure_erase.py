@@ -20,12 +20,14 @@ import time
 
 from sqlalchemy import Engine
 
+from ticketminer.store.engine import BUSY_TIMEOUT_MS
 from ticketminer.store.erasure_repo import SCRUBBED_TABLES
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_ATTEMPTS = 5
 CHECKPOINT_PAUSE_SECONDS = 0.2
+CHECKPOINT_WAIT_MS = 1000
 
 
 def scrub(engine: Engine) -> bool:
@@ -43,7 +45,13 @@ def _checkpoint(engine: Engine) -> bool:
         return True
     for attempt in range(CHECKPOINT_ATTEMPTS):
         with engine.connect() as conn:
-            busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            # The checkpoint waits for writers and blocks new ones: briefly, not the
+            # pool's 30 s, so a deletion under heavy ingest answers in seconds.
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not busy:
             return True
         time.sleep(CHECKPOINT_PAUSE_SECONDS * (attempt + 1))
