@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+import numpy as np
 import pytest
 from builders import agent, customer, msg, ticket
 from databases import on_postgres
@@ -374,3 +375,23 @@ def test_the_delete_rpcs_over_grpc(secured) -> None:
     assert "settings.retention_days" in violations(err)
     update.settings.retention_days = 30
     assert stub.UpdateTenantSettings(update, metadata=write, timeout=10).retention_days == 30
+
+
+def test_a_catch_up_keeps_whichever_of_row_and_tombstone_is_newer() -> None:
+    """Rows and tombstones read in one catch-up: a tombstone newer than a row deletes
+    it; a row newer than a tombstone of its pk is a new ticket on a reused pk."""
+    from ticketminer.metrics.facts_table import _EMPTY_ROWS
+    from ticketminer.services.facts_cache import _newest_of
+
+    columns = {name: getattr(_EMPTY_ROWS, name) for name in _EMPTY_ROWS.__dataclass_fields__}
+    zeros = {k: np.zeros(3, v.dtype) for k, v in columns.items() if isinstance(v, np.ndarray)}
+    rows = replace(
+        _EMPTY_ROWS,
+        **zeros | {"pk": np.array([1, 2, 3]), "version": np.array([5, 6, 7])},
+        channel=["a", "b", "c"],
+        customer_id=["x", "y", "z"],
+    )
+    kept, gone = _newest_of(rows, np.array([2, 3, 9]), np.array([8, 4, 3]))
+    assert kept.pk.tolist() == [1, 3]
+    assert kept.channel == ["a", "c"]
+    assert sorted(gone.tolist()) == [2, 9]
