@@ -79,7 +79,11 @@ def tickets_created_before(
 def delete_tickets(conn: Connection, tenant_id: str, found: Sequence[tuple[int, str]]) -> int:
     """Delete the tickets (pk, external_id) of the tenant, their side rows, the issue
     representatives and anomaly evidence naming them; leave a tombstone per ticket.
-    Returns how many tickets were deleted."""
+    Returns how many tickets were deleted.
+
+    Caches keyed by pk that tombstones do not reach (services.issue_columns) hold an
+    entry of a deleted pk that no facts row aligns with; and a pk SQLite reuses gets
+    its own assignment at ingest (every ticket of a tenant with an issue model does)."""
     if not found:
         return 0
     pks = [pk for pk, _ in found]
