@@ -47,6 +47,7 @@ CASES: dict[str, tuple[dict[str, object], list[str]]] = {
     "recluster_min_tickets": ({"0": 0, "200": 200}, ["-200"]),
     "issue_random_state": ({"0": 0, str(2**32 - 1): 2**32 - 1}, ["-1", str(2**32)]),
     "anomaly_scan_seconds": ({"0": 0.0, "60": 60.0}, ["-60", "1e999"]),
+    "retention_seconds": ({"0": 0.0, "3600": 3600.0}, ["-1", "1e999"]),
     "anomaly_time_zone": (
         {"UTC": "UTC", "Asia/Shanghai": "Asia/Shanghai"},
         ["Mars/Base", "", "../etc/passwd", "America", "x" * 300],

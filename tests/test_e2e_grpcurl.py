@@ -92,7 +92,9 @@ def test_describe_shows_every_rpc(server):
     assert "ticketminer.v1.TicketMiner is a service:" in out
     rpcs = re.findall(r"^\s*rpc (\w+) \(", out, re.M)
     assert sorted(rpcs) == [
+        "DeleteCustomerData",
         "DeleteDigestSchedule",
+        "DeleteTicket",
         "GetAnomaly",
         "GetCustomerInsights",
         "GetIssue",

@@ -80,6 +80,8 @@ SAMPLES: dict[str, dict | list] = {
     "ListDigestSchedules": {"tenant_id": "acme"},
     "DeleteDigestSchedule": {"tenant_id": "acme", "schedule_id": "no-such-schedule"},
     "ListDigestDeliveries": {"tenant_id": "acme"},
+    "DeleteTicket": {"tenant_id": "acme", "external_id": "no-such-ticket"},
+    "DeleteCustomerData": {"tenant_id": "acme", "customer_id": ""},
 }
 
 

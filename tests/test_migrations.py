@@ -139,14 +139,15 @@ def test_0001_is_the_older_schema(new_engine):
     migrations.upgrade(engine, "0001")
     assert facts_index(engine) == migrations.FACTS_INDEX_0001
     kinds = sorted((d[0] if isinstance(d, tuple) else d[0][0]) for d in differences(engine))
-    # 0002 to 0008: the facts index, tenant_settings, api_keys, then ticket_vectors
+    # 0002 to 0009: the facts index, tenant_settings, api_keys, then ticket_vectors
     # and its index, the version index and the two sub-issue columns, then anger, then
     # anomaly_issues and its index; then the four reported-facts columns and the four
-    # connector tables with their three indexes.
+    # connector tables with their three indexes; then ticket_deletions and audit_log
+    # with an index each.
     assert kinds == [
         *["add_column"] * 7,
-        *["add_index"] * 7,
-        *["add_table"] * 8,
+        *["add_index"] * 9,
+        *["add_table"] * 10,
         "remove_index",
     ]
     tables = set(inspect(engine).get_table_names())
@@ -434,6 +435,8 @@ def test_downgrade_of_the_latest_revision_and_back(new_engine):
 
     done = migrations.downgrade(engine, "-1")
     assert (done.before, done.after) == (SchemaState(HEAD, True), REVISIONS[-2])
+    assert not {"audit_log", "ticket_deletions"} & set(inspect(engine).get_table_names())
+    migrations.downgrade(engine, "0007")
     assert "digest_deliveries" not in inspect(engine).get_table_names()
     assert "reported_replies" not in {c["name"] for c in inspect(engine).get_columns("tickets")}
     assert rows(engine, "tickets") == tickets_before

@@ -22,6 +22,7 @@ from ticketminer.services.digest_delivery import (
     RetryPolicy,
 )
 from ticketminer.services.embedding_queue import EmbeddingQueue
+from ticketminer.services.erasure import ErasureService, RetentionLoop
 from ticketminer.services.facts_cache import FactsCache
 from ticketminer.services.issue_columns import IssueColumns
 from ticketminer.services.issue_models import IssueModelCache
@@ -56,6 +57,8 @@ class App:
     embeddings: EmbeddingQueue | None = None
     # Scheduled digests (set by open(); None only for an App built by hand).
     deliveries: DigestDeliveryService | None = None
+    # Deleting tickets and customers, and retention (set by open()).
+    erasure: ErasureService | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> App:
@@ -147,6 +150,7 @@ class App:
             embedder,
             queue,
             deliveries_of(settings, engine, digest, tenants),
+            ErasureService(engine, tenants.get, on_deleted=(anomalies.forget_active,)),
         )
 
     def scheduler(self) -> ReclusterScheduler:
@@ -162,6 +166,14 @@ class App:
         """Background anomaly scans of tenants with new tickets (the server starts it)."""
         return AnomalyScheduler(
             self.anomalies, self.facts.known_tenants, self.settings.anomaly_scan_seconds
+        )
+
+    def retention_loop(self) -> RetentionLoop | None:
+        """Deletes tickets past each tenant's retention window (the server starts it)."""
+        if self.erasure is None:
+            return None
+        return RetentionLoop(
+            self.erasure, self.facts.known_tenants, self.settings.retention_seconds
         )
 
     def delivery_loop(self) -> DigestDeliveryLoop | None:

@@ -44,6 +44,7 @@ class Settings:
     recluster_min_tickets: int = 200
     issue_random_state: int = 0
     anomaly_scan_seconds: float = 60.0
+    retention_seconds: float = 3600.0
     anomaly_time_zone: str = "UTC"
     anomaly_history_days: int = 120
     digest_ticket_url: str = ""
@@ -97,6 +98,7 @@ HELP = {
     "recluster_min_tickets": "a tenant's first issue model waits for this many tickets",
     "issue_random_state": "seed of the issue clustering (same data + seed = same issues)",
     "anomaly_scan_seconds": "seconds between anomaly scans of tenants with new tickets (0: off)",
+    "retention_seconds": "seconds between runs of the tenants' retention windows (0: off)",
     "anomaly_time_zone": "IANA zone whose weekdays and hours the seasonal baselines use",
     "anomaly_history_days": "days of history each anomaly scan reads (28 of them are baseline)",
     "digest_ticket_url": "link for ticket ids in digests, e.g. https://help.example/t/{external_id}",
@@ -291,6 +293,7 @@ RULES: dict[str, Rule] = {
     "recluster_min_tickets": _int(0),
     "issue_random_state": _int(0, 2**32 - 1),
     "anomaly_scan_seconds": _float(0, "a number of seconds"),
+    "retention_seconds": _float(0, "a number of seconds"),
     "anomaly_time_zone": Rule(_zone, "an IANA time zone such as UTC or Europe/Berlin"),
     "anomaly_history_days": _int(1, 36500),
     "digest_ticket_url": _text(

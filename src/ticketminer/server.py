@@ -86,6 +86,7 @@ def servicer_of(app: App) -> TicketMinerServicer:
         app.directory,
         RequestLimits(app.settings.max_id_bytes, app.settings.max_list_items),
         deliveries=app.deliveries,
+        erasure=app.erasure,
     )
 
 
@@ -128,6 +129,7 @@ class Server:
         self._scheduler = self.app.scheduler()
         self._scans = self.app.anomaly_scheduler()
         self._deliveries = self.app.delivery_loop()
+        self._retention = self.app.retention_loop()
         embeddings = self.app.embeddings
         self._embedding = EmbeddingLoop(embeddings) if embeddings is not None else None
         self._grpc.add_generic_rpc_handlers((ticketminer_handler(servicer),))
@@ -203,6 +205,8 @@ class Server:
         self._scans.start()
         if self._deliveries is not None:
             self._deliveries.start()
+        if self._retention is not None:
+            self._retention.start()
         if self._embedding is not None:
             self._embedding.start()
         return self
@@ -231,6 +235,8 @@ class Server:
         self._scans.stop()
         if self._deliveries is not None:
             self._deliveries.stop()
+        if self._retention is not None:
+            self._retention.stop()
         if self._embedding is not None:
             self._embedding.stop()
         grace = self.settings.grace_seconds if grace is None else grace

@@ -29,6 +29,8 @@ WRITE_METHODS = frozenset(
         "UpdateTenantSettings",
         "PutDigestSchedule",
         "DeleteDigestSchedule",
+        "DeleteTicket",
+        "DeleteCustomerData",
     )
 )
 MISSING = "missing API key: send the metadata 'authorization: Bearer <key>'"

@@ -52,6 +52,7 @@ from ticketminer.domain.model import Ticket
 from ticketminer.services.anomalies import AnomalyService
 from ticketminer.services.digest import DigestService
 from ticketminer.services.digest_delivery import DigestDeliveryService
+from ticketminer.services.erasure import ErasureService
 from ticketminer.services.issues import IssueService
 from ticketminer.services.lifecycle import LifecycleService
 from ticketminer.services.metrics import MetricsService
@@ -95,7 +96,9 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
         directory: TenantDirectory,
         bounds: RequestLimits = DEFAULT_LIMITS,
         deliveries: DigestDeliveryService | None = None,
+        erasure: ErasureService | None = None,
     ) -> None:
+        self._erasure = erasure
         self._deliveries = deliveries
         self._bounds = bounds
         self._directory = directory
@@ -289,3 +292,28 @@ class TicketMinerServicer(pb_grpc.TicketMinerServicer):
             request.page_size, request.page_token, None if key is None else key.tenants
         )
         return tenant_page_to_proto(page)
+
+    def _eraser(self) -> ErasureService:
+        if self._erasure is None:
+            raise FailedPrecondition("deletion is not set up on this server")
+        return self._erasure
+
+    def DeleteTicket(self, request, context: grpc.ServicerContext):
+        request = self._well_formed(request)
+        deleted = self._eraser().delete_ticket(
+            tenant_of(request.tenant_id), request.external_id, _actor()
+        )
+        return pb.DeleteTicketResponse(deleted=deleted)
+
+    def DeleteCustomerData(self, request, context: grpc.ServicerContext):
+        request = self._well_formed(request)
+        deleted = self._eraser().delete_customer(
+            tenant_of(request.tenant_id), request.customer_id, _actor()
+        )
+        return pb.DeleteCustomerDataResponse(deleted=deleted)
+
+
+def _actor() -> str:
+    """Who deletes, for the audit log: the calling API key ("" with --auth off)."""
+    key = calling_key()
+    return "" if key is None else key.key_id

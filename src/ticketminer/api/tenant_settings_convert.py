@@ -46,6 +46,7 @@ def update_from_proto(
         fcr_variant=variant,
         business_hours=calendar,
         issue_granularity=granularity,
+        retention_days=sent.retention_days,
     )
     return settings, tuple(dict.fromkeys(req.update_mask.paths))
 
@@ -92,6 +93,7 @@ def settings_to_proto(settings: TenantSettings, tenure: TenureBuckets) -> pb.Ten
         time_zone=settings.time_zone,
         fcr_variant=int(settings.fcr_variant),
         issue_granularity=int(settings.issue_granularity),
+        retention_days=settings.retention_days,
     )
     set_time(out, "updated_at", settings.updated_at)
     calendar = settings.business_hours

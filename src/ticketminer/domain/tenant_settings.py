@@ -24,7 +24,15 @@ from ticketminer.domain.validation import tenant_violations
 MAX_TENURE_EDGES = 12
 MAX_TENURE_DAYS = 36_500  # a century of customer relationship
 DEFAULT_TIME_ZONE = "UTC"
-FIELDS = ("tenure_edges_days", "time_zone", "fcr_variant", "business_hours", "issue_granularity")
+MAX_RETENTION_DAYS = 36_500
+FIELDS = (
+    "tenure_edges_days",
+    "time_zone",
+    "fcr_variant",
+    "business_hours",
+    "issue_granularity",
+    "retention_days",
+)
 
 
 class IssueGranularity(IntEnum):
@@ -46,6 +54,7 @@ class TenantSettings:
     fcr_variant: FcrVariant = FcrVariant.DEFAULT  # DEFAULT = one_touch
     business_hours: BusinessCalendar | None = None  # None = calendar time only
     issue_granularity: IssueGranularity = IssueGranularity.DEFAULT
+    retention_days: int = 0  # 0 = keep tickets forever
 
     def tenure(self, default: TenureBuckets) -> TenureBuckets:
         return TenureBuckets(self.tenure_edges_days) if self.tenure_edges_days else default
@@ -81,6 +90,8 @@ class TenantSettings:
             doc["business_hours"] = self.business_hours.document()
         if self.issue_granularity != IssueGranularity.DEFAULT:
             doc["issue_granularity"] = self.issue_granularity.name.lower()
+        if self.retention_days:
+            doc["retention_days"] = self.retention_days
         return doc
 
     @classmethod
@@ -96,6 +107,7 @@ class TenantSettings:
             FcrVariant[document.get("fcr_variant", "default").upper()],
             None if calendar is None else BusinessCalendar.from_document(calendar),
             IssueGranularity[document.get("issue_granularity", "default").upper()],
+            int(document.get("retention_days", 0)),
         )
 
 
@@ -124,6 +136,12 @@ def check_settings(settings: TenantSettings, prefix: str = "settings") -> None:
     if settings.time_zone and zone_or_none(settings.time_zone) is None:
         violations.append(
             FieldViolation(f"{prefix}.time_zone", f"unknown IANA time zone {settings.time_zone!r}")
+        )
+    if not 0 <= settings.retention_days <= MAX_RETENTION_DAYS:
+        violations.append(
+            FieldViolation(
+                f"{prefix}.retention_days", f"must be 0 (keep forever) to {MAX_RETENTION_DAYS}"
+            )
         )
     if settings.business_hours is not None:
         violations += check_calendar(settings.business_hours, f"{prefix}.business_hours")

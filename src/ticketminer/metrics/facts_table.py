@@ -124,6 +124,14 @@ class FactsTable:
             table.tags = TagIndex.build(table.pk, rows.pk, [[]] * len(rows), self.tags, self.pk)
         return table
 
+    def without(self, pks: np.ndarray) -> FactsTable:
+        """A new table without the rows of `pks` (deleted tickets); pks it does not
+        hold are ignored."""
+        gone = np.isin(self.pk, pks)
+        if not gone.any():
+            return self
+        return self._take(np.flatnonzero(~gone))
+
     def _take(self, order: np.ndarray) -> FactsTable:
         return FactsTable(
             self.pk[order],

@@ -413,6 +413,10 @@ class AnomalyService:
         narrowed = replace(flt, start_time=start, end_time=end, anomaly_id=None)
         return replace(narrowed, issue_ids=issues)
 
+    def forget_active(self, tenant_id: str) -> None:
+        """Drop the cached active anomalies (their evidence may name deleted tickets)."""
+        self._active.forget(tenant_id)
+
     def active(self, tenant_id: str) -> list[Anomaly]:
         """The tenant's open and ongoing anomalies, cached for the ingest path."""
         return self._active.get(tenant_id, lambda: self._load_active(tenant_id))

@@ -2,10 +2,13 @@
 
 Catch-up reads only rows whose change number is above the table's high-water mark,
 so any writer (this server, an importer, another replica) is seen on the next query.
+Deleted tickets leave a tombstone with a change number of its own
+(`ticket_deletions`), read the same way, so a deletion by any replica is seen too.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import Engine
 
 from ticketminer.metrics.facts_table import (
@@ -15,7 +18,9 @@ from ticketminer.metrics.facts_table import (
 )
 from ticketminer.metrics.tags import TagIndex
 from ticketminer.services.tenant_locks import TenantLocks
+from ticketminer.store.erasure_repo import deleted_after
 from ticketminer.store.facts_repo import (
+    FactRows,
     load_attribute_values,
     load_fact_rows,
     load_ticket_tags,
@@ -42,9 +47,18 @@ class FactsCache:
             )
             with self._engine.connect() as conn:
                 rows = load_fact_rows(conn, tenant_id, high_water)
+                # After the rows: versions commit in order, so every deletion of a
+                # row read here is found. A fresh table needs only those.
+                newest = int(rows.version.max()) if len(rows) else high_water
+                if len(table) or len(rows):
+                    since = high_water if len(table) else newest
+                    rows, gone = _newest_of(rows, *deleted_after(conn, tenant_id, since))
+                    table = table.without(gone)
+                # Not past the rows read: a row committed between the two reads with
+                # a version under a tombstone's must still be read next time.
                 if len(rows):
                     table = table.merged(rows)
-                    high_water = max(high_water, int(rows.version.max()))
+                    high_water = max(high_water, newest)
                     for key in list(table.attributes):
                         pks, values = load_attribute_values(conn, tenant_id, key, rows.pk)
                         table.with_attribute(key, pks, values)
@@ -79,3 +93,19 @@ class FactsCache:
                 return load_ticket_tags(conn, tenant_id)
 
         return table.tag_index(load)
+
+
+def _newest_of(
+    rows: FactRows, pks: np.ndarray, versions: np.ndarray
+) -> tuple[FactRows, np.ndarray]:
+    """(the rows no later tombstone deletes, the pks to drop): whichever of a pk's row
+    and tombstone is newer wins, as SQLite reuses the pk of a deleted last row."""
+    if not len(pks):
+        return rows, pks
+    deleted_at: dict[int, int] = {}
+    for pk, version in zip(pks.tolist(), versions.tolist(), strict=True):
+        deleted_at[pk] = max(version, deleted_at.get(pk, version))
+    written_at = dict(zip(rows.pk.tolist(), rows.version.tolist(), strict=True))
+    keep = np.array([v > deleted_at.get(pk, -1) for pk, v in written_at.items()], dtype=bool)
+    gone = [pk for pk, v in deleted_at.items() if v > written_at.get(pk, -1)]
+    return rows.where(keep), np.array(gone, dtype=np.int64)

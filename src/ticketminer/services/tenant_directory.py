@@ -2,10 +2,10 @@
 settings, whichever replica wrote them.
 
 Reads of an unknown tenant are refused (UnknownTenant) instead of answering zeros.
-The in-process cache holds positives only: nothing is ever deleted, so a tenant
-once seen stays seen, while a miss re-asks the database (one index probe), so a
-tenant created through another replica is found on its first read here. Made-up
-names leave nothing behind.
+The in-process cache holds positives only: a tenant once seen stays seen (also
+after its tickets were deleted: reads then answer zeros, not NOT_FOUND), while a
+miss re-asks the database (one index probe), so a tenant created through another
+replica is found on its first read here. Made-up names leave nothing behind.
 """
 
 from __future__ import annotations

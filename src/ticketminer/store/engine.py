@@ -14,15 +14,19 @@ from ticketminer.store.migrations import ensure_head
 from ticketminer.store.schema import TICKET_VERSION, counters
 
 WAL_SWITCH_SECONDS = 30.0
+BUSY_TIMEOUT_MS = 30000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     _ensure_wal(cursor)
     # FULL: a commit is on disk before we acknowledge the ticket (power-loss safe).
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, so an erased ticket's text leaves the
+    # file (store.secure_erase); it costs little at ingest (README: deletion).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -41,6 +41,20 @@ class FactRows:
     def __len__(self) -> int:
         return len(self.pk)
 
+    def where(self, keep: np.ndarray) -> FactRows:
+        """The rows where `keep` (a boolean mask) is true."""
+        if bool(keep.all()):
+            return self
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return FactRows(
+            **{
+                name: [v for v, k in zip(value, keep, strict=True) if k]
+                if isinstance(value, list)
+                else value[keep]
+                for name, value in values.items()
+            }
+        )
+
     def take(self, order: np.ndarray) -> FactRows:
         if len(order) < 2 or bool(np.all(order[1:] > order[:-1])):
             return self

@@ -372,6 +372,32 @@ webhook_receipts = Table(
     Index("ix_webhook_receipts_received", "received_us"),
 )
 
+# Which tickets were deleted, at which change number: caches catch up by version, so a
+# deletion must leave a version behind for every replica to see. Holds no content.
+ticket_deletions = Table(
+    "ticket_deletions",
+    metadata,
+    Column("version", BigInteger, primary_key=True, autoincrement=False),
+    Column("tenant_id", String(256), nullable=False),
+    Column("ticket_pk", BigInteger, nullable=False),
+    Index("ix_ticket_deletions_tenant_version", "tenant_id", "version", "ticket_pk"),
+)
+
+# Who deleted what and when, without content: the subject id only as a SHA-256 hash.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", PrimaryKeyId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(256), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("subject_kind", String(16), nullable=False),
+    Column("subject_hash", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Index("ix_audit_log_tenant_at", "tenant_id", "at_us"),
+)
+
 counters = Table(
     "counters",
     metadata,

@@ -1375,7 +1375,7 @@ class CustomerInsights(_message.Message):
     def __init__(self, tickets: _Optional[int] = ..., new_customer_bucket: _Optional[str] = ..., tickets_with_tenure: _Optional[int] = ..., new_customer_tickets: _Optional[int] = ..., new_customer_issues: _Optional[_Iterable[_Union[NewCustomerIssue, _Mapping]]] = ..., praise_tickets: _Optional[int] = ..., praise: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., trouble_tickets: _Optional[int] = ..., minefields: _Optional[_Iterable[_Union[OutcomeDriver, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TenantSettings(_message.Message):
-    __slots__ = ("tenant_id", "tenure_edges_days", "tenure_buckets", "updated_at", "time_zone", "fcr_variant", "business_hours", "issue_granularity")
+    __slots__ = ("tenant_id", "tenure_edges_days", "tenure_buckets", "updated_at", "time_zone", "fcr_variant", "business_hours", "issue_granularity", "retention_days")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     TENURE_EDGES_DAYS_FIELD_NUMBER: _ClassVar[int]
     TENURE_BUCKETS_FIELD_NUMBER: _ClassVar[int]
@@ -1384,6 +1384,7 @@ class TenantSettings(_message.Message):
     FCR_VARIANT_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_HOURS_FIELD_NUMBER: _ClassVar[int]
     ISSUE_GRANULARITY_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_DAYS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     tenure_edges_days: _containers.RepeatedScalarFieldContainer[int]
     tenure_buckets: _containers.RepeatedScalarFieldContainer[str]
@@ -1392,7 +1393,8 @@ class TenantSettings(_message.Message):
     fcr_variant: FcrVariant
     business_hours: BusinessHours
     issue_granularity: IssueGranularity
-    def __init__(self, tenant_id: _Optional[str] = ..., tenure_edges_days: _Optional[_Iterable[int]] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., business_hours: _Optional[_Union[BusinessHours, _Mapping]] = ..., issue_granularity: _Optional[_Union[IssueGranularity, str]] = ...) -> None: ...
+    retention_days: int
+    def __init__(self, tenant_id: _Optional[str] = ..., tenure_edges_days: _Optional[_Iterable[int]] = ..., tenure_buckets: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., fcr_variant: _Optional[_Union[FcrVariant, str]] = ..., business_hours: _Optional[_Union[BusinessHours, _Mapping]] = ..., issue_granularity: _Optional[_Union[IssueGranularity, str]] = ..., retention_days: _Optional[int] = ...) -> None: ...
 
 class OpeningHours(_message.Message):
     __slots__ = ("weekdays", "open", "close")
@@ -1559,3 +1561,31 @@ class ListDigestDeliveriesResponse(_message.Message):
     deliveries: _containers.RepeatedCompositeFieldContainer[DigestDelivery]
     next_page_token: str
     def __init__(self, deliveries: _Optional[_Iterable[_Union[DigestDelivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteTicketRequest(_message.Message):
+    __slots__ = ("tenant_id", "external_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    external_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., external_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTicketResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...
+
+class DeleteCustomerDataRequest(_message.Message):
+    __slots__ = ("tenant_id", "customer_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    customer_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
+class DeleteCustomerDataResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...

@@ -15,7 +15,8 @@ History (one revision per release that changed the schema; see versions/):
 - 0006: ticket_sentiment.anger (the coupon sentiment surge);
 - 0007: anomaly_issues, the issues an incident spans;
 - 0008: helpdesk connectors (reported facts, digest schedules and deliveries, sync
-  cursors, webhook receipts) and FCR that needs a public agent reply.
+  cursors, webhook receipts) and FCR that needs a public agent reply;
+- 0009: erasure (ticket_deletions tombstones, audit_log).
 
 Databases made before migrations (create_all, no alembic_version table) are
 recognised by their tables and the facts index (`detect_legacy`), stamped at the
@@ -54,7 +55,7 @@ from ticketminer.store.migrations.layouts import (
 
 log = logging.getLogger(__name__)
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 """Every revision, oldest first (a test checks it against the scripts). Known here so
 that a start at head reads one row and never imports Alembic (about 0.1 s)."""
 HEAD = REVISIONS[-1]
@@ -213,6 +214,7 @@ def detect_legacy(conn: Connection, tables: set[str] | None = None) -> str:
         ("0006", "anger" in {c["name"] for c in insp.get_columns("ticket_sentiment")}),
         ("0007", "anomaly_issues" in tables),
         ("0008", "digest_deliveries" in tables),
+        ("0009", "audit_log" in tables),
     )
     revision = "0001"
     for candidate, present in applied:

@@ -135,6 +135,16 @@ class TicketMinerStub:
                 request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesRequest.SerializeToString,
                 response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.DeleteTicket = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/DeleteTicket',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteTicketRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteTicketResponse.FromString,
+                _registered_method=True)
+        self.DeleteCustomerData = channel.unary_unary(
+                '/ticketminer.v1.TicketMiner/DeleteCustomerData',
+                request_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteCustomerDataRequest.SerializeToString,
+                response_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteCustomerDataResponse.FromString,
+                _registered_method=True)
 
 
 class TicketMinerServicer:
@@ -291,6 +301,23 @@ class TicketMinerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteTicket(self, request, context):
+        """Delete one ticket and everything derived from it (messages, tokens, vector,
+        issue assignments and their history, sentiment, attributes, anomaly evidence).
+        NOT_FOUND for a ticket that does not exist. Writes an audit entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCustomerData(self, request, context):
+        """Erase every ticket of one customer (GDPR erasure), as DeleteTicket does for one;
+        a customer with no tickets deletes none. Writes an audit entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketMinerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -393,6 +420,16 @@ def add_TicketMinerServicer_to_server(servicer, server):
                     servicer.ListDigestDeliveries,
                     request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesRequest.FromString,
                     response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesResponse.SerializeToString,
+            ),
+            'DeleteTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTicket,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteTicketRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteTicketResponse.SerializeToString,
+            ),
+            'DeleteCustomerData': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCustomerData,
+                    request_deserializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteCustomerDataRequest.FromString,
+                    response_serializer=ticketminer_dot_v1_dot_ticketminer__pb2.DeleteCustomerDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -936,6 +973,60 @@ class TicketMiner:
             '/ticketminer.v1.TicketMiner/ListDigestDeliveries',
             ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesRequest.SerializeToString,
             ticketminer_dot_v1_dot_ticketminer__pb2.ListDigestDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/DeleteTicket',
+            ticketminer_dot_v1_dot_ticketminer__pb2.DeleteTicketRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.DeleteTicketResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCustomerData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketminer.v1.TicketMiner/DeleteCustomerData',
+            ticketminer_dot_v1_dot_ticketminer__pb2.DeleteCustomerDataRequest.SerializeToString,
+            ticketminer_dot_v1_dot_ticketminer__pb2.DeleteCustomerDataResponse.FromString,
             options,
             channel_credentials,
             insecure,
