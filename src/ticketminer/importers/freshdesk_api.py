@@ -47,7 +47,14 @@ from ticketminer.domain.errors import FieldViolation
 from ticketminer.domain.model import TicketStatus
 from ticketminer.importers import values as v
 from ticketminer.importers.json_records import json_records, map_records
-from ticketminer.importers.records import ImportItem, RowError, from_wire, set_time
+from ticketminer.importers.records import (
+    ImportItem,
+    RowError,
+    add_message,
+    from_wire,
+    set_time,
+    thread,
+)
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 STATUS_BY_CODE: dict[int, TicketStatus] = {
@@ -119,8 +126,18 @@ def freshdesk_ticket(
     if conversations is None:
         found = obj.get("conversations")
         conversations = found if isinstance(found, list) else ()
-    for i, item in enumerate(conversations):
-        _add_conversation(msg, item, i, tz, problems)
+    for path, item in thread(conversations, "conversations", problems):
+        add_message(
+            msg,
+            item,
+            path,
+            tz,
+            problems,
+            author_key="user_id",
+            body_keys=("body_text", "body"),
+            role=pb.AUTHOR_ROLE_CUSTOMER if item.get("incoming") is True else pb.AUTHOR_ROLE_AGENT,
+            public=item.get("private") is not True,
+        )
     return from_wire(index, msg, problems)
 
 
@@ -174,26 +191,6 @@ def _set_stats(
     seconds = v.seconds_between(created, first)
     if seconds is not None:
         msg.reported.first_response_seconds = seconds
-
-
-def _add_conversation(
-    msg: pb.Ticket, item: Any, i: int, tz: tzinfo, problems: list[FieldViolation]
-) -> None:
-    path = f"conversations[{i}]"
-    if not isinstance(item, dict):
-        problems.append(FieldViolation(path, "is not a JSON object"))
-        return
-    out = msg.messages.add(
-        external_id=v.take(v.text(item.get("id")), f"{path}.id", problems) or "",
-        author_id=v.take(v.text(item.get("user_id")), f"{path}.user_id", problems) or "",
-        author_role=pb.AUTHOR_ROLE_CUSTOMER
-        if item.get("incoming") is True
-        else pb.AUTHOR_ROLE_AGENT,
-        public=item.get("private") is not True,
-    )
-    key = "body_text" if isinstance(item.get("body_text"), str) else "body"
-    out.body = v.take(v.text(item.get(key)), f"{path}.{key}", problems) or ""
-    set_time(out.created_at, item.get("created_at"), tz, f"{path}.created_at", problems)
 
 
 # --- saved exports ------------------------------------------------------------------

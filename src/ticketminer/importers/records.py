@@ -4,7 +4,7 @@ raising) lets a bulk import report every broken row in one pass."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 from typing import Any, TypeAlias
 
@@ -43,3 +43,43 @@ def set_time(
     if moment is not None:
         datetime_to_timestamp(moment, out)
     return moment
+
+
+def thread(
+    items: Iterable[Any], name: str, problems: list[FieldViolation]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, object) of each message object of a vendor's thread array `name` (a
+    Zendesk ticket's `comments`, a Freshdesk ticket's `conversations`); anything
+    else in the array is a violation."""
+    for i, item in enumerate(items):
+        path = f"{name}[{i}]"
+        if isinstance(item, dict):
+            yield path, item
+        else:
+            problems.append(FieldViolation(path, "is not a JSON object"))
+
+
+def add_message(
+    msg: pb.Ticket,
+    item: dict[str, Any],
+    path: str,
+    zone: tzinfo,
+    problems: list[FieldViolation],
+    *,
+    author_key: str,
+    body_keys: tuple[str, ...],
+    role: int,
+    public: bool,
+) -> None:
+    """One message of a vendor's thread: its `id`, author, body (the first of
+    `body_keys` that is a string: plain text before HTML) and `created_at`."""
+    body_key = next((k for k in body_keys if isinstance(item.get(k), str)), body_keys[-1])
+    out = msg.messages.add(
+        external_id=values.take(values.text(item.get("id")), f"{path}.id", problems) or "",
+        author_id=values.take(values.text(item.get(author_key)), f"{path}.{author_key}", problems)
+        or "",
+        author_role=role,
+        public=public,
+        body=values.take(values.text(item.get(body_key)), f"{path}.{body_key}", problems) or "",
+    )
+    set_time(out.created_at, item.get("created_at"), zone, f"{path}.created_at", problems)

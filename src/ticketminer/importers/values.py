@@ -269,22 +269,25 @@ def _number(text: str) -> float | None:
         return None
 
 
-def minutes(text: str) -> Mapped[float]:
-    """Minutes as a number ("42", "42.5"), returned in seconds."""
+def _scaled(text: str, unit: float, what: str) -> Mapped[float]:
+    """A decimal number of `unit`s, in seconds."""
     cleaned = text.strip()
     if not cleaned:
         return None
     value = _number(cleaned) if len(cleaned) < 40 else None
     if value is None:
-        return Invalid(f"{shown(text)} is not a number of minutes")
-    return _seconds(value * 60.0, text)
+        return Invalid(f"{shown(text)} is not {what}")
+    return _seconds(value * unit, text)
+
+
+def minutes(text: str) -> Mapped[float]:
+    """Minutes as a number ("42", "42.5"), returned in seconds."""
+    return _scaled(text, 60.0, "a number of minutes")
 
 
 def hours(text: str) -> Mapped[float]:
     """Freshdesk's "in hrs" columns: `HH:MM:SS` (`HH:MM`), or decimal hours; in seconds."""
     cleaned = text.strip()
-    if not cleaned:
-        return None
     if ":" in cleaned and len(cleaned) < 40:
         parts = cleaned.split(":")
         if 2 <= len(parts) <= 3 and all(p.isascii() and p.isdigit() for p in parts):
@@ -292,21 +295,12 @@ def hours(text: str) -> Mapped[float]:
             if m < 60 and s < 60:
                 return _seconds(h * 3600.0 + m * 60.0 + s, text)
         return Invalid(f"{shown(text)} is not a duration (HH:MM:SS or hours)")
-    value = _number(cleaned) if len(cleaned) < 40 else None
-    if value is None:
-        return Invalid(f"{shown(text)} is not a duration (HH:MM:SS or hours)")
-    return _seconds(value * 3600.0, text)
+    return _scaled(text, 3600.0, "a duration (HH:MM:SS or hours)")
 
 
 def seconds(text: str) -> Mapped[float]:
     """A number of seconds ("42", "42.5")."""
-    cleaned = text.strip()
-    if not cleaned:
-        return None
-    value = _number(cleaned) if len(cleaned) < 40 else None
-    if value is None:
-        return Invalid(f"{shown(text)} is not a number of seconds")
-    return _seconds(value, text)
+    return _scaled(text, 1.0, "a number of seconds")
 
 
 MAX_COUNT = 2**31 - 1

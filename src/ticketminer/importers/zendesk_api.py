@@ -60,7 +60,14 @@ from ticketminer.api.convert import datetime_to_timestamp
 from ticketminer.domain.errors import FieldViolation
 from ticketminer.importers import values as v
 from ticketminer.importers.json_records import json_records, map_records
-from ticketminer.importers.records import ImportItem, RowError, from_wire, set_time
+from ticketminer.importers.records import (
+    ImportItem,
+    RowError,
+    add_message,
+    from_wire,
+    set_time,
+    thread,
+)
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 DELETED = "deleted"
@@ -163,8 +170,18 @@ def zendesk_ticket(
         _set_metrics(msg, metric_set, created, tz, problems)
     if comments is None:
         comments = obj.get("comments") if isinstance(obj.get("comments"), list) else ()
-    for i, comment in enumerate(comments):
-        _add_comment(msg, comment, obj.get("requester_id"), sideloads.roles, i, tz, problems)
+    for path, comment in thread(comments, "comments", problems):
+        add_message(
+            msg,
+            comment,
+            path,
+            tz,
+            problems,
+            author_key="author_id",
+            body_keys=("plain_body", "body"),
+            role=_role(comment.get("author_id"), obj.get("requester_id"), sideloads.roles),
+            public=comment.get("public") is not False,
+        )
     return from_wire(index, msg, problems)
 
 
@@ -224,30 +241,6 @@ def _role(author: Any, requester: Any, roles: dict[str, str]) -> int:
         return pb.AUTHOR_ROLE_CUSTOMER if role in CUSTOMER_ROLES else pb.AUTHOR_ROLE_AGENT
     same = author is not None and _key(author) == _key(requester)
     return pb.AUTHOR_ROLE_CUSTOMER if same else pb.AUTHOR_ROLE_AGENT
-
-
-def _add_comment(
-    msg: pb.Ticket,
-    comment: Any,
-    requester: Any,
-    roles: dict[str, str],
-    i: int,
-    tz: tzinfo,
-    problems: list[FieldViolation],
-) -> None:
-    path = f"comments[{i}]"
-    if not isinstance(comment, dict):
-        problems.append(FieldViolation(path, "is not a JSON object"))
-        return
-    out = msg.messages.add(
-        external_id=v.take(v.text(comment.get("id")), f"{path}.id", problems) or "",
-        author_id=v.take(v.text(comment.get("author_id")), f"{path}.author_id", problems) or "",
-        author_role=_role(comment.get("author_id"), requester, roles),
-        public=comment.get("public") is not False,
-    )
-    key = "plain_body" if isinstance(comment.get("plain_body"), str) else "body"
-    out.body = v.take(v.text(comment.get(key)), f"{path}.{key}", problems) or ""
-    set_time(out.created_at, comment.get("created_at"), tz, f"{path}.created_at", problems)
 
 
 # --- saved exports ------------------------------------------------------------------
