@@ -45,16 +45,10 @@ from typing import Any
 
 from ticketminer.domain.errors import FieldViolation
 from ticketminer.domain.model import TicketStatus
+from ticketminer.importers import records as wire
 from ticketminer.importers import values as v
 from ticketminer.importers.json_records import json_records, map_records
-from ticketminer.importers.records import (
-    ImportItem,
-    RowError,
-    add_message,
-    from_wire,
-    set_time,
-    thread,
-)
+from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 STATUS_BY_CODE: dict[int, TicketStatus] = {
@@ -112,8 +106,8 @@ def freshdesk_ticket(
         found = v.take(v.text(obj.get(key)), key, problems)
         if found:
             setattr(msg, name, found)
-    created = set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
-    set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
+    created = wire.set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
+    wire.set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
     source = obj.get("source")
     if isinstance(source, int) and not isinstance(source, bool):
         msg.channel = SOURCE_BY_CODE.get(source, f"source_{source}")
@@ -126,8 +120,8 @@ def freshdesk_ticket(
     if conversations is None:
         found = obj.get("conversations")
         conversations = found if isinstance(found, list) else ()
-    for path, item in thread(conversations, "conversations", problems):
-        add_message(
+    for path, item in wire.thread(conversations, "conversations", problems):
+        wire.add_message(
             msg,
             item,
             path,
@@ -138,7 +132,7 @@ def freshdesk_ticket(
             role=pb.AUTHOR_ROLE_CUSTOMER if item.get("incoming") is True else pb.AUTHOR_ROLE_AGENT,
             public=item.get("private") is not True,
         )
-    return from_wire(index, msg, problems)
+    return wire.from_wire(index, msg, problems)
 
 
 def _set_status(msg: pb.Ticket, status: Any, problems: list[FieldViolation]) -> None:
@@ -182,7 +176,7 @@ def _set_stats(
     problems: list[FieldViolation],
 ) -> None:
     solved_field = "resolved_at" if stats.get("resolved_at") else "closed_at"
-    set_time(msg.solved_at, stats.get(solved_field), tz, f"stats.{solved_field}", problems)
+    wire.set_time(msg.solved_at, stats.get(solved_field), tz, f"stats.{solved_field}", problems)
     if stats.get("reopened_at"):
         msg.reopen_count = 1
     first = v.take(

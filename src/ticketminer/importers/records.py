@@ -1,6 +1,10 @@
 """What an importer yields: a ticket ready for the service, or the reason a record
 could not even be turned into one. Keeping bad records in the stream (rather than
-raising) lets a bulk import report every broken row in one pass."""
+raising) lets a bulk import report every broken row in one pass.
+
+The readers that build a wire `Ticket` first (the wire-shape files, the Zendesk and
+Freshdesk API mappers) share the steps here: times into Timestamps, a vendor thread's
+messages, and the wire checks at the end (`from_wire`)."""
 
 from __future__ import annotations
 

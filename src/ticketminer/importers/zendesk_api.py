@@ -58,16 +58,10 @@ from typing import Any
 
 from ticketminer.api.convert import datetime_to_timestamp
 from ticketminer.domain.errors import FieldViolation
+from ticketminer.importers import records as wire
 from ticketminer.importers import values as v
 from ticketminer.importers.json_records import json_records, map_records
-from ticketminer.importers.records import (
-    ImportItem,
-    RowError,
-    add_message,
-    from_wire,
-    set_time,
-    thread,
-)
+from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 DELETED = "deleted"
@@ -148,8 +142,8 @@ def zendesk_ticket(
         found = v.take(v.text(obj.get(key)), key, problems)
         if found:
             setattr(msg, name, found)
-    created = set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
-    set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
+    created = wire.set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
+    wire.set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
     via = obj.get("via")
     if isinstance(via, dict) and isinstance(via.get("channel"), str):
         msg.channel = v.take(v.text(via["channel"]), "via.channel", problems) or ""
@@ -170,8 +164,8 @@ def zendesk_ticket(
         _set_metrics(msg, metric_set, created, tz, problems)
     if comments is None:
         comments = obj.get("comments") if isinstance(obj.get("comments"), list) else ()
-    for path, comment in thread(comments, "comments", problems):
-        add_message(
+    for path, comment in wire.thread(comments, "comments", problems):
+        wire.add_message(
             msg,
             comment,
             path,
@@ -182,7 +176,7 @@ def zendesk_ticket(
             role=_role(comment.get("author_id"), obj.get("requester_id"), sideloads.roles),
             public=comment.get("public") is not False,
         )
-    return from_wire(index, msg, problems)
+    return wire.from_wire(index, msg, problems)
 
 
 def _set_attributes(msg: pb.Ticket, obj: dict[str, Any], problems: list[FieldViolation]) -> None:
@@ -224,7 +218,7 @@ def _set_metrics(
     reply_minutes = _calendar_minutes(metrics.get("reply_time_in_minutes"))
     if reply_minutes is not None:
         msg.reported.first_response_seconds = reply_minutes * 60.0
-    solved = set_time(msg.solved_at, metrics.get("solved_at"), tz, "solved_at", problems)
+    solved = wire.set_time(msg.solved_at, metrics.get("solved_at"), tz, "solved_at", problems)
     first_minutes = _calendar_minutes(metrics.get("first_resolution_time_in_minutes"))
     if created is not None and first_minutes is not None:
         first = created + timedelta(minutes=first_minutes)
