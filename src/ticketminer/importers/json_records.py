@@ -82,9 +82,10 @@ def json_records(
     of `id_keys`); anything else that is not one JSON document raises ValueError
     naming the file."""
     path = Path(path)
-    if _first_line_is_record(path, key, id_keys):
+    first, whole = _first_line(path)
+    if isinstance(first, dict) and key not in first and any(k in first for k in id_keys):
         return {}, json_lines(path)
-    data = load_json_file(path)
+    data = first if whole else load_json_file(path)  # a one-line file is parsed once
     if isinstance(data, dict) and isinstance(data.get(key), list):
         return data, iter(data[key])
     if isinstance(data, list):
@@ -97,20 +98,18 @@ def json_records(
     )
 
 
-def _first_line_is_record(path: Path, key: str, id_keys: tuple[str, ...]) -> bool:
+def _first_line(path: Path) -> tuple[Any, bool]:
+    """The first non-blank line's JSON value (None when it is no JSON), and whether
+    that line is the whole file."""
     with path.open("rb") as f:
         for raw in f:
             if raw.strip():
                 try:
                     first = decode(raw)
                 except NotJson:
-                    return False
-                return (
-                    isinstance(first, dict)
-                    and key not in first
-                    and any(k in first for k in id_keys)
-                )
-    return False
+                    return None, False
+                return first, not any(rest.strip() for rest in f)
+    return None, False
 
 
 def guess_id(record: Any, keys: tuple[str, ...]) -> str:

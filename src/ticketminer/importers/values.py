@@ -94,6 +94,9 @@ def status_word(value: Any) -> Mapped[TicketStatus]:
         return None
     if not isinstance(value, str):
         return Invalid(f"{shown(value)} is not a status word")
+    found = STATUS_WORDS.get(value)  # the API's own spelling ("open", "hold")
+    if found is not None:
+        return found
     cleaned = value.strip()
     if not cleaned:
         return None
@@ -342,18 +345,19 @@ def text(value: Any) -> Mapped[str]:
     """A JSON string, or a number written as one (ids are numbers in most helpdesk
     APIs); None for null or "". A lone surrogate (JSON allows "\\ud800"; UTF-8 and the
     database do not) is refused here, not by the database."""
-    if isinstance(value, str):
+    kind = type(value)  # decoded JSON has exact types; this runs for every id and text
+    if kind is str:
         if not value.isascii():
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 return Invalid("holds an unpaired surrogate (not valid Unicode)")
         return value or None
+    if kind is int or kind is float:
+        return str(value)
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return Invalid("must be a string or a number")
+    return Invalid("must be a string or a number")  # true/false, an array, an object
 
 
 def attribute_text(value: Any) -> Mapped[str]:

@@ -113,6 +113,8 @@ class Sideloads:
 
 def _key(value: Any) -> str:
     """An id to match records by ("" for none); an unreadable one matches nothing."""
+    if type(value) is int:  # Zendesk's ids
+        return str(value)
     found = v.text(value)
     return found if isinstance(found, str) else ""
 
