@@ -100,14 +100,7 @@ def freshdesk_ticket(
     if not isinstance(obj, dict):
         return RowError(index, "", [FieldViolation("ticket", "is not a JSON object")])
     problems: list[FieldViolation] = []
-    msg = pb.Ticket()
-    for name, keys in TEXT_FIELDS:
-        key = next((k for k in keys if obj.get(k)), keys[0])
-        found = v.take(v.text(obj.get(key)), key, problems)
-        if found:
-            setattr(msg, name, found)
-    created = wire.set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
-    wire.set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
+    msg, created = wire.start_ticket(obj, TEXT_FIELDS, tz, problems)
     source = obj.get("source")
     if isinstance(source, int) and not isinstance(source, bool):
         msg.channel = SOURCE_BY_CODE.get(source, f"source_{source}")

@@ -87,3 +87,23 @@ def add_message(
         body=values.take(values.text(item.get(body_key)), f"{path}.{body_key}", problems) or "",
     )
     set_time(out.created_at, item.get("created_at"), zone, f"{path}.created_at", problems)
+
+
+def start_ticket(
+    obj: dict[str, Any],
+    text_fields: Iterable[tuple[str, tuple[str, ...]]],
+    zone: tzinfo,
+    problems: list[FieldViolation],
+) -> tuple[pb.Ticket, datetime | None]:
+    """A wire Ticket holding a vendor record's texts (each Ticket field from the first
+    of its keys with a value) and its `created_at` / `updated_at`; and the creation
+    time, which later fields are measured from."""
+    msg = pb.Ticket()
+    for name, keys in text_fields:
+        key = next((k for k in keys if obj.get(k)), keys[0])
+        found = values.take(values.text(obj.get(key)), key, problems)
+        if found:
+            setattr(msg, name, found)
+    created = set_time(msg.created_at, obj.get("created_at"), zone, "created_at", problems)
+    set_time(msg.updated_at, obj.get("updated_at"), zone, "updated_at", problems)
+    return msg, created

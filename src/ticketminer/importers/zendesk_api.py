@@ -79,10 +79,10 @@ ATTRIBUTE_FIELDS = (
 CUSTOM_FIELD_PREFIX = "field_"
 # (Ticket field, ticket object key) of the texts taken as they are.
 TEXT_FIELDS = (
-    ("external_id", "id"),
-    ("customer_id", "requester_id"),
-    ("subject", "subject"),
-    ("description", "description"),
+    ("external_id", ("id",)),
+    ("customer_id", ("requester_id",)),
+    ("subject", ("subject",)),
+    ("description", ("description",)),
 )
 
 
@@ -139,13 +139,7 @@ def zendesk_ticket(
         problem = FieldViolation("status", "the ticket is deleted in Zendesk")
         return RowError(index, external_id, [problem], reason="deleted ticket")
     problems: list[FieldViolation] = []
-    msg = pb.Ticket()
-    for name, key in TEXT_FIELDS:
-        found = v.take(v.text(obj.get(key)), key, problems)
-        if found:
-            setattr(msg, name, found)
-    created = wire.set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
-    wire.set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
+    msg, created = wire.start_ticket(obj, TEXT_FIELDS, tz, problems)
     via = obj.get("via")
     if isinstance(via, dict) and isinstance(via.get("channel"), str):
         msg.channel = v.take(v.text(via["channel"]), "via.channel", problems) or ""
