@@ -178,14 +178,13 @@ def _vendor_csv(path: Path) -> str | None:
 
 
 def _zone(name: str) -> tzinfo | None:
-    if not name:
-        return None
-    from ticketminer.domain.timeutil import zone_or_none
+    """The --tz zone; None when not given (vendor CSVs then refuse local times)."""
+    from ticketminer.importers import values
 
-    zone = zone_or_none(name)
-    if zone is None:
-        raise UsageError(f"--tz {name!r} is not an IANA time zone (e.g. Europe/Berlin, UTC)")
-    return zone
+    try:
+        return values.zone(name, default=None)
+    except ValueError as exc:
+        raise UsageError(f"--tz: {exc}") from None
 
 
 def _open(args: argparse.Namespace) -> tuple[str, Iterator[ImportItem], Any]:

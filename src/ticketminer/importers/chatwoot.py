@@ -14,8 +14,9 @@ and webhook payloads, https://www.chatwoot.com/docs/product/others/webhook-event
   seconds, or text in webhooks), `sender_type` ("Contact", "User", "AgentBot") or
   `sender.type` ("contact", "user", "agent_bot").
 
-Mapping: external_id <- id; status by `STATUS_BY_NAME` (snoozed is ON_HOLD: the
-conversation waits on a set time, not on the customer); channel <- channel without
+Mapping: external_id <- id; status by `values.status_word` (open, pending, resolved
+is SOLVED, snoozed is ON_HOLD: the conversation waits on a set time, not on the
+customer); channel <- channel without
 "Channel::", lower-cased; customer_id <- meta.sender.id; tags <- labels; attributes
 <- inbox_id and the custom attributes with text or number values; messages: incoming
 is CUSTOMER, outgoing AGENT (BOT when an agent bot sent it), activity SYSTEM,
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +40,13 @@ from ticketminer.domain.model import (
     AuthorRole,
     Message,
     ReportedFacts,
-    TicketStatus,
 )
 from ticketminer.domain.ticket_events import TicketEvent
 from ticketminer.importers import json_values as jv
-from ticketminer.importers.event_files import load_json_file, tickets_of
+from ticketminer.importers import values
+from ticketminer.importers.json_records import event_items, load_json_file
 from ticketminer.importers.records import ImportItem
 
-STATUS_BY_NAME: dict[str, TicketStatus] = {
-    "open": TicketStatus.OPEN,
-    "pending": TicketStatus.PENDING,
-    "snoozed": TicketStatus.ON_HOLD,
-    "resolved": TicketStatus.SOLVED,
-}
 ROLE_BY_TYPE: dict[int | str, AuthorRole] = {
     0: AuthorRole.CUSTOMER,
     1: AuthorRole.AGENT,
@@ -102,9 +98,10 @@ def _attributes(conversation: Mapping[str, Any], field: str) -> dict[str, str]:
         conversation.get("custom_attributes"), f"{field}.custom_attributes", required=False
     )
     for key, value in custom.items():
-        if isinstance(value, str | int | float) and not isinstance(value, bool) and key:
-            name = jv.checked(str(key), f"{field}.custom_attributes")
-            out[name] = jv.text(value, f"{field}.custom_attributes.{name}")
+        name = jv.text(key, f"{field}.custom_attributes")
+        found = jv.read(values.attribute_text(value), f"{field}.custom_attributes.{name}")
+        if name and found:
+            out[name] = found
     return out
 
 
@@ -118,9 +115,8 @@ def _first_reply(
 ) -> ReportedFacts | None:
     value = conversation.get("first_reply_created_at")
     first = None if value in (0, "0") else jv.moment(value, f"{field}.first_reply_created_at", tz)
-    if first is None or first < created:
-        return None
-    return ReportedFacts(first_response_seconds=(first - created).total_seconds())
+    seconds = values.seconds_between(created, first)
+    return None if seconds is None else ReportedFacts(first_response_seconds=seconds)
 
 
 def conversation_event(
@@ -144,21 +140,17 @@ def conversation_event(
     if not known:
         raise jv.invalid(f"{field}.created_at", "is required (or a message with its time)")
     occurred = max(known)
-    status_name = jv.text(conversation.get("status"), f"{field}.status").strip().lower()
-    if status_name and status_name not in STATUS_BY_NAME:
-        raise jv.invalid(f"{field}.status", "must be open, resolved, pending or snoozed")
     meta = jv.obj(conversation.get("meta"), f"{field}.meta", required=False)
     contact = jv.obj(meta.get("sender"), f"{field}.meta.sender", required=False)
-    labels = jv.items(conversation.get("labels"), f"{field}.labels")
     return TicketEvent(
         external_id=external_id,
         occurred_at=occurred,
         created_at=created,
-        status=STATUS_BY_NAME.get(status_name, TicketStatus.UNSPECIFIED),
+        status=jv.status(conversation.get("status"), f"{field}.status"),
         messages=tuple(messages),
         channel=_channel(conversation, field) or None,
         customer_id=jv.text(contact.get("id"), f"{field}.meta.sender.id") or None,
-        tags=tuple(jv.text(x, f"{field}.labels[{i}]") for i, x in enumerate(labels)) or None,
+        tags=jv.tags(conversation.get("labels"), f"{field}.labels") or None,
         attributes=_attributes(conversation, field),
         reported=_first_reply(conversation, created, field, tz) if created else None,
     )
@@ -180,8 +172,9 @@ def read_chatwoot_json(
     """Yield a `Ticket` or a `RowError` per conversation of an export file; times
     without an offset are read in `tz` (UTC when None)."""
     conversations = _conversations(load_json_file(path), str(path))
+    event_of = partial(_event_of, tz=tz)
+    return event_items(conversations, event_of, tenant_id, id_keys=("id", "display_id"))
 
-    def event_of(conversation: Any, where: str) -> TicketEvent:
-        return conversation_event(conversation, where, tz)
 
-    return tickets_of(conversations, event_of, tenant_id, id_keys=("id", "display_id"))
+def _event_of(conversation: Any, where: str, tz: tzinfo | None) -> TicketEvent:
+    return conversation_event(conversation, where, tz)

@@ -39,12 +39,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ticketminer.domain.errors import FieldViolation
 from ticketminer.domain.model import TicketStatus
-from ticketminer.importers import api_values as v
+from ticketminer.importers import records as wire
+from ticketminer.importers import values as v
+from ticketminer.importers.json_records import json_records, map_records
 from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
@@ -69,6 +72,20 @@ SOURCE_BY_CODE = {
 }
 PRIORITY_BY_CODE = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
 ATTRIBUTE_FIELDS = ("type", "group_id", "responder_id", "company_id", "product_id")
+# (Ticket field, ticket object keys, the first non-empty wins) of the texts taken as
+# they are; description_text is the description without its HTML.
+TEXT_FIELDS = (
+    ("external_id", ("id",)),
+    ("customer_id", ("requester_id",)),
+    ("subject", ("subject",)),
+    ("description", ("description_text", "description")),
+)
+
+
+def status_of_code(code: int) -> TicketStatus | None:
+    """Freshdesk's status number as a status; None for an account's own status (6 and
+    up: their meaning is the account's, even for the stock "Waiting on ..." ones)."""
+    return STATUS_BY_CODE.get(code)
 
 
 def freshdesk_ticket(
@@ -83,32 +100,32 @@ def freshdesk_ticket(
     if not isinstance(obj, dict):
         return RowError(index, "", [FieldViolation("ticket", "is not a JSON object")])
     problems: list[FieldViolation] = []
-    msg = pb.Ticket(
-        external_id=v.ident(obj.get("id")), customer_id=v.ident(obj.get("requester_id"))
-    )
-    created = v.set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
-    v.set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
-    if isinstance(obj.get("subject"), str):
-        msg.subject = obj["subject"]
-    for name in ("description_text", "description"):
-        if isinstance(obj.get(name), str) and obj[name]:
-            msg.description = obj[name]
-            break
+    msg, created = wire.start_ticket(obj, TEXT_FIELDS, tz, problems)
     source = obj.get("source")
     if isinstance(source, int) and not isinstance(source, bool):
         msg.channel = SOURCE_BY_CODE.get(source, f"source_{source}")
     _set_status(msg, obj.get("status"), problems)
-    msg.tags.extend(v.tags(obj.get("tags")))
-    _set_attributes(msg, obj)
+    msg.tags.extend(v.take(v.tags(obj.get("tags")), "tags", problems) or ())
+    _set_attributes(msg, obj, problems)
     stats = obj.get("stats")
     if isinstance(stats, dict):
         _set_stats(msg, stats, created, tz, problems)
     if conversations is None:
         found = obj.get("conversations")
         conversations = found if isinstance(found, list) else ()
-    for i, item in enumerate(conversations):
-        _add_conversation(msg, item, i, tz, problems)
-    return v.finish(index, msg, problems)
+    for path, item in wire.thread(conversations, "conversations", problems):
+        wire.add_message(
+            msg,
+            item,
+            path,
+            tz,
+            problems,
+            author_key="user_id",
+            body_keys=("body_text", "body"),
+            role=pb.AUTHOR_ROLE_CUSTOMER if item.get("incoming") is True else pb.AUTHOR_ROLE_AGENT,
+            public=item.get("private") is not True,
+        )
+    return wire.from_wire(index, msg, problems)
 
 
 def _set_status(msg: pb.Ticket, status: Any, problems: list[FieldViolation]) -> None:
@@ -117,26 +134,27 @@ def _set_status(msg: pb.Ticket, status: Any, problems: list[FieldViolation]) -> 
     if isinstance(status, bool) or not isinstance(status, int):
         problems.append(FieldViolation("status", f"is not a Freshdesk status number: {status!r}"))
         return
-    found = STATUS_BY_CODE.get(status)
+    found = status_of_code(status)
     if found is None:
         msg.attributes["status_code"] = str(status)
     else:
         msg.status = int(found)
 
 
-def _set_attributes(msg: pb.Ticket, obj: dict[str, Any]) -> None:
+def _set_attributes(msg: pb.Ticket, obj: dict[str, Any], problems: list[FieldViolation]) -> None:
     priority = obj.get("priority")
     if isinstance(priority, int) and not isinstance(priority, bool):
         msg.attributes["priority"] = PRIORITY_BY_CODE.get(priority, str(priority))
     for name in ATTRIBUTE_FIELDS:
-        text = v.attribute_text(obj.get(name))
-        if text is not None:
+        text = v.take(v.attribute_text(obj.get(name)), name, problems)
+        if text:
             msg.attributes[name] = text
     custom = obj.get("custom_fields")
     for key, value in custom.items() if isinstance(custom, dict) else ():
-        text = v.attribute_text(value)
-        if key and text is not None:
-            msg.attributes[key] = text
+        name = v.take(v.text(key), "custom_fields", problems)
+        text = v.take(v.attribute_text(value), f"custom_fields.{name}", problems)
+        if name and text:
+            msg.attributes[name] = text
     requester = obj.get("requester")
     email = requester.get("email") if isinstance(requester, dict) else None
     if isinstance(email, str) and "@" in email:
@@ -151,40 +169,15 @@ def _set_stats(
     problems: list[FieldViolation],
 ) -> None:
     solved_field = "resolved_at" if stats.get("resolved_at") else "closed_at"
-    v.set_time(msg.solved_at, stats.get(solved_field), tz, f"stats.{solved_field}", problems)
+    wire.set_time(msg.solved_at, stats.get(solved_field), tz, f"stats.{solved_field}", problems)
     if stats.get("reopened_at"):
         msg.reopen_count = 1
-    try:
-        first = v.parse_time(stats.get("first_responded_at"), tz)
-    except ValueError as exc:
-        problems.append(FieldViolation("stats.first_responded_at", str(exc)))
-        return
+    first = v.take(
+        v.moment(stats.get("first_responded_at"), tz), "stats.first_responded_at", problems
+    )
     seconds = v.seconds_between(created, first)
     if seconds is not None:
         msg.reported.first_response_seconds = seconds
-
-
-def _add_conversation(
-    msg: pb.Ticket, item: Any, i: int, tz: tzinfo, problems: list[FieldViolation]
-) -> None:
-    path = f"conversations[{i}]"
-    if not isinstance(item, dict):
-        problems.append(FieldViolation(path, "is not a JSON object"))
-        return
-    out = msg.messages.add(
-        external_id=v.ident(item.get("id")),
-        author_id=v.ident(item.get("user_id")),
-        author_role=pb.AUTHOR_ROLE_CUSTOMER
-        if item.get("incoming") is True
-        else pb.AUTHOR_ROLE_AGENT,
-        public=item.get("private") is not True,
-    )
-    body = item.get("body_text")
-    if not isinstance(body, str):
-        body = item.get("body")
-    if isinstance(body, str):
-        out.body = body
-    v.set_time(out.created_at, item.get("created_at"), tz, f"{path}.created_at", problems)
 
 
 # --- saved exports ------------------------------------------------------------------
@@ -196,11 +189,10 @@ def read_freshdesk_json(path: str | Path, tz: str | tzinfo | None = None) -> Ite
     object `{"tickets": [...]}`, or JSONL with one ticket object per line. A ticket
     may carry its thread as `conversations`, the array of
     `GET /api/v2/tickets/{id}/conversations`."""
-    zone = v.zone(tz)
+    zone = v.zone(tz) or UTC
     return _read(Path(path), zone)
 
 
 def _read(path: Path, zone: tzinfo) -> Iterator[ImportItem]:
-    _, records = v.json_records(path, "tickets")
-    for index, obj in enumerate(records):
-        yield obj if isinstance(obj, RowError) else freshdesk_ticket(obj, index, tz=zone)
+    _, records = json_records(path, "tickets")
+    yield from map_records(records, partial(freshdesk_ticket, tz=zone))

@@ -38,13 +38,7 @@ What the source says, and the choices it drives:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import tzinfo
-from pathlib import Path
-
-from ticketminer.domain.model import DEFAULT_TENANT
-from ticketminer.importers.records import ImportItem
-from ticketminer.importers.vendor_csv import CsvLayout, read_export
+from ticketminer.importers.vendor_csv import CsvLayout, export_reader
 
 COLUMNS: dict[str, str] = {
     "Ticket ID": "external_id",
@@ -79,11 +73,4 @@ LAYOUT = CsvLayout(
 )
 
 
-def read_freshdesk_csv(
-    path: str | Path,
-    tz: tzinfo | None,
-    field_map: Mapping[str, str] | None = None,
-    tenant_id: str = DEFAULT_TENANT,
-) -> Iterator[ImportItem]:
-    """A Ticket or RowError per row; HeaderError when the file is no Freshdesk export."""
-    return read_export(path, LAYOUT, tz, field_map, tenant_id)
+read_freshdesk_csv = export_reader(LAYOUT)

@@ -1,5 +1,8 @@
-"""Reading values out of helpdesk JSON (webhook bodies and export files) with errors
-that name the field, so a bad record is reported, never a traceback.
+"""Reading the fields of a decoded helpdesk JSON record (a webhook body, a Zammad or
+Chatwoot export) with errors that name the field, so a bad record is reported, never
+a traceback. The values themselves are read by `importers.values`, the same readers
+the CSV and API importers use; this module only raises their `Invalid` as an
+InvalidArgument on the field's path.
 
 Helpdesks disagree on shapes: times come as RFC 3339 (`2020-11-13T14:34:35.282Z`),
 as unix seconds (Chatwoot's `created_at: 1627063369`) or as `2020-03-03 13:05:57 UTC`
@@ -8,29 +11,35 @@ as unix seconds (Chatwoot's `created_at: 1627063369`) or as `2020-03-03 13:05:57
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypeVar
 
 from ticketminer.domain.errors import FieldViolation, InvalidArgument
-from ticketminer.domain.timeutil import in_supported_range
+from ticketminer.domain.model import TicketStatus
+from ticketminer.importers import values
+from ticketminer.importers.json_records import NotJson, decode
 
-_MAX_UNIX_SECONDS = 7_258_118_400  # 2200-01-01, the end of the supported range
+T = TypeVar("T")
 
 
 def invalid(field: str, description: str) -> InvalidArgument:
     return InvalidArgument([FieldViolation(field, description)])
 
 
+def read(value: values.Mapped[T], field: str) -> T | None:
+    """A value reader's answer, with its `Invalid` raised on `field`."""
+    if type(value) is values.Invalid:
+        raise invalid(field, value.reason)
+    return value  # type: ignore[return-value]
+
+
 def load_json(body: bytes, field: str = "body") -> Any:
     try:
-        return json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise invalid(field, f"is not valid UTF-8: {exc}") from exc
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, or nesting too deep
-        raise invalid(field, f"is not valid JSON: {exc}") from exc
+        return decode(body)
+    except NotJson as exc:
+        raise invalid(field, str(exc)) from None
 
 
 def obj(value: Any, field: str, required: bool = True) -> Mapping[str, Any]:
@@ -50,26 +59,9 @@ def items(value: Any, field: str) -> list[Any]:
     return value
 
 
-def checked(value: str, field: str) -> str:
-    """`value`, unless it holds a lone surrogate (JSON allows "\\ud800"; UTF-8 and the
-    database do not)."""
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise invalid(field, "holds an unpaired surrogate (not valid Unicode)") from None
-    return value
-
-
 def text(value: Any, field: str) -> str:
     """A string, or a number written as one (ids); None is empty."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return checked(value, field)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise invalid(field, "must be a string or a number")
+    return read(values.text(value), field) or ""
 
 
 def ident(value: Any, field: str) -> str:
@@ -91,33 +83,10 @@ def flag(value: Any, field: str, default: bool = False) -> bool:
 
 
 def moment(value: Any, field: str, tz: tzinfo | None = None) -> datetime | None:
-    """A time from RFC 3339, `Y-m-d H:M:S UTC` or unix seconds; a time without an
-    offset is read in `tz` (UTC when None). None or "" is None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise invalid(field, "must be a time, not true or false")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int | float):
-        if not 0 <= value < _MAX_UNIX_SECONDS:
-            raise invalid(field, f"is not a unix time in the supported range: {value!r}")
-        return datetime.fromtimestamp(value, UTC)
-    if not isinstance(value, str):
-        raise invalid(field, "must be a time (RFC 3339 text or unix seconds)")
-    raw = value.strip()
-    if raw.endswith(" UTC"):
-        raw = raw[: -len(" UTC")] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        raise invalid(field, f"is not a time: {value[:64]!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz or UTC)
-    parsed = parsed.astimezone(UTC)
-    if not in_supported_range(parsed):
-        raise invalid(field, f"is outside the supported range: {value[:64]!r}")
-    return parsed
+    """A time from RFC 3339, `Y-m-d H:M:S UTC` or unix seconds, in UTC; a time
+    without an offset is read in `tz` (UTC when None). None or "" is None."""
+    found = read(values.moment(value, tz or UTC), field)
+    return None if found is None else found.astimezone(UTC)
 
 
 def required_moment(value: Any, field: str, tz: tzinfo | None = None) -> datetime:
@@ -125,6 +94,17 @@ def required_moment(value: Any, field: str, tz: tzinfo | None = None) -> datetim
     if found is None:
         raise invalid(field, "is required")
     return found
+
+
+def status(value: Any, field: str) -> TicketStatus:
+    """A status word (`values.status_word`); UNSPECIFIED when absent."""
+    return read(values.status_word(value), field) or TicketStatus.UNSPECIFIED
+
+
+def tags(value: Any, field: str) -> tuple[str, ...] | None:
+    """Tags as a JSON array of strings or as "a, b" text; None when absent."""
+    found = read(values.tags(value), field)
+    return None if value is None else tuple(found or ())
 
 
 def name_of(value: Any, field: str, *keys: str) -> str:

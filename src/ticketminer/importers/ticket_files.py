@@ -22,7 +22,6 @@ same names the service uses in its own violations.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -32,18 +31,19 @@ from typing import Any
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ticketminer.api.convert import datetime_to_timestamp, ticket_from_proto
+from ticketminer.api.convert import datetime_to_timestamp
 from ticketminer.domain.errors import FieldViolation
 from ticketminer.domain.timeutil import to_us
 from ticketminer.importers import values
-from ticketminer.importers.records import ImportItem, RowError
+from ticketminer.importers.json_records import NotJson, decode, guess_id, json_lines
+from ticketminer.importers.records import ImportItem, RowError, from_wire
 from ticketminer.v1 import ticketminer_pb2 as pb
 
 FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 FORMATS = ("jsonl", "csv")
 ATTRIBUTE_PREFIX = "attributes."
+UINT32_MAX = 2**32 - 1  # reopen_count and csat on the wire
 TAG_SEPARATOR = "|"
-STATUS_PREFIX = "TICKET_STATUS_"
 
 _STRING_COLUMNS = (
     "tenant_id",
@@ -81,57 +81,31 @@ def read_ticket_file(path: str | Path, fmt: str | None = None) -> Iterator[Impor
     return _read_jsonl(path) if fmt == "jsonl" else _read_csv(path)
 
 
-def _from_wire(index: int, msg: pb.Ticket) -> ImportItem:
-    ticket, violations = ticket_from_proto(msg)
-    if violations:  # the ticket then holds placeholders and must not be used
-        return RowError(index, msg.external_id, violations)
-    return ticket
-
-
 # --- JSONL -----------------------------------------------------------------------
+
+_ID_KEYS = ("externalId", "external_id")
 
 
 def _read_jsonl(path: Path) -> Iterator[ImportItem]:
-    # Binary lines decoded one at a time: a bad byte sequence costs one record,
-    # not the whole file. utf-8-sig drops a BOM at the start.
-    with path.open("rb") as f:
-        index = 0
-        for raw in f:
-            if not raw.strip():
-                continue
-            yield _jsonl_record(index, raw)
-            index += 1
+    # Duplicate keys are refused: the wire shape has one value per field.
+    for index, obj in enumerate(json_lines(path, unique_keys=True)):
+        yield obj if isinstance(obj, RowError) else _jsonl_record(index, obj)
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _jsonl_record(index: int, raw: bytes) -> ImportItem:
-    try:
-        obj = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_reject_duplicate_keys)
-    except UnicodeDecodeError as exc:
-        return RowError(index, "", [FieldViolation("line", f"is not valid UTF-8: {exc}")])
-    except ValueError as exc:  # JSONDecodeError or a duplicate key
-        return RowError(index, "", [FieldViolation("line", f"is not valid JSON: {exc}")])
+def _jsonl_record(index: int, obj: Any) -> ImportItem:
     if not isinstance(obj, dict):
         return RowError(index, "", [FieldViolation("line", "is not a JSON object")])
     problem = _normalise_status(obj)
     if problem is not None:
-        return RowError(index, _guess_external_id(obj), [problem])
+        return RowError(index, guess_id(obj, _ID_KEYS), [problem])
     msg = _fast_ticket(obj)
     if msg is None:  # unusual shape: let json_format parse it and explain problems
         msg = pb.Ticket()
         try:
             json_format.ParseDict(obj, msg)
         except json_format.ParseError as exc:
-            return RowError(index, _guess_external_id(obj), [parse_error_violation(str(exc))])
-    return _from_wire(index, msg)
+            return RowError(index, guess_id(obj, _ID_KEYS), [parse_error_violation(str(exc))])
+    return from_wire(index, msg)
 
 
 def _normalise_status(obj: dict[str, Any]) -> FieldViolation | None:
@@ -258,14 +232,6 @@ def _fast_ticket(obj: dict[str, Any]) -> pb.Ticket | None:
         return None
 
 
-def _guess_external_id(obj: dict[str, Any]) -> str:
-    for key in ("externalId", "external_id"):
-        value = obj.get(key)
-        if isinstance(value, str | int):
-            return str(value)
-    return ""
-
-
 _UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)" at "([^"]*)"')
 # The field path, without trailing dots: one possessive run, then the dots are cut in
 # Python (a lazy run before `\.*$` is quadratic on runs of dots).
@@ -358,7 +324,7 @@ def _csv_record(index: int, header: list[str], row: list[str]) -> ImportItem:
             violations.append(problem)
     if violations:
         return RowError(index, msg.external_id, violations)
-    return _from_wire(index, msg)
+    return from_wire(index, msg)
 
 
 CellSetter = Callable[[pb.Ticket, str, str], FieldViolation | None]
@@ -370,13 +336,11 @@ def _set_string(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None
 
 
 def _set_time(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
-    try:
-        value = datetime.fromisoformat(cell.strip())
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        return FieldViolation(column, f"is not an RFC 3339 timestamp with a UTC offset: {cell!r}")
-    datetime_to_timestamp(value, getattr(msg, column))
+    value = values.timestamp(cell, None, no_zone="RFC 3339 needs one")
+    if type(value) is values.Invalid:
+        return FieldViolation(column, value.reason)
+    if value is not None:
+        datetime_to_timestamp(value, getattr(msg, column))
     return None
 
 
@@ -390,29 +354,25 @@ def _set_status(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None
 
 
 def _set_uint(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
-    try:
-        value = int(cell.strip())
-    except ValueError:
-        return FieldViolation(column, f"is not an integer: {cell!r}")
-    if value < 0:
-        return FieldViolation(column, "must not be negative")
-    try:
+    value = values.count(cell, most=UINT32_MAX)
+    if type(value) is values.Invalid:
+        return FieldViolation(column, value.reason)
+    if value is not None:
         setattr(msg, column, value)
-    except ValueError:
-        return FieldViolation(column, f"is out of range: {value}")
     return None
 
 
 def _set_tags(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
+    # Not values.split_tags: the wire shape keeps a repeated tag, so a file round-trips.
     msg.tags.extend(tag.strip() for tag in cell.split(TAG_SEPARATOR) if tag.strip())
     return None
 
 
 def _set_messages(msg: pb.Ticket, column: str, cell: str) -> FieldViolation | None:
     try:
-        items = json.loads(cell, object_pairs_hook=_reject_duplicate_keys)
-    except ValueError as exc:
-        return FieldViolation(column, f"is not valid JSON: {exc}")
+        items = decode(cell, unique_keys=True)
+    except NotJson as exc:
+        return FieldViolation(column, str(exc))
     if not isinstance(items, list):
         return FieldViolation(column, "must be a JSON array of messages")
     try:
@@ -439,4 +399,8 @@ _CELL_SETTERS: dict[str, CellSetter] = {
 
 def ticket_from_json(raw: bytes) -> ImportItem:
     """One `Ticket` in the protobuf JSON mapping (a webhook body), or a `RowError`."""
-    return _jsonl_record(0, raw)
+    try:
+        obj = decode(raw, unique_keys=True)
+    except NotJson as exc:
+        return RowError(0, "", [FieldViolation("line", str(exc))])
+    return _jsonl_record(0, obj)

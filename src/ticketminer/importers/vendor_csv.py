@@ -229,6 +229,24 @@ def read_export(
     return _rows(Path(path), plan, tenant_id)
 
 
+def export_reader(layout: CsvLayout) -> Callable[..., Iterator[ImportItem]]:
+    """The `read_<vendor>_csv(path, tz, field_map=None, tenant_id=...)` of a layout,
+    the reader the import command's format table names."""
+
+    def read(
+        path: str | Path,
+        tz: tzinfo | None,
+        field_map: Mapping[str, str] | None = None,
+        tenant_id: str = DEFAULT_TENANT,
+    ) -> Iterator[ImportItem]:
+        return read_export(path, layout, tz, field_map, tenant_id)
+
+    read.__doc__ = (
+        f"A Ticket or RowError per row; HeaderError when the file is no {layout.name} export."
+    )
+    return read
+
+
 def _open(path: Path) -> Any:
     # Bad bytes stay in the text as lone surrogates, so they cost their own row
     # (convert_row checks) rather than the rest of the file.

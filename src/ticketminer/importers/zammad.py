@@ -19,8 +19,9 @@ holds the same ticket, with users, group and priority as objects, plus one
 
 Mapping: external_id <- number (the id users see; `id` if absent); subject <- title;
 channel <- create_article_type; customer_id <- customer; attributes group,
-priority, organization; status by `STATUS_BY_STATE` ("closed" and "merged" are
-CLOSED: Zammad has no separate solved state); solved_at <- close_at; messages <-
+priority, organization; status by `values.status_word` ("pending reminder" and
+"pending close" are PENDING, "closed" and "merged" CLOSED: Zammad has no separate
+solved state; an account's own states are UNSPECIFIED); solved_at <- close_at; messages <-
 articles (role by sender, public = not internal, HTML bodies as text). Zammad's
 `first_response_at` becomes a reported first response, used only while the thread
 holds no public agent reply (an export without articles).
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +47,10 @@ from ticketminer.domain.model import (
 )
 from ticketminer.domain.ticket_events import TicketEvent
 from ticketminer.importers import json_values as jv
-from ticketminer.importers.event_files import load_json_file, tickets_of
+from ticketminer.importers import values
+from ticketminer.importers.json_records import event_items, json_records
 from ticketminer.importers.records import ImportItem
 
-STATUS_BY_STATE: dict[str, TicketStatus] = {
-    "new": TicketStatus.NEW,
-    "open": TicketStatus.OPEN,
-    "pending reminder": TicketStatus.PENDING,
-    "pending close": TicketStatus.PENDING,
-    "closed": TicketStatus.CLOSED,
-    "merged": TicketStatus.CLOSED,
-}
 ROLE_BY_SENDER: dict[str, AuthorRole] = {
     "customer": AuthorRole.CUSTOMER,
     "agent": AuthorRole.AGENT,
@@ -103,10 +98,8 @@ def article_message(
 
 
 def _status(ticket: Mapping[str, Any], field: str) -> TicketStatus:
-    state = jv.name_of(ticket.get("state"), f"{field}.state").strip().lower()
-    if not state:
-        return TicketStatus.UNSPECIFIED
-    return STATUS_BY_STATE.get(state, TicketStatus.UNSPECIFIED)
+    found = values.status_word(jv.name_of(ticket.get("state"), f"{field}.state"))
+    return found if isinstance(found, TicketStatus) else TicketStatus.UNSPECIFIED
 
 
 def _attributes(ticket: Mapping[str, Any], field: str) -> dict[str, str]:
@@ -122,9 +115,8 @@ def _first_response(
     ticket: Mapping[str, Any], created: datetime, field: str, tz: tzinfo | None
 ) -> ReportedFacts | None:
     first = jv.moment(ticket.get("first_response_at"), f"{field}.first_response_at", tz)
-    if first is None or first < created:
-        return None
-    return ReportedFacts(first_response_seconds=(first - created).total_seconds())
+    seconds = values.seconds_between(created, first)
+    return None if seconds is None else ReportedFacts(first_response_seconds=seconds)
 
 
 def article_messages(articles: Any, field: str, tz: tzinfo | None = None) -> list[Message]:
@@ -152,7 +144,6 @@ def ticket_event(
     status = _status(ticket, field)
     close_at = jv.moment(ticket.get("close_at"), f"{field}.close_at", tz)
     customer = jv.name_of(ticket.get("customer"), f"{field}.customer", *_USER_KEYS)
-    tags = jv.items(ticket.get("tags"), f"{field}.tags")
     return TicketEvent(
         external_id=external_id,
         occurred_at=occurred,
@@ -163,36 +154,28 @@ def ticket_event(
         subject=jv.text(ticket.get("title"), f"{field}.title"),
         channel=jv.name_of(ticket.get("create_article_type"), f"{field}.create_article_type"),
         customer_id=customer or jv.text(ticket.get("customer_id"), f"{field}.customer_id"),
-        tags=tuple(jv.text(t, f"{field}.tags[{i}]") for i, t in enumerate(tags)),
+        tags=jv.tags(ticket.get("tags"), f"{field}.tags") or (),
         attributes=_attributes(ticket, field),
         reported=_first_response(ticket, created, field, tz),
     )
 
 
-def _records(data: Any, where: str) -> list[Any]:
-    """The tickets of a file's JSON, each with its articles under `articles`."""
-    if isinstance(data, dict) and "tickets" in data:
-        tickets, loose = data["tickets"], data.get("articles") or []
-        if not isinstance(tickets, list) or not isinstance(loose, list):
-            raise ValueError(f"{where}: 'tickets' and 'articles' must be JSON arrays")
-    elif isinstance(data, list):
-        tickets, loose = data, []
-    elif isinstance(data, dict):
-        tickets, loose = [data], []
-    else:
-        raise ValueError(f"{where}: expected a JSON array of Zammad tickets")
+def _with_articles(envelope: Mapping[str, Any], tickets: Iterable[Any]) -> Iterator[Any]:
+    """The tickets, each with its articles under `articles`: its own, and those of the
+    file's `articles` array (matched by `ticket_id`)."""
+    loose = envelope.get("articles") or []
+    if not isinstance(loose, list):
+        raise ValueError("'articles' must be a JSON array of Zammad articles")
     by_ticket: dict[str, list[Any]] = {}
     for article in loose:
         if isinstance(article, dict):
             by_ticket.setdefault(str(article.get("ticket_id")), []).append(article)
-    out = []
     for ticket in tickets:
         if isinstance(ticket, dict) and by_ticket:
             own = ticket.get("articles")
             found = by_ticket.get(str(ticket.get("id")), [])
             ticket = {**ticket, "articles": [*(own if isinstance(own, list) else []), *found]}
-        out.append(ticket)
-    return out
+        yield ticket
 
 
 def read_zammad_json(
@@ -200,11 +183,12 @@ def read_zammad_json(
 ) -> Iterator[ImportItem]:
     """Yield a `Ticket` or a `RowError` per Zammad ticket of an export file; times
     without an offset are read in `tz` (UTC when None)."""
-    records = _records(load_json_file(path), str(path))
+    envelope, tickets = json_records(path, "tickets", ("number", "id"), "Zammad tickets")
+    records = _with_articles(envelope, tickets)
+    return event_items(records, partial(_event_of, tz=tz), tenant_id, id_keys=("number", "id"))
 
-    def event_of(ticket: Any, where: str) -> TicketEvent:
-        ticket = jv.obj(ticket, where)
-        messages = article_messages(ticket.get("articles"), f"{where}.articles", tz)
-        return ticket_event(ticket, messages, where, tz)
 
-    return tickets_of(records, event_of, tenant_id, id_keys=("number", "id"))
+def _event_of(ticket: Any, where: str, tz: tzinfo | None) -> TicketEvent:
+    ticket = jv.obj(ticket, where)
+    messages = article_messages(ticket.get("articles"), f"{where}.articles", tz)
+    return ticket_event(ticket, messages, where, tz)

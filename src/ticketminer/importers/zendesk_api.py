@@ -31,9 +31,10 @@ Mapping (`Ticket` field <- ticket object):
 
 - external_id <- id; created_at, updated_at; subject; description
 - channel <- via.channel; customer_id <- requester_id; tags
-- status <- status (new, open, pending, hold, solved, closed); a `deleted`
-  ticket is rejected with that reason, as it has nothing left to measure
-- csat <- satisfaction_rating.score: good 5, bad 1; offered / unoffered unrated
+- status <- status (new, open, pending, hold, solved, closed; `values.status_word`);
+  a `deleted` ticket is rejected with that reason, as it has nothing left to measure
+- csat <- satisfaction_rating.score (`values.csat`): good 5, bad 1; offered /
+  unoffered unrated
 - attributes <- priority, type, group_id, assignee_id, organization_id, brand_id,
   ticket_form_id, and every custom field with a value as `field_<id>`
 - from the metric set: reopen_count <- reopens, solved_at <- solved_at,
@@ -51,26 +52,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ticketminer.api.convert import datetime_to_timestamp
 from ticketminer.domain.errors import FieldViolation
-from ticketminer.domain.model import TicketStatus
-from ticketminer.importers import api_values as v
+from ticketminer.importers import records as wire
+from ticketminer.importers import values as v
+from ticketminer.importers.json_records import json_records, map_records
 from ticketminer.importers.records import ImportItem, RowError
 from ticketminer.v1 import ticketminer_pb2 as pb
 
-STATUS_BY_NAME: dict[str, TicketStatus] = {
-    "new": TicketStatus.NEW,
-    "open": TicketStatus.OPEN,
-    "pending": TicketStatus.PENDING,
-    "hold": TicketStatus.ON_HOLD,
-    "solved": TicketStatus.SOLVED,
-    "closed": TicketStatus.CLOSED,
-}
 DELETED = "deleted"
-CSAT_BY_SCORE = {"good": 5, "bad": 1}
 SYSTEM_AUTHOR = -1
 CUSTOMER_ROLES = frozenset({"end-user"})
 ATTRIBUTE_FIELDS = (
@@ -83,6 +77,13 @@ ATTRIBUTE_FIELDS = (
     "ticket_form_id",
 )
 CUSTOM_FIELD_PREFIX = "field_"
+# (Ticket field, ticket object key) of the texts taken as they are.
+TEXT_FIELDS = (
+    ("external_id", ("id",)),
+    ("customer_id", ("requester_id",)),
+    ("subject", ("subject",)),
+    ("description", ("description",)),
+)
 
 
 @dataclass(slots=True)
@@ -101,13 +102,21 @@ class Sideloads:
 
     def add_metric_sets(self, items: Any) -> None:
         for item in items if isinstance(items, list) else ():
-            if isinstance(item, dict) and v.ident(item.get("ticket_id")):
-                self.metric_sets[v.ident(item.get("ticket_id"))] = item
+            if isinstance(item, dict) and (ticket := _key(item.get("ticket_id"))):
+                self.metric_sets[ticket] = item
 
     def add_users(self, items: Any) -> None:
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict) and isinstance(item.get("role"), str):
-                self.roles[v.ident(item.get("id"))] = item["role"]
+                self.roles[_key(item.get("id"))] = item["role"]
+
+
+def _key(value: Any) -> str:
+    """An id to match records by ("" for none); an unreadable one matches nothing."""
+    if type(value) is int:  # Zendesk's ids
+        return str(value)
+    found = v.text(value)
+    return found if isinstance(found, str) else ""
 
 
 def zendesk_ticket(
@@ -125,27 +134,25 @@ def zendesk_ticket(
     if not isinstance(obj, dict):
         return RowError(index, "", [FieldViolation("ticket", "is not a JSON object")])
     sideloads = sideloads or Sideloads()
-    external_id = v.ident(obj.get("id"))
+    external_id = _key(obj.get("id"))
     if obj.get("status") == DELETED:
         problem = FieldViolation("status", "the ticket is deleted in Zendesk")
         return RowError(index, external_id, [problem], reason="deleted ticket")
     problems: list[FieldViolation] = []
-    msg = pb.Ticket(external_id=external_id, customer_id=v.ident(obj.get("requester_id")))
-    created = v.set_time(msg.created_at, obj.get("created_at"), tz, "created_at", problems)
-    v.set_time(msg.updated_at, obj.get("updated_at"), tz, "updated_at", problems)
-    for name in ("subject", "description"):
-        if isinstance(obj.get(name), str):
-            setattr(msg, name, obj[name])
+    msg, created = wire.start_ticket(obj, TEXT_FIELDS, tz, problems)
     via = obj.get("via")
     if isinstance(via, dict) and isinstance(via.get("channel"), str):
-        msg.channel = via["channel"]
-    _set_status(msg, obj.get("status"), problems)
-    msg.tags.extend(v.tags(obj.get("tags")))
+        msg.channel = v.take(v.text(via["channel"]), "via.channel", problems) or ""
+    status = v.take(v.status_word(obj.get("status")), "status", problems)
+    if status is not None:
+        msg.status = int(status)
+    msg.tags.extend(v.take(v.tags(obj.get("tags"), " "), "tags", problems) or ())
     rating = obj.get("satisfaction_rating")
     score = rating.get("score") if isinstance(rating, dict) else None
-    if isinstance(score, str) and score in CSAT_BY_SCORE:
-        msg.csat = CSAT_BY_SCORE[score]
-    _set_attributes(msg, obj)
+    csat = v.take(v.csat(score), "satisfaction_rating.score", problems)
+    if csat is not None:
+        msg.csat = csat
+    _set_attributes(msg, obj, problems)
     metric_set = obj.get("metric_set")
     if not isinstance(metric_set, dict):
         metric_set = sideloads.metric_sets.get(external_id)
@@ -153,32 +160,32 @@ def zendesk_ticket(
         _set_metrics(msg, metric_set, created, tz, problems)
     if comments is None:
         comments = obj.get("comments") if isinstance(obj.get("comments"), list) else ()
-    for i, comment in enumerate(comments):
-        _add_comment(msg, comment, obj.get("requester_id"), sideloads.roles, i, tz, problems)
-    return v.finish(index, msg, problems)
+    for path, comment in wire.thread(comments, "comments", problems):
+        wire.add_message(
+            msg,
+            comment,
+            path,
+            tz,
+            problems,
+            author_key="author_id",
+            body_keys=("plain_body", "body"),
+            role=_role(comment.get("author_id"), obj.get("requester_id"), sideloads.roles),
+            public=comment.get("public") is not False,
+        )
+    return wire.from_wire(index, msg, problems)
 
 
-def _set_status(msg: pb.Ticket, status: Any, problems: list[FieldViolation]) -> None:
-    if status is None:
-        return
-    found = STATUS_BY_NAME.get(status) if isinstance(status, str) else None
-    if found is None:
-        names = ", ".join(STATUS_BY_NAME)
-        problems.append(FieldViolation("status", f"unknown Zendesk status {status!r}: {names}"))
-        return
-    msg.status = int(found)
-
-
-def _set_attributes(msg: pb.Ticket, obj: dict[str, Any]) -> None:
+def _set_attributes(msg: pb.Ticket, obj: dict[str, Any], problems: list[FieldViolation]) -> None:
     for name in ATTRIBUTE_FIELDS:
-        text = v.attribute_text(obj.get(name))
-        if text is not None:
+        text = v.take(v.attribute_text(obj.get(name)), name, problems)
+        if text:
             msg.attributes[name] = text
-    for custom in obj.get("custom_fields") or ():
+    for i, custom in enumerate(obj.get("custom_fields") or ()):
         if not isinstance(custom, dict):
             continue
-        key, text = v.ident(custom.get("id")), v.attribute_text(custom.get("value"))
-        if key and text is not None:
+        key = _key(custom.get("id"))
+        text = v.take(v.attribute_text(custom.get("value")), f"custom_fields[{i}]", problems)
+        if key and text:
             msg.attributes[CUSTOM_FIELD_PREFIX + key] = text
 
 
@@ -198,16 +205,16 @@ def _set_metrics(
     tz: tzinfo,
     problems: list[FieldViolation],
 ) -> None:
-    reopens = v.count(metrics.get("reopens"))
+    reopens = v.take(v.count(metrics.get("reopens")), "metric_set.reopens", problems)
     if reopens is not None:
         msg.reopen_count = reopens
-    replies = v.count(metrics.get("replies"))
+    replies = v.take(v.count(metrics.get("replies")), "metric_set.replies", problems)
     if replies is not None:
         msg.reported.public_agent_replies = replies
     reply_minutes = _calendar_minutes(metrics.get("reply_time_in_minutes"))
     if reply_minutes is not None:
         msg.reported.first_response_seconds = reply_minutes * 60.0
-    solved = v.set_time(msg.solved_at, metrics.get("solved_at"), tz, "solved_at", problems)
+    solved = wire.set_time(msg.solved_at, metrics.get("solved_at"), tz, "solved_at", problems)
     first_minutes = _calendar_minutes(metrics.get("first_resolution_time_in_minutes"))
     if created is not None and first_minutes is not None:
         first = created + timedelta(minutes=first_minutes)
@@ -219,38 +226,11 @@ def _set_metrics(
 def _role(author: Any, requester: Any, roles: dict[str, str]) -> int:
     if author == SYSTEM_AUTHOR:
         return pb.AUTHOR_ROLE_SYSTEM
-    role = roles.get(v.ident(author))
+    role = roles.get(_key(author))
     if role is not None:
         return pb.AUTHOR_ROLE_CUSTOMER if role in CUSTOMER_ROLES else pb.AUTHOR_ROLE_AGENT
-    same = author is not None and v.ident(author) == v.ident(requester)
+    same = author is not None and _key(author) == _key(requester)
     return pb.AUTHOR_ROLE_CUSTOMER if same else pb.AUTHOR_ROLE_AGENT
-
-
-def _add_comment(
-    msg: pb.Ticket,
-    comment: Any,
-    requester: Any,
-    roles: dict[str, str],
-    i: int,
-    tz: tzinfo,
-    problems: list[FieldViolation],
-) -> None:
-    path = f"comments[{i}]"
-    if not isinstance(comment, dict):
-        problems.append(FieldViolation(path, "is not a JSON object"))
-        return
-    out = msg.messages.add(
-        external_id=v.ident(comment.get("id")),
-        author_id=v.ident(comment.get("author_id")),
-        author_role=_role(comment.get("author_id"), requester, roles),
-        public=comment.get("public") is not False,
-    )
-    body = comment.get("plain_body")
-    if not isinstance(body, str):
-        body = comment.get("body")
-    if isinstance(body, str):
-        out.body = body
-    v.set_time(out.created_at, comment.get("created_at"), tz, f"{path}.created_at", problems)
 
 
 # --- saved exports ------------------------------------------------------------------
@@ -264,16 +244,11 @@ def read_zendesk_json(path: str | Path, tz: str | tzinfo | None = None) -> Itera
     A ticket object may carry its thread as `comments` (the objects of the comments
     endpoint) and its metrics as `metric_set`, which is what `ticketminer sync
     zendesk` reads from the API."""
-    zone = v.zone(tz)  # a bad zone name fails before the file is read
+    zone = v.zone(tz) or UTC  # a bad zone name fails before the file is read
     return _read(Path(path), zone)
 
 
 def _read(path: Path, zone: tzinfo) -> Iterator[ImportItem]:
-    page, records = v.json_records(path, "tickets")
-    sideloads = Sideloads.of_page(page)
-    for index, obj in enumerate(records):
-        yield (
-            obj
-            if isinstance(obj, RowError)
-            else zendesk_ticket(obj, index, sideloads=sideloads, tz=zone)
-        )
+    page, records = json_records(path, "tickets")
+    convert = partial(zendesk_ticket, sideloads=Sideloads.of_page(page), tz=zone)
+    yield from map_records(records, convert)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ticketminer.importers.api_values import parse_time
+from ticketminer.importers import values
 from ticketminer.importers.freshdesk_api import freshdesk_ticket
 from ticketminer.sync.base import MissingCredentials, SyncPage
 from ticketminer.sync.http import NOT_FOUND, JsonClient, SyncError, basic_auth
@@ -124,14 +124,14 @@ class FreshdeskSource:
 
 
 def _time(value: str) -> datetime:
-    moment = parse_time(value, UTC)
-    assert moment is not None  # cursors are written by format_cursor
+    """A stored cursor (written by format_cursor) as a time."""
+    moment = values.moment(value, UTC)
+    if not isinstance(moment, datetime):
+        raise SyncError(f"the stored Freshdesk cursor {value[:40]!r} is not a time", fatal=True)
     return moment
 
 
 def _updated_at(obj: Any) -> datetime | None:
     """The ticket's updated_at, or None when absent or unreadable (the mapper reports it)."""
-    try:
-        return parse_time(obj.get("updated_at"), UTC) if isinstance(obj, dict) else None
-    except ValueError:
-        return None
+    moment = values.moment(obj.get("updated_at"), UTC) if isinstance(obj, dict) else None
+    return moment if isinstance(moment, datetime) else None

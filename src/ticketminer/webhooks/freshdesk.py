@@ -17,8 +17,10 @@ kind of change, each naming its `event`:
      "comment": {"body": "{{ticket.latest_public_comment}}", "created_at": "..."}}
 
 Status is a name (Open, Pending, Resolved, Closed, Waiting on Customer, Waiting on
-Third Party) or Freshdesk's number (2-7). Times are RFC 3339 or unix seconds; a
-missing `updated_at` (or comment time) is the moment the delivery arrived.
+Third Party; `values.status_word`) or Freshdesk's number (2-5, as the API importer
+reads it; an account's own statuses, 6 and up, are UNSPECIFIED). Times are RFC 3339
+or unix seconds; a missing `updated_at` (or comment time) is the moment the delivery
+arrived.
 
 Authentication: a shared secret in the X-Webhook-Token custom header (or `?token=`),
 compared in constant time. Deliveries are not signed, so a repeated delivery is not
@@ -34,24 +36,12 @@ from typing import Any
 from ticketminer.domain.model import AuthorRole, Message, TicketStatus
 from ticketminer.domain.ticket_events import TicketEvent
 from ticketminer.importers import json_values as jv
+from ticketminer.importers import values
+from ticketminer.importers.freshdesk_api import status_of_code
 from ticketminer.webhooks.base import Update
 from ticketminer.webhooks.signatures import TokenVerified
 
 NAME = "freshdesk"
-STATUS_BY_NAME: dict[str, TicketStatus] = {
-    "open": TicketStatus.OPEN,
-    "pending": TicketStatus.PENDING,
-    "resolved": TicketStatus.SOLVED,
-    "closed": TicketStatus.CLOSED,
-    "waiting on customer": TicketStatus.PENDING,
-    "waiting on third party": TicketStatus.ON_HOLD,
-    "2": TicketStatus.OPEN,
-    "3": TicketStatus.PENDING,
-    "4": TicketStatus.SOLVED,
-    "5": TicketStatus.CLOSED,
-    "6": TicketStatus.PENDING,
-    "7": TicketStatus.ON_HOLD,
-}
 # (author role, public) of the comment each event carries; other events carry none.
 COMMENT_BY_EVENT: dict[str, tuple[AuthorRole, bool]] = {
     "agent_reply": (AuthorRole.AGENT, True),
@@ -63,23 +53,18 @@ ATTRIBUTE_KEYS = ("priority", "type", "group", "source")
 
 
 def _status(value: Any) -> TicketStatus:
-    name = jv.text(value, "ticket.status").strip().lower()
-    if not name:
-        return TicketStatus.UNSPECIFIED
-    status = STATUS_BY_NAME.get(name)
-    if status is None:
-        raise jv.invalid("ticket.status", f"unknown Freshdesk status {name[:40]!r}")
-    return status
+    """A status name, or Freshdesk's number as the API importer reads it (an account's
+    own statuses, 6 and up, are UNSPECIFIED)."""
+    code = jv.read(values.count(value), "ticket.status") if _is_number(value) else None
+    if code is None:
+        return jv.status(value, "ticket.status")
+    return status_of_code(code) or TicketStatus.UNSPECIFIED
 
 
-def _tags(value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # {{ticket.tags}} renders as "a, b"
-        return tuple(t.strip() for t in value.split(",") if t.strip())
-    return tuple(
-        jv.text(t, f"ticket.tags[{i}]") for i, t in enumerate(jv.items(value, "ticket.tags"))
-    )
+def _is_number(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().isdigit()
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def ticket_event(payload: Mapping[str, Any], now: datetime) -> TicketEvent:
@@ -110,11 +95,11 @@ def ticket_event(payload: Mapping[str, Any], now: datetime) -> TicketEvent:
         ),
         customer_id=jv.text(ticket.get("requester"), "ticket.requester") or None,
         channel=jv.text(ticket.get("source"), "ticket.source").lower() or None,
-        tags=_tags(ticket.get("tags")),
+        tags=jv.tags(ticket.get("tags"), "ticket.tags"),
         attributes={
             key: value
             for key in ATTRIBUTE_KEYS
-            if (value := jv.text(ticket.get(key), f"ticket.{key}"))
+            if (value := jv.read(values.attribute_text(ticket.get(key)), f"ticket.{key}"))
         },
     )
 

@@ -8,6 +8,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from ticketminer.importers import values
 from ticketminer.webhooks.base import SignatureRejected
 
 # How far a signed timestamp may be from our clock, either way.
@@ -50,14 +51,10 @@ def check_token(headers: Mapping[str, str], query: Mapping[str, str], secret: st
 
 def parse_timestamp(value: str) -> datetime:
     """Unix seconds or an RFC 3339 time (Zendesk sends `2024-04-17T17:18:10Z`)."""
-    raw = value.strip()
-    try:
-        if raw.isdigit():
-            return datetime.fromtimestamp(int(raw), UTC)
-        moment = datetime.fromisoformat(raw)
-    except (ValueError, OverflowError, OSError):
-        raise SignatureRejected(f"unreadable signature timestamp {value[:40]!r}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = values.moment(value, UTC)
+    if not isinstance(moment, datetime):
+        raise SignatureRejected(f"unreadable signature timestamp {value[:40]!r}")
+    return moment
 
 
 def check_fresh(signed_at: datetime, now: datetime) -> None:

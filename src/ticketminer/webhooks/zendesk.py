@@ -23,9 +23,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ticketminer.domain.model import AuthorRole, Message, TicketStatus
+from ticketminer.domain.model import AuthorRole, Message
 from ticketminer.domain.ticket_events import TicketEvent
 from ticketminer.importers import json_values as jv
+from ticketminer.importers import values
 from ticketminer.webhooks.base import SignatureRejected, Update
 from ticketminer.webhooks.signatures import (
     check_fresh,
@@ -39,31 +40,12 @@ NAME = "zendesk"
 SIGNATURE_HEADER = "x-zendesk-webhook-signature"
 TIMESTAMP_HEADER = "x-zendesk-webhook-signature-timestamp"
 TICKET_EVENT_PREFIX = "zen:event-type:ticket."
-STATUS_BY_NAME: dict[str, TicketStatus] = {
-    "new": TicketStatus.NEW,
-    "open": TicketStatus.OPEN,
-    "pending": TicketStatus.PENDING,
-    "hold": TicketStatus.ON_HOLD,
-    "on-hold": TicketStatus.ON_HOLD,
-    "solved": TicketStatus.SOLVED,
-    "closed": TicketStatus.CLOSED,
-}
 ATTRIBUTE_KEYS = ("priority", "type", "group_id", "brand_id", "form_id")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The X-Zendesk-Webhook-Signature of a delivery (tests and curl examples use it)."""
     return base64.b64encode(hmac_digest(secret, timestamp.encode() + body, "sha256")).decode()
-
-
-def _status(value: Any, field: str) -> TicketStatus:
-    name = jv.text(value, field).strip().lower()
-    if not name:
-        return TicketStatus.UNSPECIFIED
-    status = STATUS_BY_NAME.get(name)
-    if status is None:
-        raise jv.invalid(field, f"unknown Zendesk status {name[:40]!r}")
-    return status
 
 
 def _comment(event: Mapping[str, Any], at: datetime) -> Message:
@@ -94,16 +76,16 @@ def ticket_event(payload: Mapping[str, Any]) -> TicketEvent | None:
     occurred = jv.moment(detail.get("updated_at"), "detail.updated_at") or sent_at
     if occurred is None:
         raise jv.invalid("detail.updated_at", "is required (or the event's time)")
-    status = _status(detail.get("status"), "detail.status")
+    status = jv.status(detail.get("status"), "detail.status")
     if kind.endswith(".status_changed") and "current" in event:
-        status = _status(event.get("current"), "event.current")
+        status = jv.status(event.get("current"), "event.current")
     messages = (_comment(event, sent_at or occurred),) if kind.endswith(".comment_added") else ()
     via = jv.obj(detail.get("via"), "detail.via", required=False)
-    tags = detail.get("tags")
     attributes = {
         key: value
         for key in ATTRIBUTE_KEYS
-        if (value := jv.text(detail.get(key), f"detail.{key}")) and value != "0"
+        if (value := jv.read(values.attribute_text(detail.get(key)), f"detail.{key}"))
+        and value != "0"
     }
     return TicketEvent(
         external_id=jv.ident(detail.get("id"), "detail.id"),
@@ -115,13 +97,7 @@ def ticket_event(payload: Mapping[str, Any]) -> TicketEvent | None:
         description=_optional_text(detail, "description"),
         channel=jv.text(via.get("channel"), "detail.via.channel") or None,
         customer_id=jv.text(detail.get("requester_id"), "detail.requester_id") or None,
-        tags=(
-            None
-            if tags is None
-            else tuple(
-                jv.text(t, f"detail.tags[{i}]") for i, t in enumerate(jv.items(tags, "detail.tags"))
-            )
-        ),
+        tags=jv.tags(detail.get("tags"), "detail.tags"),
         attributes=attributes,
     )
 
