@@ -112,13 +112,21 @@ def huge_ids(stub) -> Iterator[Callable[[], object]]:
     yield _ingest(stub, _ticket("star", T0))  # a valid ticket...
     star = pb.Ticket(tenant_id="*", external_id="s", created_at=Timestamp(seconds=1_772_442_000))
     yield _ingest(stub, star)  # ...and one for tenant "*"
-    yield lambda: stub.GetAnomaly(pb.GetAnomalyRequest(anomaly_id="9" * 5000), timeout=60)
+    # The rest name a known tenant: an unseen one is NOT_FOUND before its arguments count.
+    yield lambda: stub.GetAnomaly(
+        pb.GetAnomalyRequest(tenant_id=TENANT, anomaly_id="9" * 5000), timeout=60
+    )
     token = "18446744073709551616"
-    yield lambda: stub.ListAnomalies(pb.ListAnomaliesRequest(page_token=token), timeout=60)
-    yield lambda: stub.GetWeeklyDigest(pb.GetWeeklyDigestRequest(time_zone="Asia"), timeout=60)
+    yield lambda: stub.ListAnomalies(
+        pb.ListAnomaliesRequest(tenant_id=TENANT, page_token=token), timeout=60
+    )
+    yield lambda: stub.GetWeeklyDigest(
+        pb.GetWeeklyDigestRequest(tenant_id=TENANT, time_zone="Asia"), timeout=60
+    )
     end = pb.TicketFilter(start_time=Timestamp(seconds=_Y9999.seconds - 86400), end_time=_Y9999)
     yield lambda: stub.GetMetrics(
-        pb.GetMetricsRequest(filter=end, granularity=pb.GRANULARITY_DAY), timeout=60
+        pb.GetMetricsRequest(tenant_id=TENANT, filter=end, granularity=pb.GRANULARITY_DAY),
+        timeout=60,
     )
     far = _ticket("far", T0)
     far.created_at.CopyFrom(Timestamp(seconds=_Y9999.seconds - 1800))
