@@ -155,6 +155,12 @@ def _drive(address: str, seconds: float, rate: float | None, pool: int) -> tuple
     versions: dict[str, int] = {}
     done, errors = [0], []
     workers = 8
+    # The tenant exists before the first read: an unseen tenant is NOT_FOUND.
+    with grpc.insecure_channel(address) as channel:
+        seed = make_ticket("soak-0", 0)
+        pb_grpc.TicketMinerStub(channel).IngestTicket(
+            pb.IngestTicketRequest(ticket=seed), timeout=30
+        )
 
     def worker(w: int) -> None:
         with grpc.insecure_channel(address) as channel:
